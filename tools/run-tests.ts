@@ -1,0 +1,29 @@
+/**
+ * `npm test`: type-check, then every unit and integration test with node:test, one file at a time
+ * (the tests run real llama.cpp inference and real nginx; on 2 cores parallel files only add noise).
+ * The VM acceptance suite runs last when the machine can boot VMs with KVM.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+function step(title: string, command: string, args: string[]): void {
+  process.stdout.write(`\n== ${title}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stdout.write(`\n== FAILED: ${title} (exit ${result.status ?? result.signal})\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+const only = process.argv.slice(2);
+step('typecheck', 'tsc', ['-p', 'tsconfig.json', '--noEmit']);
+const files = only.length > 0 ? only : ['src/**/*.test.ts', 'test/**/*.test.ts'];
+step('tests', process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...files]);
+
+if (only.length === 0) {
+  if (existsSync('/dev/kvm')) {
+    step('VM acceptance (slm-copilot image test)', process.execPath, ['src/cli/main.ts', 'image', 'test']);
+  } else {
+    process.stdout.write('\n== VM acceptance suite skipped: /dev/kvm does not exist on this machine (no KVM).\n');
+  }
+}
