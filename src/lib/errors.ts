@@ -69,6 +69,15 @@ export class ContextLengthExceededError extends InvalidRequestError {
   }
 }
 
+/** The request body is larger than the server accepts. */
+export class PayloadTooLargeError extends SlmError {
+  constructor(limitBytes: number) {
+    super(413, 'invalid_request_error', `The request body is larger than the limit of ${limitBytes} bytes.`, {
+      code: 'request_too_large',
+    });
+  }
+}
+
 export class AuthenticationError extends SlmError {
   constructor(message = 'Invalid API key. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".') {
     super(401, 'authentication_error', message, { code: 'invalid_api_key' });

@@ -1,0 +1,19 @@
+/**
+ * Liveness and readiness, LocalAI-style: /healthz is 200 whenever the process answers (so nothing
+ * restarts it during a long model load); /readyz (and /health, llama-server's name) is 503 until the
+ * model is loaded and again once shutdown began.
+ */
+import type { Context } from 'hono';
+import type { AppDeps, AppEnv } from '../app-types.ts';
+
+export function livenessHandler() {
+  return (c: Context<AppEnv>) => c.json({ status: 'ok' });
+}
+
+export function readinessHandler(deps: AppDeps) {
+  return (c: Context<AppEnv>) => {
+    if (deps.lifecycle.draining) return c.json({ status: 'shutting_down', reason: 'the server is stopping' }, 503);
+    if (!deps.engine.ready) return c.json({ status: 'starting', reason: 'the model is loading' }, 503);
+    return c.json({ status: 'ready', model: deps.engine.modelId });
+  };
+}
