@@ -1,0 +1,61 @@
+/** Helpers for the benchmark's child processes: free ports, readiness polling, clean stops by pid. */
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+/** A port that was free a moment ago (bind to 0, read, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns true; fails early when the child exits, or after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+    }
+    if (await check().catch(() => false)) return;
+    await delay(100);
+  }
+  throw new Error(`${what} was not ready after ${timeoutMs} ms:\n${output()}`);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** Keeps the last `limit` characters a child wrote, for error messages. */
+export function tail(limit = 4000): { push(chunk: Buffer | string): void; text(): string } {
+  let text = '';
+  return {
+    push(chunk) {
+      text = (text + chunk.toString()).slice(-limit);
+    },
+    text: () => text,
+  };
+}

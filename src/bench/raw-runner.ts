@@ -1,0 +1,80 @@
+/** Parent side of the raw baseline: forks raw-worker.ts and exchanges one request/answer at a time. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchMessage } from './prompts.ts';
+import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
+
+export interface RawRunner {
+  readonly loadMs: number;
+  readonly pid: number;
+  run(messages: BenchMessage[], tokens: number): Promise<RawRunResult>;
+  count(messages: BenchMessage[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+const WORKER = fileURLToPath(new URL('./raw-worker.ts', import.meta.url));
+
+export async function startRawRunner(modelPath: string, threads: number, contextSize: number): Promise<RawRunner> {
+  const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+
+  const ask = (request: RawRequest): Promise<RawResponse> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message: RawResponse) => {
+        cleanup();
+        if (message.type === 'failed') reject(new Error(`raw node-llama-cpp worker: ${message.message}`));
+        else resolve(message);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        cleanup();
+        reject(new Error(`raw node-llama-cpp worker exited (${code ?? signal})`));
+      };
+      const cleanup = () => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send(request);
+    });
+
+  try {
+    const loaded = await ask({ type: 'load', modelPath, threads, contextSize });
+    if (loaded.type !== 'loaded') throw new Error(`unexpected answer ${loaded.type}`);
+    return {
+      loadMs: loaded.loadMs,
+      pid: child.pid ?? -1,
+      async run(messages, tokens) {
+        const answer = await ask({ type: 'run', messages, tokens });
+        if (answer.type !== 'ran') throw new Error(`unexpected answer ${answer.type}`);
+        return answer.result;
+      },
+      async count(messages) {
+        const answer = await ask({ type: 'count', messages });
+        if (answer.type !== 'counted') throw new Error(`unexpected answer ${answer.type}`);
+        return answer.tokens;
+      },
+      close: () => stopChild(child, () => exited, ask),
+    };
+  } catch (error) {
+    await stopChild(child, () => exited);
+    throw error;
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: () => boolean, ask?: (r: RawRequest) => Promise<RawResponse>): Promise<void> {
+  if (exited()) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (ask !== undefined && child.connected) await Promise.race([ask({ type: 'close' }).catch(() => undefined), delay(5000)]);
+  if (!exited()) {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    if (!exited()) child.kill('SIGTERM');
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

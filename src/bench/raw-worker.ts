@@ -1,0 +1,121 @@
+/**
+ * The raw baseline: node-llama-cpp in-process, no HTTP, no scheduler. Runs as its own child process so
+ * that it never computes while the server does, and so that its model and threads go away with it.
+ * Generation is a plain greedy `sequence.evaluate` loop stopped after exactly N tokens (EOS ignored).
+ */
+import { Template } from '@huggingface/jinja';
+import { getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { performance } from 'node:perf_hooks';
+import type { BenchMessage } from './prompts.ts';
+import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
+import { decodeRate } from './stats.ts';
+
+let model: LlamaModel | undefined;
+let context: LlamaContext | undefined;
+let sequence: LlamaContextSequence | undefined;
+
+function send(message: RawResponse): void {
+  process.send?.(message);
+}
+
+/** Renders like the server does (model's Jinja template); plain text when the model has none. */
+function render(messages: BenchMessage[]): { text: string; templated: boolean } {
+  const m = model!;
+  const source = m.fileInfo.metadata.tokenizer?.chat_template;
+  if (typeof source === 'string') {
+    try {
+      const text = new Template(source).render({
+        messages,
+        add_generation_prompt: true,
+        bos_token: m.tokens.bosString ?? '',
+        eos_token: m.tokens.eosString ?? '',
+      });
+      return { text, templated: true };
+    } catch {
+      // fall through to plain text; the row then says "untemplated"
+    }
+  }
+  return { text: messages.map((x) => `${x.role}: ${x.content}`).join('\n') + '\nassistant:', templated: false };
+}
+
+function tokens(messages: BenchMessage[]): { tokens: Token[]; templated: boolean } {
+  const { text, templated } = render(messages);
+  const list = model!.tokenize(text, true);
+  // A template that already starts with the BOS text must not get a second BOS.
+  const bos = model!.tokens.bos;
+  if (bos !== null && list[0] !== bos && model!.fileInfo.metadata.tokenizer?.ggml?.add_bos_token === true) list.unshift(bos);
+  return { tokens: list, templated };
+}
+
+async function run(messages: BenchMessage[], count: number): Promise<RawRunResult> {
+  // Every run starts cold, like the server's decode runs (their prompts are salted, so nothing is reused).
+  await sequence!.clearHistory();
+  const prompt = tokens(messages);
+  const started = performance.now();
+  let first = Number.NaN;
+  let last = Number.NaN;
+  let generated = 0;
+  for await (const _token of sequence!.evaluate(prompt.tokens, { temperature: 0 })) {
+    const now = performance.now();
+    if (generated === 0) first = now;
+    last = now;
+    generated++;
+    if (generated >= count) break;
+  }
+  return {
+    promptTokens: prompt.tokens.length,
+    generatedTokens: generated,
+    ttftMs: first - started,
+    decodeTokPerSec: decodeRate(generated, first, last),
+    totalMs: performance.now() - started,
+    templated: prompt.templated,
+  };
+}
+
+async function handle(request: RawRequest): Promise<RawResponse> {
+  switch (request.type) {
+    case 'load': {
+      const started = performance.now();
+      const llama = await getLlama({
+        build: 'never',
+        gpu: false,
+        skipDownload: true,
+        maxThreads: request.threads,
+        logLevel: LlamaLogLevel.error,
+      });
+      model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: 0 });
+      // Same batch size as the engine (engine/inference/model-runtime.ts), so prompt processing is comparable.
+      context = await model.createContext({
+        contextSize: request.contextSize,
+        sequences: 1,
+        threads: request.threads,
+        batchSize: Math.min(512, request.contextSize),
+      });
+      sequence = context.getSequence();
+      return { type: 'loaded', loadMs: performance.now() - started };
+    }
+    case 'run':
+      return { type: 'ran', result: await run(request.messages, request.tokens) };
+    case 'count':
+      return { type: 'counted', tokens: tokens(request.messages).tokens.length };
+    case 'close':
+      await context?.dispose();
+      await model?.dispose();
+      return { type: 'closed' };
+  }
+}
+
+// One request at a time, in order; the parent awaits each answer before sending the next.
+let chain = Promise.resolve();
+process.on('message', (message: RawRequest) => {
+  chain = chain.then(async () => {
+    try {
+      const response = await handle(message);
+      send(response);
+      if (response.type === 'closed') process.disconnect();
+    } catch (error) {
+      send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,125 @@
+/**
+ * The benchmark run: one server child at a time (restarted only to change --parallel), the raw
+ * baseline in its own child that is stopped before anything else runs, then a table or JSON.
+ */
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { usableCpus } from '../lib/usable-cpus.ts';
+import { startTlsProxy, type TlsProxy } from './nginx-proxy.ts';
+import type { BenchOptions } from './options.ts';
+import type { Progress } from './progress.ts';
+import { startRawRunner, type RawRunner } from './raw-runner.ts';
+import type { BenchReport, BenchRow } from './report.ts';
+import { concurrencyRows, measureConcurrency, type ConcurrencySample } from './sections/concurrency.ts';
+import { runDecodeSection } from './sections/decode.ts';
+import { runEdgeSection } from './sections/edge.ts';
+import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
+import { startServer, type RunningServer, type ServerSettings } from './server-process.ts';
+import { makeEndpoint } from './stream-client.ts';
+
+export interface BenchRunInput {
+  options: BenchOptions;
+  modelPath: string;
+  progress: Progress;
+}
+
+export async function runBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'slm-bench-'));
+  const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
+  const apiKeyFile = path.join(work, 'api-key');
+  await writeFile(apiKeyFile, apiKey + '\n', { mode: 0o600 });
+  const settings = (parallel: number): ServerSettings => ({
+    modelPath,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    parallel,
+    queue: 8,
+    apiKeyFile,
+    apiKey,
+  });
+
+  const rows: BenchRow[] = [];
+  const details: Record<string, unknown> = {};
+  const notes: string[] = [];
+  let raw: RawRunner | undefined;
+  let server: RunningServer | undefined;
+  let proxy: TlsProxy | undefined;
+  let edgeLabel = 'skipped (--skip-nginx)';
+  try {
+    progress(`starting raw node-llama-cpp worker and server (threads ${options.threads}, context ${options.contextSize})`);
+    raw = await startRawRunner(modelPath, options.threads, options.contextSize);
+    server = await startServer(settings(1));
+    details['startup'] = { rawLoadMs: raw.loadMs, serverStartMs: server.startMs };
+
+    const decode = await runDecodeSection(raw, server, options.tokens, options.repeat, progress);
+    rows.push(...decode.rows);
+    details['decode'] = decode.details;
+
+    const shape = await sizeConversation((m) => raw!.count(m), options.prefixTokens);
+    // From here on only the server runs: the raw model goes away with its process.
+    await raw.close();
+    raw = undefined;
+
+    const prefix = await runPrefixSection(server, shape, options.prefixRepeat, progress);
+    rows.push(...prefix.rows);
+    details['prefix'] = prefix.details;
+
+    if (!options.skipNginx) {
+      proxy = await startTlsProxy(path.join(work, 'nginx'), server.port, options.nginx);
+      edgeLabel = proxy.label;
+      const edge = makeEndpoint(proxy.baseUrl, { apiKey, ca: proxy.ca });
+      try {
+        const section = await runEdgeSection(server, edge, proxy.label, options.tokens, options.repeat, progress);
+        rows.push(...section.rows);
+        details['edge'] = section.details;
+      } finally {
+        edge.agent.destroy();
+        await proxy.stop();
+        proxy = undefined;
+      }
+    }
+
+    const samples: ConcurrencySample[] = [];
+    for (const streams of options.streams) samples.push(await measureConcurrency(server, streams, options.tokens, progress));
+    for (const parallel of options.streams.filter((s) => s > 1)) {
+      await server.stop();
+      server = undefined;
+      server = await startServer(settings(parallel));
+      samples.push(await measureConcurrency(server, parallel, options.tokens, progress));
+    }
+    rows.push(...concurrencyRows(samples));
+    details['concurrency'] = samples;
+  } finally {
+    await proxy?.stop().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await raw?.close().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+
+  if (options.quick) notes.push('quick mode: tiny model and few tokens; the figures only show that every path works.');
+  return {
+    tool: 'slm-copilot bench',
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - t0,
+    config: {
+      model: modelPath,
+      modelBytes: statSync(modelPath).size,
+      threads: options.threads,
+      usableCpus: usableCpus(),
+      contextSize: options.contextSize,
+      tokens: options.tokens,
+      repeat: options.repeat,
+      quick: options.quick,
+      edge: edgeLabel,
+    },
+    rows,
+    details,
+    notes,
+  };
+}

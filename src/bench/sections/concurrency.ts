@@ -1,0 +1,74 @@
+/**
+ * Row 3: aggregate tok/s with 1, 2 and 4 concurrent streams, both ways the server can take them:
+ * `--parallel` equal to the stream count (sequences batched into one decode), and `--parallel 1` with a
+ * queue (requests served one after another). Aggregate = all generated tokens / wall time from the
+ * first request sent to the last stream finished.
+ */
+import type { Progress } from '../progress.ts';
+import { decodeMessages } from '../prompts.ts';
+import { makeRow, type BenchRow } from '../report.ts';
+import type { RunningServer } from '../server-process.ts';
+import { median } from '../stats.ts';
+import { streamChat } from '../stream-client.ts';
+
+export interface ConcurrencySample {
+  parallel: number;
+  streams: number;
+  aggregateTokPerSec: number;
+  wallMs: number;
+  totalTokens: number;
+  perStreamDecodeTokPerSec: number;
+  maxTtftMs: number;
+}
+
+export async function measureConcurrency(server: RunningServer, streams: number, tokens: number, progress: Progress): Promise<ConcurrencySample> {
+  const results = await Promise.all(
+    Array.from({ length: streams }, (_, i) =>
+      streamChat(server.endpoint, { model: server.modelId, messages: decodeMessages(`p${server.settings.parallel}x${streams}-${i}`), maxTokens: tokens }),
+    ),
+  );
+  const start = Math.min(...results.map((r) => r.startedAt));
+  const end = Math.max(...results.map((r) => r.startedAt + r.totalMs));
+  const totalTokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
+  const sample: ConcurrencySample = {
+    parallel: server.settings.parallel,
+    streams,
+    aggregateTokPerSec: (totalTokens * 1000) / (end - start),
+    wallMs: end - start,
+    totalTokens,
+    perStreamDecodeTokPerSec: median(results.map((r) => r.decodeTokPerSec)),
+    maxTtftMs: Math.max(...results.map((r) => r.ttftMs)),
+  };
+  progress(`concurrency: parallel ${sample.parallel}, ${streams} stream(s): ${sample.aggregateTokPerSec.toFixed(1)} tok/s aggregate`);
+  return sample;
+}
+
+export function concurrencyRows(samples: ConcurrencySample[]): BenchRow[] {
+  const base = samples.find((s) => s.parallel === 1 && s.streams === 1);
+  if (base === undefined) return [];
+  const rows: BenchRow[] = [
+    makeRow(
+      'aggregate-1',
+      'Aggregate tok/s, 1 stream (parallel 1) / single-stream decode',
+      { label: '1 stream', value: base.aggregateTokPerSec, unit: 'tok/s' },
+      { label: 'decode', value: base.perStreamDecodeTokPerSec, unit: 'tok/s' },
+      null,
+      'aggregate includes prompt processing and HTTP; decode is first-to-last token',
+    ),
+  ];
+  for (const s of samples) {
+    if (s === base) continue;
+    const how = s.parallel === 1 ? 'parallel 1 + queue' : `parallel ${s.parallel}`;
+    rows.push(
+      makeRow(
+        `aggregate-${s.streams}-p${s.parallel}`,
+        `Aggregate tok/s, ${s.streams} streams (${how}) / 1 stream`,
+        { label: `${s.streams} streams`, value: s.aggregateTokPerSec, unit: 'tok/s' },
+        { label: '1 stream', value: base.aggregateTokPerSec, unit: 'tok/s' },
+        null,
+        `per-stream decode ${s.perStreamDecodeTokPerSec.toFixed(1)} tok/s, slowest TTFT ${s.maxTtftMs.toFixed(0)} ms`,
+      ),
+    );
+  }
+  return rows;
+}

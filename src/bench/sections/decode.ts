@@ -1,0 +1,99 @@
+/**
+ * Row 1: decode tok/s and TTFT, raw node-llama-cpp vs our server over HTTP streaming. Runs alternate
+ * (raw, server, server, raw, …) so that slow phases of a noisy machine hit both sides alike; medians.
+ * Only one side computes at a time: each waits for the other's run to finish, and the idle side's CPU
+ * time is recorded to show it stayed idle.
+ */
+import { cpuTimeMs, type Progress } from '../progress.ts';
+import { decodeMessages } from '../prompts.ts';
+import type { RawRunner } from '../raw-runner.ts';
+import type { RawRunResult } from '../raw-protocol.ts';
+import { makeRow, type BenchRow } from '../report.ts';
+import type { RunningServer } from '../server-process.ts';
+import { median } from '../stats.ts';
+import { streamChat, type StreamResult } from '../stream-client.ts';
+
+export interface DecodeSection {
+  rows: BenchRow[];
+  details: {
+    raw: RawRunResult[];
+    server: Pick<StreamResult, 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'>[];
+    /** CPU ms the raw worker used while the server ran, and vice versa (≈0 = no overlap). */
+    rawIdleCpuMs: number;
+    serverIdleCpuMs: number;
+  };
+}
+
+export async function runDecodeSection(
+  raw: RawRunner,
+  server: RunningServer,
+  tokens: number,
+  repeat: number,
+  progress: Progress,
+): Promise<DecodeSection> {
+  const serverRun = (salt: string, n: number) =>
+    streamChat(server.endpoint, { model: server.modelId, messages: decodeMessages(salt), maxTokens: n });
+  progress('decode: warm-up');
+  await raw.run(decodeMessages('wr'), 4);
+  await serverRun('ws', 4);
+
+  const rawResults: RawRunResult[] = [];
+  const serverResults: StreamResult[] = [];
+  let rawIdleCpuMs = 0;
+  let serverIdleCpuMs = 0;
+  for (let i = 0; i < repeat; i++) {
+    const order = i % 2 === 0 ? (['raw', 'server'] as const) : (['server', 'raw'] as const);
+    for (const side of order) {
+      if (side === 'raw') {
+        const before = cpuTimeMs(server.pid);
+        rawResults.push(await raw.run(decodeMessages(`r${i}`), tokens));
+        serverIdleCpuMs += cpuTimeMs(server.pid) - before;
+      } else {
+        const before = cpuTimeMs(raw.pid);
+        serverResults.push(await serverRun(`s${i}`, tokens));
+        rawIdleCpuMs += cpuTimeMs(raw.pid) - before;
+      }
+    }
+    progress(
+      `decode ${i + 1}/${repeat}: raw ${rawResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s, ` +
+        `server ${serverResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s`,
+    );
+  }
+
+  const short = serverResults.filter((r) => r.completionTokens < tokens).length;
+  const rawPrompt = median(rawResults.map((r) => r.promptTokens));
+  const serverPrompt = median(serverResults.map((r) => r.promptTokens));
+  const notes = [
+    `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; medians.`,
+    `prompt tokens raw ${rawPrompt}, server ${serverPrompt}` + (rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'),
+  ];
+  if (short > 0) notes.push(`${short} server run(s) stopped before ${tokens} tokens (EOS); rates use the tokens actually generated`);
+  const rows = [
+    makeRow(
+      'decode',
+      'Decode tok/s: server (HTTP stream) / raw node-llama-cpp',
+      { label: 'server', value: median(serverResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
+      { label: 'raw', value: median(rawResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
+      { on: 'ratio', op: '>=', value: 0.97 },
+      notes.join('; '),
+    ),
+    makeRow(
+      'ttft',
+      'TTFT ms: server (HTTP stream) / raw node-llama-cpp',
+      { label: 'server', value: median(serverResults.map((r) => r.ttftMs)), unit: 'ms' },
+      { label: 'raw', value: median(rawResults.map((r) => r.ttftMs)), unit: 'ms' },
+      null,
+    ),
+  ];
+  return {
+    rows,
+    details: {
+      raw: rawResults,
+      server: serverResults.map(({ ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason }) => ({
+        ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason,
+      })),
+      rawIdleCpuMs,
+      serverIdleCpuMs,
+    },
+  };
+}
