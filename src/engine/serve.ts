@@ -6,6 +6,7 @@
  */
 import { type ServerType, serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import { unixSeconds } from './api/ids.ts';
@@ -101,7 +102,13 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       }
       await loaded.catch(() => {});
       await engine.close();
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      // Handlers are done, but their last bytes may still be on the way out: let connections drain
+      // (closing each as it goes idle) before cutting whatever is left.
+      const http = server as import('node:http').Server;
+      const sweep = setInterval(() => http.closeIdleConnections(), 25);
+      const drained = await Promise.race([closed.then(() => true), sleep(1000).then(() => false)]);
+      clearInterval(sweep);
+      if (!drained) http.closeAllConnections();
       await closed;
       logger.info('stopped');
     })();
