@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError } from '../../lib/errors.ts';
+import { loadApiKeys } from './api-keys.ts';
+import { parseModelYaml } from './model-yaml.ts';
+import { resolveServeConfig } from './serve-config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const LOCALAI_YAML = `
+name: devstral-small-2
+backend: llama-cpp
+context_size: 32768
+threads: 2
+f16: true
+mmap: true
+stopwords: ["</s>"]
+parameters:
+  model: models/devstral.gguf
+  temperature: 0.15
+  top_p: 0.9
+  top_k: 20
+template:
+  use_tokenizer_template: true
+`;
+
+describe('model YAML', () => {
+  test('a LocalAI model YAML parses; unknown keys are ignored; the model path is relative to the YAML', () => {
+    const y = parseModelYaml(LOCALAI_YAML, '/etc/models/devstral.yaml');
+    assert.deepEqual(y, {
+      name: 'devstral-small-2',
+      modelPath: '/etc/models/models/devstral.gguf',
+      contextSize: 32768,
+      threads: 2,
+      defaults: { temperature: 0.15, topP: 0.9, topK: 20, stop: ['</s>'] },
+    });
+  });
+
+  test('every problem is reported with its field', () => {
+    assert.throws(
+      () => parseModelYaml('context_size: -1\nparameters:\n  temperature: hot\n', '/m.yaml'),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        const fields = e.issues.map((i) => i.field);
+        assert.deepEqual(fields.sort(), ['/m.yaml: context_size', '/m.yaml: parameters.model', '/m.yaml: parameters.temperature'].sort());
+        return true;
+      },
+    );
+    assert.throws(() => parseModelYaml('a: [', '/m.yaml'), ConfigError);
+  });
+});
+
+describe('serve flags', () => {
+  test('flags override the YAML; the served id is the YAML name', () => {
+    const path = join(dir, 'm.yaml');
+    writeFileSync(path, LOCALAI_YAML);
+    const c = resolveServeConfig({ config: path, threads: '1', port: '0' }, 7);
+    assert.equal(c.engine?.modelId, 'devstral-small-2');
+    assert.equal(c.engine?.threads, 1);
+    assert.equal(c.engine?.contextSize, 32768);
+    assert.equal(c.engine?.modelPath, join(dir, 'models/devstral.gguf'));
+    assert.equal(c.port, 0);
+    assert.equal(c.engine?.defaults.temperature, 0.15);
+  });
+
+  test('defaults: localhost:8080, usable-CPU threads, queue 8, parallel 1, pings every 10 s', () => {
+    const c = resolveServeConfig({ model: '/x/Devstral-Q4_K_M.gguf' }, 3);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 8080);
+    assert.deepEqual(c.engine, {
+      modelPath: '/x/Devstral-Q4_K_M.gguf',
+      modelId: 'Devstral-Q4_K_M',
+      contextSize: 8192,
+      threads: 3,
+      parallel: 1,
+      queueLimit: 8,
+      defaults: {},
+    });
+    assert.equal(c.pingIntervalMs, 10_000);
+    assert.equal(c.metricsAuth, undefined);
+  });
+
+  test('no model → engine undefined (demo); bad numbers → ConfigError naming the flag', () => {
+    assert.equal(resolveServeConfig({}, 1).engine, undefined);
+    assert.throws(
+      () => resolveServeConfig({ port: 'eighty', threads: '0' }, 1),
+      (e: unknown) => e instanceof ConfigError && e.issues.map((i) => i.field).join() === '--port,--threads',
+    );
+    assert.throws(() => resolveServeConfig({ model: 'a', config: 'b' }, 1), ConfigError);
+  });
+});
+
+describe('API keys', () => {
+  test('from a file (comments, blanks skipped) and the environment, deduplicated', () => {
+    const file = join(dir, 'keys');
+    writeFileSync(file, '# keys\nsk-one\n\n  sk-two  \n');
+    assert.deepEqual(loadApiKeys(file, 'sk-three,sk-one'), ['sk-one', 'sk-two', 'sk-three']);
+    assert.deepEqual(loadApiKeys(undefined, undefined), []);
+    writeFileSync(file, '# nothing\n');
+    assert.throws(() => loadApiKeys(file, undefined), ConfigError);
+    assert.throws(() => loadApiKeys(join(dir, 'missing'), undefined), ConfigError);
+  });
+});
