@@ -1,0 +1,176 @@
+/**
+ * The inference core behind the HTTP layer: node-llama-cpp with one context whose sequences are the
+ * slots, a bounded FIFO scheduler in front, the model's own chat template for prompts, and
+ * Devstral tool-call parsing on the way out. See types.ts for the contract.
+ */
+import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
+import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
+import { newToolCallId } from '../chat/tool-call-id.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { commonPrefixLength, runGeneration, type RunContext } from './generation-run.ts';
+import { GrammarProvider } from './grammar-provider.ts';
+import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
+import { createModelVocab } from './model-vocab.ts';
+import { PreparedRequest } from './prepared-request.ts';
+import { prepareRequest, type PreparerDeps } from './request-preparer.ts';
+import type {
+  EngineConfig,
+  EngineStats,
+  GenerateOptions,
+  GenerationInput,
+  GenerationResult,
+  InferenceEngine,
+  PreparedGeneration,
+} from './types.ts';
+
+export interface LlamaEngineDeps {
+  logger?: Logger;
+  /**
+   * Prompt tokens evaluated per llama.cpp call. An abort is noticed between chunks, so this bounds
+   * how long a cancelled prefill keeps the slot (chunk ÷ prompt tok/s). Default 128.
+   */
+  prefillChunkTokens?: number;
+}
+
+interface Loaded {
+  runtime: ModelRuntime;
+  preparer: PreparerDeps;
+  run: RunContext;
+  renderer: ChatPromptRenderer;
+  scheduler: Scheduler;
+  lastUsed: number[];
+}
+
+export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = {}): InferenceEngine {
+  const logger = deps.logger ?? silentLogger;
+  const prefillChunk = Math.max(1, Math.floor(deps.prefillChunkTokens ?? 128));
+  let loading: Promise<void> | undefined;
+  let loaded: Loaded | undefined;
+  let closed = false;
+  let useCounter = 0;
+
+  async function load(): Promise<void> {
+    if (closed) throw new ShuttingDownError();
+    const runtime = await loadModelRuntime(config, logger);
+    const vocab = createModelVocab(runtime.model);
+    const grammars = new GrammarProvider(runtime.llama, runtime.model, logger);
+    const renderer = createChatPromptRenderer({
+      templateSource: vocab.chatTemplate,
+      bosToken: vocab.bosText,
+      eosToken: vocab.eosText,
+      isSpecialText: (t) => vocab.isSpecialText(t),
+    });
+    loaded = {
+      runtime,
+      renderer,
+      preparer: {
+        contextSize: config.contextSize,
+        vocab,
+        renderer,
+        grammars,
+        prependBos: runtime.model.tokens.shouldPrependBosToken,
+        bosToken: runtime.model.tokens.bos,
+      },
+      run: { model: runtime.model, vocab, grammars, prefillChunk, newToolCallId, now: () => performance.now() },
+      scheduler: new Scheduler({ slots: config.parallel, queueLimit: config.queueLimit }),
+      lastUsed: Array.from({ length: config.parallel }, () => 0),
+    };
+    logger.info('model loaded', {
+      model: config.modelId,
+      contextSize: config.contextSize,
+      slotCells: runtime.context.contextSize,
+      parallel: config.parallel,
+      threads: config.threads,
+      chatTemplate: renderer.source,
+      toolCalls: vocab.toolCallsToken !== undefined && vocab.argsToken !== undefined,
+    });
+  }
+
+  function requireLoaded(): Loaded {
+    if (closed) throw new ShuttingDownError();
+    if (loaded === undefined) throw new ModelNotReadyError();
+    return loaded;
+  }
+
+  return {
+    modelId: config.modelId,
+    contextSize: config.contextSize,
+    get ready() {
+      return loaded !== undefined && !closed;
+    },
+
+    load() {
+      loading ??= load();
+      return loading;
+    },
+
+    async prepare(input: GenerationInput): Promise<PreparedGeneration> {
+      const l = requireLoaded();
+      return prepareRequest(input, l.preparer);
+    },
+
+    async generate(prepared: PreparedGeneration, options: GenerateOptions): Promise<GenerationResult> {
+      const l = requireLoaded();
+      if (!(prepared instanceof PreparedRequest)) throw new InternalError('generate() needs the result of prepare().');
+      const sequences = l.runtime.sequences;
+      // Longest cached prefix wins; among equals, the least recently used slot.
+      const lease = await l.scheduler.acquire(options.signal, (free) => {
+        let best = free[0] as number;
+        let bestLen = -1;
+        for (const i of free) {
+          const len = commonPrefixLength(sequences[i]?.contextTokens ?? [], prepared.tokens);
+          if (len > bestLen || (len === bestLen && (l.lastUsed[i] ?? 0) < (l.lastUsed[best] ?? 0))) {
+            best = i;
+            bestLen = len;
+          }
+        }
+        return best;
+      });
+      try {
+        l.lastUsed[lease.slot] = ++useCounter;
+        options.onSlotAcquired?.();
+        const sequence = sequences[lease.slot];
+        if (sequence === undefined) throw new InternalError(`No sequence for slot ${lease.slot}.`);
+        let out;
+        try {
+          out = await runGeneration(l.run, sequence, prepared, options.signal, (e) => options.onEvent?.(e));
+        } catch (error) {
+          // After an abort the sequence holds exactly what was evaluated and stays reusable; after any
+          // other failure its state is unknown, so it starts empty.
+          if (!options.signal.aborted) await sequence.clearHistory().catch(() => {});
+          throw error;
+        }
+        return {
+          finishReason: out.finishReason,
+          content: out.content,
+          toolCalls: out.toolCalls,
+          usage: {
+            promptTokens: prepared.promptTokens,
+            cachedTokens: out.cachedTokens,
+            completionTokens: out.completionTokens,
+          },
+          timings: { queueMs: lease.queueMs, promptMs: out.promptMs, generationMs: out.generationMs },
+        };
+      } finally {
+        lease.release();
+      }
+    },
+
+    stats(): EngineStats {
+      if (loaded !== undefined) return loaded.scheduler.stats();
+      return { queueDepth: 0, queueLimit: config.queueLimit, busySlots: 0, slots: config.parallel };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await loading?.catch(() => {});
+      const l = loaded;
+      if (l === undefined) return;
+      l.scheduler.close();
+      await l.scheduler.idle();
+      await l.runtime.dispose();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * What the engine needs from the model's tokenizer: the chat template and its bos/eos strings, the
+ * Devstral control tokens it steers generation with, and tokenization of rendered prompts.
+ */
+import type { LlamaModel, Token } from 'node-llama-cpp';
+import type { PromptSegment } from '../chat/special-text-guard.ts';
+
+export interface ModelVocab {
+  readonly chatTemplate: string | undefined;
+  readonly bosText: string;
+  readonly eosText: string;
+  /** `[TOOL_CALLS]` and `[ARGS]` as single control tokens; undefined when the vocab lacks them. */
+  readonly toolCallsToken: Token | undefined;
+  readonly argsToken: Token | undefined;
+  /** Control tokens that are not end-of-generation: never emitted as content. */
+  readonly nonEogControlTokens: readonly Token[];
+  isSpecialText(text: string): boolean;
+  /** Template text with special-token parsing, literal user text without. */
+  tokenizeSegments(segments: readonly PromptSegment[]): Token[];
+  tokenizeText(text: string, special: boolean): Token[];
+  isEog(token: Token): boolean;
+}
+
+export function createModelVocab(model: LlamaModel): ModelVocab {
+  const cache = new Map<string, boolean>();
+  const singleControl = (text: string): Token | undefined => {
+    const tokens = model.tokenize(text, true);
+    const only = tokens[0];
+    return tokens.length === 1 && only !== undefined && model.isSpecialToken(only) ? only : undefined;
+  };
+  const nonEog: Token[] = [];
+  for (const token of model.iterateAllTokens()) {
+    if (model.getTokenAttributes(token).control && !model.isEogToken(token)) nonEog.push(token);
+  }
+  const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } };
+  const template = metadata.tokenizer?.chat_template;
+  return {
+    chatTemplate: typeof template === 'string' && template.trim() !== '' ? template : undefined,
+    bosText: model.tokens.bosString ?? '',
+    eosText: model.tokens.eosString ?? '',
+    toolCallsToken: singleControl('[TOOL_CALLS]'),
+    argsToken: singleControl('[ARGS]'),
+    nonEogControlTokens: nonEog,
+    isSpecialText(text) {
+      let special = cache.get(text);
+      if (special === undefined) {
+        special = singleControl(text) !== undefined;
+        cache.set(text, special);
+      }
+      return special;
+    },
+    tokenizeSegments(segments) {
+      const out: Token[] = [];
+      for (const s of segments) out.push(...model.tokenize(s.text, !s.literal));
+      return out;
+    },
+    tokenizeText(text, special) {
+      return model.tokenize(text, special);
+    },
+    isEog(token) {
+      return model.isEogToken(token);
+    },
+  };
+}
