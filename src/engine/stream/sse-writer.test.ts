@@ -7,7 +7,7 @@ test('buffers frames until attached, then writes data frames and [DONE]', () => 
   const out: string[] = [];
   const w = new SseWriter(0);
   w.send({ a: 1 });
-  assert.deepEqual(out, []);
+  assert.equal(out.length, 0);
   w.attach({ write: (t) => out.push(t) });
   w.send({ b: 'x\ny' });
   w.done();
