@@ -57,35 +57,62 @@ http {
 `;
 }
 
-export async function startTlsProxy(dir: string, upstreamPort: number, nginxBinary = 'nginx'): Promise<TlsProxy> {
-  await mkdir(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+/** An ECDSA P-256 self-signed certificate for localhost/127.0.0.1; returns the PEM (the client's CA). */
+export async function selfSignedCertificate(certFile: string, keyFile: string): Promise<string> {
   await run('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '2',
+    '-keyout', keyFile, '-out', certFile, '-days', '2',
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ]);
-  const listenPort = await freePort();
-  const conf = path.join(dir, 'nginx.conf');
-  await writeFile(conf, renderProxyConfig(dir, listenPort, upstreamPort), { mode: 0o600 });
-  const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return readFile(certFile, 'utf8');
+}
+
+export interface NginxLaunch {
+  nginxBinary: string;
+  prefixDir: string;
+  confFile: string;
+  /** Extra `-g` directives (the bench's own config leaves `daemon off` to the command line). */
+  globals?: string;
+  listenPort: number;
+  ca: string;
+  label: string;
+}
+
+/** Starts nginx in the foreground as a child and waits until its TLS port accepts connections. */
+export async function launchNginx(launch: NginxLaunch): Promise<TlsProxy> {
+  const args = ['-p', launch.prefixDir, '-c', launch.confFile, '-e', 'stderr'];
+  if (launch.globals !== undefined) args.push('-g', launch.globals);
+  const child = spawn(launch.nginxBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = tail();
   child.stdout.on('data', (d: Buffer) => output.push(d));
   child.stderr.on('data', (d: Buffer) => output.push(d));
-  // nginx stops gracefully on SIGQUIT (finishes open requests), fast on SIGTERM.
+  // SIGTERM = fast shutdown; the benchmark has no request in flight when it stops the proxy.
   const stop = () => stopProcess(child, 'SIGTERM', 5000);
   try {
-    await waitUntil('nginx', () => canConnect(listenPort), child, 15_000, output.text);
+    await waitUntil('nginx', () => canConnect(launch.listenPort), child, 15_000, output.text);
   } catch (error) {
     await stop();
     throw error;
   }
-  return {
-    baseUrl: `https://127.0.0.1:${listenPort}`,
-    ca: await readFile(path.join(dir, 'cert.pem'), 'utf8'),
-    pid: child.pid ?? -1,
-    label: 'minimal nginx TLS proxy (bench-own config)',
-    stop,
-  };
+  return { baseUrl: `https://127.0.0.1:${launch.listenPort}`, ca: launch.ca, pid: child.pid ?? -1, label: launch.label, stop };
+}
+
+/** The fallback edge: the minimal config above, when the appliance's renderers cannot be used. */
+export async function startTlsProxy(dir: string, upstreamPort: number, nginxBinary = 'nginx'): Promise<TlsProxy> {
+  await mkdir(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+  const ca = await selfSignedCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
+  const listenPort = await freePort();
+  const confFile = path.join(dir, 'nginx.conf');
+  await writeFile(confFile, renderProxyConfig(dir, listenPort, upstreamPort), { mode: 0o600 });
+  return launchNginx({
+    nginxBinary,
+    prefixDir: dir,
+    confFile,
+    globals: 'daemon off;',
+    listenPort,
+    ca,
+    label: 'minimal nginx TLS proxy (bench-own config, not the appliance site)',
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {

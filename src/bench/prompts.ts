@@ -55,7 +55,7 @@ export function conversation(salt: string, turns: number, systemRepeats: number)
     { role: 'system', content: `Session ${salt}. You are an autonomous coding agent.\n${rules.join('\n')}` },
   ];
   for (let t = 0; t < turns; t++) {
-    const code = CODE_LINES.slice(t % 5, (t % 5) + 8).join('\n');
+    const code = CODE_LINES.slice(t % 10, (t % 10) + 3).join('\n');
     messages.push({ role: 'user', content: `${QUESTIONS[t % QUESTIONS.length]}\n\n\`\`\`\n${code}\n\`\`\`` });
     messages.push({ role: 'assistant', content: `Step ${t + 1}: I read the code above.\n${code.split('\n').reverse().join('\n')}` });
   }

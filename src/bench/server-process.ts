@@ -26,6 +26,8 @@ export interface RunningServer {
   readonly settings: ServerSettings;
   /** Milliseconds from spawn to /readyz 200. */
   readonly startMs: number;
+  /** The last lines the server wrote (JSON logs), for error messages. */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   ];
   const started = Date.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = tail();
+  const output = tail(6000);
   // Drain the request logs; an unread pipe would eventually block the server.
   child.stdout.on('data', (d: Buffer) => output.push(d));
   child.stderr.on('data', (d: Buffer) => output.push(d));
@@ -58,7 +60,7 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   try {
     await waitUntil('slm-copilot serve', async () => (await getText(endpoint, '/readyz')).status === 200, child, readyTimeoutMs, output.text);
     const modelId = await servedModelId(endpoint);
-    return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, stop };
+    return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, logTail: output.text, stop };
   } catch (error) {
     await stop();
     throw error;

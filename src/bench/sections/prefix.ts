@@ -16,18 +16,18 @@ export interface ConversationShape {
 }
 
 /**
- * Grows the conversation until `count` (the model's tokenizer) says it reaches `minTokens`: three
- * turns, then more system rules (~40 tokens each), then more turns.
+ * Grows the conversation until `count` (the model's tokenizer) says it reaches `minTokens`: turns and
+ * system rules alternately (a few dozen tokens per step), so that the result overshoots only a little.
  */
 export async function sizeConversation(
   count: (messages: BenchMessage[]) => Promise<number>,
   minTokens: number,
 ): Promise<ConversationShape & { tokens: number }> {
-  const shape = { turns: 3, systemRepeats: 1 };
-  for (let i = 0; i < 400; i++) {
+  const shape = { turns: 1, systemRepeats: 1 };
+  for (let i = 0; i < 1000; i++) {
     const tokens = await count(conversation('c0', shape.turns, shape.systemRepeats));
     if (tokens >= minTokens) return { ...shape, tokens };
-    if (shape.systemRepeats < 40) shape.systemRepeats += 1;
+    if (i % 2 === 0) shape.systemRepeats += 1;
     else shape.turns += 1;
   }
   throw new Error(`could not build a conversation of ${minTokens} tokens`);
