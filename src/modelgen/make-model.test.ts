@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { getLlama, LlamaLogLevel, readGgufFileInfo, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { encodePiece, mergeRanks, preTokenize } from './byte-level-bpe.ts';
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
-import { makeModel } from './make-model.ts';
+import { ggufFileSize } from './gguf-writer.ts';
+import { describeModel, makeModel } from './make-model.ts';
 import { baseVocabulary, CONTROL_TOKENS } from './vocabulary.ts';
 
 let dir: string;
@@ -98,4 +99,16 @@ test('tiny: random greedy generation is printable ASCII and does not end or emit
   } finally {
     await context.dispose();
   }
+});
+
+test('bench is described as a ≥400 MB Q8_0 llama with a ≥4096 context (not written here: ~10 s)', () => {
+  const file = describeModel({ kind: 'bench' });
+  const size = ggufFileSize(file);
+  assert.ok(size >= 400e6 && size < 500e6, `${size} bytes`);
+  const md = new Map(file.metadata);
+  assert.deepEqual(md.get('general.file_type'), { kind: 'uint32', value: 7 });
+  assert.ok((md.get('llama.context_length')!.value as number) >= 4096);
+  assert.equal(md.get('tokenizer.chat_template')?.value, DEVSTRAL_CHAT_TEMPLATE);
+  const big = file.tensors.filter((t) => t.dims.length === 2);
+  assert.ok(big.every((t) => t.type === 8), 'all matrices Q8_0');
 });

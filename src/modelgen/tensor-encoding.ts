@@ -9,6 +9,7 @@ export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
 export const fileTypeOf: Record<GgmlTypeId, number> = { 0: 0, 1: 1, 8: 7 };
 
 const Q8_0_BLOCK = 32;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const Q8_0_BLOCK_BYTES = 34;
 
 export function rowBytes(type: GgmlTypeId, ne0: number): number {
@@ -69,12 +70,14 @@ export function encodeRows(type: GgmlTypeId, values: Float32Array, ne0: number):
   const view = new DataView(out.buffer);
   switch (type) {
     case GgmlType.F32:
-      for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+      if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      else for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
       return out;
     case GgmlType.F16:
       for (let i = 0; i < values.length; i++) view.setUint16(i * 2, toFloat16Bits(values[i]!), true);
       return out;
     case GgmlType.Q8_0: {
+      const quants = new Int8Array(out.buffer);
       const blocks = values.length / Q8_0_BLOCK;
       for (let b = 0; b < blocks; b++) {
         const base = b * Q8_0_BLOCK;
@@ -86,9 +89,8 @@ export function encodeRows(type: GgmlTypeId, values: Float32Array, ne0: number):
         view.setUint16(at, toFloat16Bits(d), true);
         for (let j = 0; j < Q8_0_BLOCK; j++) {
           const x = values[base + j]! * id;
-          // C roundf: halves away from zero.
-          const q = Math.sign(x) * Math.round(Math.abs(x));
-          view.setInt8(at + 2 + j, Math.max(-127, Math.min(127, q)));
+          // C roundf: halves away from zero. |x| ≤ 127 by construction.
+          quants[at + 2 + j] = x < 0 ? -Math.round(-x) : Math.round(x);
         }
       }
       return out;
