@@ -7,6 +7,7 @@ import { Template } from '@huggingface/jinja';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
 import { makeModel } from './make-model.ts';
+import { createRng } from './prng.ts';
 import { chainText, DEFAULT_AFTER_TOOL_TEXT, DEFAULT_SCRIPTED_TEXT, planScript } from './scripted-weights.ts';
 import { baseVocabulary, CONTROL_TOKENS } from './vocabulary.ts';
 
@@ -24,6 +25,21 @@ describe('planScript', () => {
     assert.ok(plan.afterUser.length > 20, 'prose is many tokens, not one');
     assert.ok(plan.afterTool.includes(CONTROL_TOKENS.indexOf('[TOOL_CALLS]')));
     assert.ok(plan.afterTool.includes(CONTROL_TOKENS.indexOf('[ARGS]')));
+  });
+
+  test('repetitive random scripts always get an exact cut into distinct tokens', () => {
+    const rng = createRng(5);
+    const alphabet = ['a', 'b', ' ', '.', '\n', '🙂', 'the', ' the', '[ARGS]'];
+    for (let i = 0; i < 200; i++) {
+      let text = '';
+      const n = Math.floor(rng() * 80);
+      for (let j = 0; j < n; j++) text += alphabet[Math.floor(rng() * alphabet.length)];
+      if (text.split('[ARGS]').length > 2) continue; // a control token may occur once (tested below)
+      const plan = planScript(baseVocabulary(), text, '');
+      assert.equal(chainText(plan.vocab, plan.afterUser), text);
+      assert.equal(new Set(plan.afterUser).size, plan.afterUser.length);
+    }
+    assert.deepEqual(planScript(baseVocabulary(), '', '').afterUser, []);
   });
 
   test('rejects scripts a bigram chain cannot express', () => {
@@ -59,13 +75,18 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
   });
 
   /** Generates until end-of-generation (or a cap); returns the text and whether EOG ended it. */
-  async function generate(name: string, prompt: string, temperature = 0): Promise<{ text: string; eog: boolean }> {
+  async function generate(name: string, prompt: string, temperature = 0, penalties = false): Promise<{ text: string; eog: boolean }> {
     const model = models.get(name)!;
     const context = await model.createContext({ contextSize: 1024, threads: 1 });
     try {
       const tokens: Token[] = [];
       let eog = false;
-      const options = { temperature, yieldEogToken: true, ...(temperature === 0 ? {} : { seed: 7 }) };
+      const options = {
+        temperature,
+        yieldEogToken: true,
+        ...(temperature === 0 ? {} : { seed: 7 }),
+        ...(penalties ? { repeatPenalty: { lastTokens: 64, penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 } } : {}),
+      };
       for await (const token of context.getSequence().evaluate(model.tokenize(prompt, true), options)) {
         if (model.isEogToken(token)) {
           eog = true;
@@ -108,8 +129,15 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
     assert.deepEqual(await generate('prose', afterTool), { text: TOOL_TEXT, eog: true });
   });
 
-  test('the script survives sampling; any other last token ends the turn at once', async () => {
+  test('the script survives sampling and penalties; any other last token ends the turn at once', async () => {
     assert.deepEqual(await generate('default', render([{ role: 'user', content: 'go' }]), 1), { text: DEFAULT_SCRIPTED_TEXT, eog: true });
+    // The prompt repeats the script's own words, so repetition penalties hit them hard.
+    const echo = render([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'attempt_completion', arguments: '{"result":"done"}' } }] },
+      { role: 'tool', tool_call_id: 'c', content: `${DEFAULT_AFTER_TOOL_TEXT} `.repeat(6) },
+    ]);
+    assert.deepEqual(await generate('default', echo, 0.8, true), { text: DEFAULT_AFTER_TOOL_TEXT, eog: true });
     assert.deepEqual(await generate('default', '<s>[INST]go[/INST]Sure'), { text: '', eog: true });
   });
 });
