@@ -1,0 +1,122 @@
+/**
+ * `slm-copilot serve` as a child process, the way systemd runs it: model YAML, key file, readiness,
+ * SIGTERM with a request in flight → exit 0; and the demo model when nothing is configured.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { DEMO_MODEL_ID, DEMO_TEXT } from '../../src/engine/demo-model.ts';
+import { testModelPath } from '../support/test-models.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/slm-copilot');
+const dir = mkdtempSync(join(tmpdir(), 'serve-command-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface ServeChild {
+  child: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeChild> {
+  const child = spawn(BIN, ['serve', '--port', '0', '--threads', '1', ...args], {
+    env: { ...process.env, SLM_COPILOT_API_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const logs: Record<string, unknown>[] = [];
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry['msg'] === 'listening') resolve(String(entry['url']));
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${err}`)));
+  });
+  return { child, url, logs, stderr: () => err, exited };
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('server never became ready');
+}
+
+describe('slm-copilot serve (child process)', () => {
+  test('model YAML + key file; SIGTERM with a stream in flight ends it cleanly and exits 0', async () => {
+    const model = await testModelPath('scripted', { text: 'Streaming from the YAML-configured model.' });
+    const yamlPath = join(dir, 'model.yaml');
+    writeFileSync(
+      yamlPath,
+      `name: devstral-small-2\ncontext_size: 1024\nbackend: llama-cpp\nparameters:\n  model: ${model}\n  temperature: 0.15\n`,
+    );
+    const keyFile = join(dir, 'keys');
+    writeFileSync(keyFile, '# one key per line\nsk-from-file\n');
+    const s = await startServe(['--config', yamlPath, '--api-key-file', keyFile, '--shutdown-grace', '5'], { SLM_COPILOT_API_KEY: 'sk-from-env' });
+    assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+    await waitReady(s.url);
+    for (const key of ['sk-from-file', 'sk-from-env']) {
+      const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: key, maxRetries: 0 });
+      const models = await client.models.list();
+      assert.deepEqual(models.data.map((m) => m.id), ['devstral-small-2']);
+    }
+    assert.equal((await fetch(`${s.url}/metrics`)).status, 401, 'metrics need the key by default when one is set');
+
+    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'sk-from-file', maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'devstral-small-2', messages: [{ role: 'user', content: 'go' }], stream: true });
+    s.child.kill('SIGTERM');
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'Streaming from the YAML-configured model.');
+    assert.equal(await s.exited, 0);
+    const msgs = s.logs.map((l) => l['msg']);
+    assert.ok(msgs.includes('shutting down') && msgs.includes('stopped'), JSON.stringify(msgs));
+    assert.ok(!JSON.stringify(s.logs).includes('sk-from'), 'keys never reach the log');
+  });
+
+  test('without a model it serves the generated demo model and says so', async () => {
+    const s = await startServe([], { XDG_CACHE_HOME: join(dir, 'cache') });
+    await waitReady(s.url);
+    assert.match(s.stderr(), /DEMO MODEL/);
+    assert.ok(s.logs.some((l) => l['level'] === 'warn' && String(l['msg']).includes('DEMO')));
+    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    assert.deepEqual((await client.models.list()).data.map((m) => m.id), [DEMO_MODEL_ID]);
+    const res = await client.chat.completions.create({ model: DEMO_MODEL_ID, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(res.choices[0]!.message.content, DEMO_TEXT);
+    s.child.kill('SIGINT');
+    assert.equal(await s.exited, 0);
+  });
+
+  test('bad flags fail fast with a message naming the flag', async () => {
+    const child = spawn(BIN, ['serve', '--port', 'eighty'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.notEqual(code, 0);
+    assert.match(err, /--port/);
+  });
+});
