@@ -1,0 +1,107 @@
+/**
+ * Every file the appliance reads or writes goes through one ApplianceFs, which maps the logical path
+ * (`/etc/slm-copilot/engine.env`) to the real one under an optional `--root` prefix. Tests and
+ * `slm-copilot up` run the whole appliance flow in a temporary tree this way.
+ */
+import { appendFile, chmod, chown, mkdir, readFile, readdir, rm, stat, symlink, readlink } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-write.ts';
+
+export interface Ownership {
+  uid?: number;
+  gid?: number;
+}
+
+/** Characters allowed in a sandbox root: real paths are rendered into nginx and engine configuration. */
+const SAFE_ROOT = /^\/[A-Za-z0-9._/+-]*$/;
+
+export class ApplianceFs {
+  /** '' for the real system, else an absolute directory without trailing slash. */
+  readonly root: string;
+
+  constructor(root = '/') {
+    const abs = resolve(root);
+    if (!SAFE_ROOT.test(abs)) {
+      throw new Error(`root directory ${JSON.stringify(abs)} has characters that cannot be used in nginx/systemd paths (allowed: A-Z a-z 0-9 . _ / + -)`);
+    }
+    this.root = abs === '/' ? '' : abs.replace(/\/+$/, '');
+  }
+
+  get isSandbox(): boolean {
+    return this.root !== '';
+  }
+
+  /** The real path of a logical absolute path. */
+  real(logical: string): string {
+    if (!isAbsolute(logical)) throw new Error(`logical path must be absolute: ${logical}`);
+    return this.root === '' ? logical : join(this.root, logical);
+  }
+
+  async readText(logical: string): Promise<string | undefined> {
+    return readFile(this.real(logical), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+  }
+
+  async exists(logical: string): Promise<boolean> {
+    return stat(this.real(logical)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async size(logical: string): Promise<number | undefined> {
+    return stat(this.real(logical)).then(
+      (s) => s.size,
+      () => undefined,
+    );
+  }
+
+  /** Atomic write with an explicit mode; returns whether the file changed. Ownership only when root. */
+  async write(logical: string, content: string, mode: number, owner: Ownership = {}): Promise<boolean> {
+    return writeFileAtomic(this.real(logical), content, { mode, dirMode: 0o755, ...this.ownerIfRoot(owner) });
+  }
+
+  async mkdir(logical: string, mode: number, owner: Ownership = {}): Promise<void> {
+    const path = this.real(logical);
+    await mkdir(path, { recursive: true, mode });
+    // mkdir's mode is filtered by umask (0077 under one-apps): set it explicitly.
+    await chmod(path, mode);
+    const o = this.ownerIfRoot(owner);
+    if (o.uid !== undefined || o.gid !== undefined) await chown(path, o.uid ?? -1, o.gid ?? -1);
+  }
+
+  async list(logical: string): Promise<string[]> {
+    return readdir(this.real(logical)).catch(() => []);
+  }
+
+  async remove(logical: string): Promise<void> {
+    await rm(this.real(logical), { force: true });
+  }
+
+  async append(logical: string, text: string, mode: number): Promise<void> {
+    const path = this.real(logical);
+    await mkdir(join(path, '..'), { recursive: true, mode: 0o755 });
+    await appendFile(path, text, { mode });
+    await chmod(path, mode);
+  }
+
+  /** Points `link` at `target` (both logical; the link stores the real target). */
+  async symlink(target: string, link: string): Promise<boolean> {
+    const real = this.real(target);
+    const current = await readlink(this.real(link)).catch(() => undefined);
+    if (current === real) return false;
+    await rm(this.real(link), { force: true });
+    await symlink(real, this.real(link));
+    return true;
+  }
+
+  private ownerIfRoot(owner: Ownership): Ownership {
+    if (process.getuid?.() !== 0) return {};
+    const out: Ownership = {};
+    if (owner.uid !== undefined) out.uid = owner.uid;
+    if (owner.gid !== undefined) out.gid = owner.gid;
+    return out;
+  }
+}

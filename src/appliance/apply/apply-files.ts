@@ -1,0 +1,69 @@
+/**
+ * Applies rendered files: atomic writes with explicit modes, unchanged files untouched, `nginx -t`
+ * before anything is reloaded (rolling every file back if it fails), then restart the engine only when
+ * its own files changed and reload nginx only when edge files or the certificate changed.
+ */
+import type { Logger } from '../../lib/logger.ts';
+import type { ApplianceFs } from '../appliance-fs.ts';
+import type { DesiredFile, FileRole } from '../plan/desired-files.ts';
+import type { ServiceManager } from '../services/service-manager.ts';
+
+export interface ApplyOptions {
+  /** The certificate files changed (new cert or key): nginx must reload. */
+  certificateChanged: boolean;
+  logger: Logger;
+}
+
+export interface ApplyResult {
+  changedFiles: string[];
+  engineRestarted: boolean;
+  nginxReloaded: boolean;
+}
+
+export async function applyFiles(fs: ApplianceFs, files: readonly DesiredFile[], services: ServiceManager, options: ApplyOptions): Promise<ApplyResult> {
+  const previous = new Map<string, { content: string | undefined; mode: number }>();
+  const changedRoles = new Set<FileRole>();
+  for (const file of files) {
+    const before = await fs.readText(file.path);
+    if (await fs.write(file.path, file.content, file.mode)) {
+      previous.set(file.path, { content: before, mode: file.mode });
+      changedRoles.add(file.role);
+    }
+  }
+  const changedFiles = [...previous.keys()];
+  if (changedFiles.length > 0) options.logger.info('configuration files changed', { files: changedFiles });
+
+  const edgeChanged = changedRoles.has('edge') || options.certificateChanged;
+  const nginxRunning = await services.isRunning('nginx');
+  if (edgeChanged || !nginxRunning) {
+    try {
+      await services.checkEdgeConfig();
+    } catch (error) {
+      options.logger.error('nginx rejected the new configuration; restoring the previous files', { error: (error as Error).message });
+      for (const [path, { content, mode }] of previous) {
+        if (content === undefined) await fs.remove(path);
+        else await fs.write(path, content, mode);
+      }
+      throw error;
+    }
+  }
+  if (changedRoles.has('engine-unit')) await services.reloadUnits();
+
+  let engineRestarted = false;
+  if (changedRoles.has('engine') || changedRoles.has('engine-unit') || !(await services.isRunning('engine'))) {
+    options.logger.info('starting the engine', { reason: changedRoles.has('engine') ? 'engine settings changed' : 'not running' });
+    await services.restart('engine');
+    engineRestarted = true;
+  }
+  let nginxReloaded = false;
+  if (!nginxRunning) {
+    options.logger.info('starting nginx');
+    await services.restart('nginx');
+    nginxReloaded = true;
+  } else if (edgeChanged) {
+    options.logger.info('reloading nginx');
+    await services.reload('nginx');
+    nginxReloaded = true;
+  }
+  return { changedFiles, engineRestarted, nginxReloaded };
+}

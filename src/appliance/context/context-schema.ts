@@ -1,0 +1,157 @@
+/**
+ * Parses the ONEAPP_COPILOT_* variables into a typed ApplianceContext, reporting every bad variable at
+ * once. Each value must match a strict per-variable pattern, so nothing an operator types (newline, `;`,
+ * `{`, `}`, quotes, `$`, backslash …) can reach nginx, systemd or YAML syntax.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import type { ConfigIssue } from '../../lib/errors.ts';
+import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
+
+export type TlsMode = 'self-signed' | 'letsencrypt';
+
+export interface ApplianceContext {
+  /** Undefined: generate (or keep the generated) key. */
+  apiKey: string | undefined;
+  /** Undefined: use the VM IP. */
+  hostname: string | undefined;
+  tlsMode: TlsMode;
+  leEmail: string | undefined;
+  contextSize: number | 'auto';
+  threads: number | 'auto';
+  timeoutSeconds: number;
+  rateLimit: number;
+  rateBurst: number;
+  maxConnections: number;
+  /** File name in /models without `.yaml`; undefined = default. */
+  model: string | undefined;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[] };
+
+const KEY_RE = /^[A-Za-z0-9._-]{16,256}$/;
+const DNS_RE = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const MODEL_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const INT_RE = /^[0-9]{1,9}$/;
+
+function allowedOf(name: ContextVariableName): string {
+  return CONTEXT_VARIABLES.find((v) => v.name === name)!.allowed;
+}
+
+/** A short, single-line, quoted rendering of a rejected value (never used for secrets). */
+export function quoteValue(value: string): string {
+  const shown = value.length > 40 ? value.slice(0, 40) + '…' : value;
+  return JSON.stringify(shown);
+}
+
+function mismatch(name: ContextVariableName, value: string, secret = false): string {
+  return `invalid value ${secret ? '(hidden)' : quoteValue(value)}; allowed: ${allowedOf(name)}`;
+}
+
+const optional = (schema: z.ZodType<string, string>) => z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)).pipe(schema.optional());
+
+function pattern(name: ContextVariableName, re: RegExp, secret = false) {
+  return z.string().superRefine((v, ctx) => {
+    if (!re.test(v)) ctx.addIssue({ code: 'custom', message: mismatch(name, v, secret) });
+  });
+}
+
+function integer(name: ContextVariableName, min: number, max: number, fallback: number | 'auto', allowAuto: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): number | 'auto' => {
+      if (v === undefined || v === '') return fallback;
+      if (allowAuto && v === 'auto') return 'auto';
+      const n = INT_RE.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: mismatch(name, v) });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+function hostnameSchema() {
+  return z.string().superRefine((v, ctx) => {
+    if (isIP(v) === 0 && !DNS_RE.test(v)) ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_HOSTNAME', v) });
+  });
+}
+
+const schema = z
+  .object({
+    ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', KEY_RE, true)),
+    ONEAPP_COPILOT_HOSTNAME: optional(hostnameSchema()),
+    ONEAPP_COPILOT_TLS_MODE: z
+      .string()
+      .optional()
+      .transform((v, ctx): TlsMode => {
+        if (v === undefined || v === '') return 'self-signed';
+        if (v === 'self-signed' || v === 'letsencrypt') return v;
+        ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_MODE', v) });
+        return z.NEVER;
+      }),
+    ONEAPP_COPILOT_LE_EMAIL: optional(pattern('ONEAPP_COPILOT_LE_EMAIL', EMAIL_RE)),
+    ONEAPP_COPILOT_CONTEXT_SIZE: integer('ONEAPP_COPILOT_CONTEXT_SIZE', 2048, 262144, 'auto', true),
+    ONEAPP_COPILOT_THREADS: integer('ONEAPP_COPILOT_THREADS', 1, 512, 'auto', true),
+    ONEAPP_COPILOT_TIMEOUT: integer('ONEAPP_COPILOT_TIMEOUT', 1, 86400, 300, false),
+    ONEAPP_COPILOT_RATE_LIMIT: integer('ONEAPP_COPILOT_RATE_LIMIT', 1, 100000, 10, false),
+    ONEAPP_COPILOT_RATE_BURST: integer('ONEAPP_COPILOT_RATE_BURST', 0, 100000, 20, false),
+    ONEAPP_COPILOT_MAX_CONNECTIONS: integer('ONEAPP_COPILOT_MAX_CONNECTIONS', 1, 100000, 16, false),
+    ONEAPP_COPILOT_MODEL: optional(
+      z
+        .string()
+        .transform((v) => v.replace(/\.ya?ml$/, ''))
+        .pipe(pattern('ONEAPP_COPILOT_MODEL', MODEL_RE)),
+    ),
+  })
+  .superRefine((v, ctx) => {
+    if (v.ONEAPP_COPILOT_TLS_MODE === 'letsencrypt') {
+      const host = v.ONEAPP_COPILOT_HOSTNAME;
+      if (host === undefined || isIP(host) !== 0 || !host.includes('.')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ONEAPP_COPILOT_HOSTNAME'],
+          message: 'letsencrypt needs a public DNS name (e.g. copilot.example.org) pointing at this VM, not an IP or an empty value',
+        });
+      }
+    }
+  });
+
+/** Parses raw variables (env or one_env); unknown keys are ignored. Returns every issue at once. */
+export function parseApplianceContext(raw: Readonly<Record<string, string | undefined>>): ParseResult<ApplianceContext> {
+  const input: Record<string, string | undefined> = {};
+  for (const v of CONTEXT_VARIABLES) {
+    const value = raw[v.name];
+    // Surrounding blanks are a common copy-paste accident; anything else is judged as typed.
+    input[v.name] = value === undefined ? undefined : value.replace(/^[ \t]+|[ \t]+$/g, '');
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issues: ConfigIssue[] = [];
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? 'context');
+      const message = issue.code === 'invalid_type' ? `invalid value; allowed: ${allowedOf(field as ContextVariableName)}` : issue.message;
+      if (!issues.some((i) => i.field === field && i.message === message)) issues.push({ field, message });
+    }
+    return { ok: false, issues };
+  }
+  const d = result.data;
+  return {
+    ok: true,
+    value: {
+      apiKey: d.ONEAPP_COPILOT_API_KEY,
+      hostname: d.ONEAPP_COPILOT_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
+      tlsMode: d.ONEAPP_COPILOT_TLS_MODE,
+      leEmail: d.ONEAPP_COPILOT_LE_EMAIL,
+      contextSize: d.ONEAPP_COPILOT_CONTEXT_SIZE,
+      threads: d.ONEAPP_COPILOT_THREADS,
+      timeoutSeconds: d.ONEAPP_COPILOT_TIMEOUT as number,
+      rateLimit: d.ONEAPP_COPILOT_RATE_LIMIT as number,
+      rateBurst: d.ONEAPP_COPILOT_RATE_BURST as number,
+      maxConnections: d.ONEAPP_COPILOT_MAX_CONNECTIONS as number,
+      model: d.ONEAPP_COPILOT_MODEL,
+    },
+  };
+}

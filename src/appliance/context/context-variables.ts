@@ -1,0 +1,118 @@
+/**
+ * The one table of ONEAPP_COPILOT_* context variables: name, default, allowed values and the marketplace
+ * USER_INPUTS spec. `help`, docs/appliance.md and the marketplace YAML are all generated from it, so the
+ * three never drift apart. Parsing lives in context-schema.ts.
+ */
+
+export interface ContextVariable {
+  name: string;
+  /** The default as an operator reads it (computed defaults are described, not evaluated). */
+  defaultText: string;
+  /** Allowed values, phrased for error messages and docs. */
+  allowed: string;
+  description: string;
+  /**
+   * OpenNebula USER_INPUTS spec, always 5 `|`-separated fields (4 are rejected by the CLI parser):
+   * `O|type|Description|params|default`.
+   */
+  userInput: string;
+}
+
+export const CONTEXT_VARIABLES = [
+  {
+    name: 'ONEAPP_COPILOT_API_KEY',
+    defaultText: '(generated once: sk- + 48 letters/digits, kept across reboots)',
+    allowed: '16-256 characters from A-Z a-z 0-9 . _ -',
+    description: 'API key clients send as "Authorization: Bearer <key>". Empty: generate one and keep it; a new value rotates it.',
+    userInput: 'O|password|API key (empty = generate one)||',
+  },
+  {
+    name: 'ONEAPP_COPILOT_HOSTNAME',
+    defaultText: '(the VM IP, ETH0_IP)',
+    allowed: 'a DNS name (letters, digits, "-", dots) or an IP address',
+    description: 'Name used in the endpoint URL, the TLS certificate and for Let\'s Encrypt.',
+    userInput: 'O|text|Hostname (FQDN) of the endpoint; empty = the VM IP||',
+  },
+  {
+    name: 'ONEAPP_COPILOT_TLS_MODE',
+    defaultText: 'self-signed',
+    allowed: 'self-signed, letsencrypt',
+    description: 'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure.',
+    userInput: 'O|list|TLS certificate|self-signed,letsencrypt|self-signed',
+  },
+  {
+    name: 'ONEAPP_COPILOT_LE_EMAIL',
+    defaultText: '(none)',
+    allowed: 'an e-mail address',
+    description: 'Contact e-mail for the Let\'s Encrypt account (expiry notices).',
+    userInput: 'O|text|E-mail for Let\'s Encrypt (optional)||',
+  },
+  {
+    name: 'ONEAPP_COPILOT_CONTEXT_SIZE',
+    defaultText: 'auto (from RAM: 16384-65536 tokens when memory allows)',
+    allowed: 'auto, or an integer from 2048 to 262144',
+    description: 'Context window in tokens. Cline\'s first prompt alone is about 7k tokens; below 16384 agents run out of room.',
+    userInput: 'O|text|Context size in tokens, or auto||auto',
+  },
+  {
+    name: 'ONEAPP_COPILOT_THREADS',
+    defaultText: 'auto (usable vCPUs - 1, at least 1)',
+    allowed: 'auto, or an integer from 1 to 512',
+    description: 'CPU threads for inference.',
+    userInput: 'O|text|Inference threads, or auto||auto',
+  },
+  {
+    name: 'ONEAPP_COPILOT_TIMEOUT',
+    defaultText: '300',
+    allowed: 'an integer number of seconds from 1 to 86400',
+    description: 'Upper bound in seconds for one request, end to end: the engine stops it with an OpenAI-style timeout error (nginx answers a JSON 504 a few seconds later if the engine hangs).',
+    userInput: 'O|number|Request timeout in seconds| |300',
+  },
+  {
+    name: 'ONEAPP_COPILOT_RATE_LIMIT',
+    defaultText: '10',
+    allowed: 'an integer from 1 to 100000 (requests per second per client IP)',
+    description: 'Sustained request rate allowed per client IP; above it the edge answers 429 with Retry-After.',
+    userInput: 'O|number|Requests per second per client IP| |10',
+  },
+  {
+    name: 'ONEAPP_COPILOT_RATE_BURST',
+    defaultText: '20',
+    allowed: 'an integer from 0 to 100000',
+    description: 'Extra requests per client IP accepted at once above the rate before 429.',
+    userInput: 'O|number|Burst of requests per client IP| |20',
+  },
+  {
+    name: 'ONEAPP_COPILOT_MAX_CONNECTIONS',
+    defaultText: '16',
+    allowed: 'an integer from 1 to 100000',
+    description: 'Concurrent connections per client IP; above it the edge answers 429.',
+    userInput: 'O|number|Concurrent connections per client IP| |16',
+  },
+  {
+    name: 'ONEAPP_COPILOT_MODEL',
+    defaultText: '(the only, or alphabetically first, *.yaml in /models)',
+    allowed: 'a file name in /models (letters, digits, . _ -), with or without .yaml',
+    description: 'Which model definition (YAML) in /models to serve.',
+    userInput: 'O|text|Model definition in /models (empty = default)||',
+  },
+] as const satisfies readonly ContextVariable[];
+
+export type ContextVariableName = (typeof CONTEXT_VARIABLES)[number]['name'];
+
+/** Plain-text table for `slm-copilot help` / `configure --help`. */
+export function formatVariablesHelp(): string {
+  const lines = ['Context variables (OpenNebula CONTEXT, exported by one-context or read from /run/one-context/one_env):', ''];
+  for (const v of CONTEXT_VARIABLES) {
+    lines.push(`  ${v.name}`, `      ${v.description}`, `      allowed: ${v.allowed}`, `      default: ${v.defaultText}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Markdown table for docs/appliance.md. */
+export function formatVariablesMarkdown(): string {
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  const lines = ['| Variable | Default | Allowed | Meaning |', '|---|---|---|---|'];
+  for (const v of CONTEXT_VARIABLES) lines.push(`| \`${v.name}\` | ${esc(v.defaultText)} | ${esc(v.allowed)} | ${esc(v.description)} |`);
+  return lines.join('\n') + '\n';
+}

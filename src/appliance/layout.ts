@@ -1,0 +1,66 @@
+/**
+ * The appliance's file layout (logical paths, see ApplianceFs) and the network profile: the real VM uses
+ * 80/443 and systemd; the sandbox (`slm-copilot up`, tests) uses high ports and child processes.
+ */
+
+export const PATHS = {
+  installDir: '/opt/slm-copilot',
+  cli: '/opt/slm-copilot/bin/slm-copilot',
+  configDir: '/etc/slm-copilot',
+  engineEnv: '/etc/slm-copilot/engine.env',
+  modelConfig: '/etc/slm-copilot/model.yaml',
+  stateDir: '/var/lib/slm-copilot',
+  apiKey: '/var/lib/slm-copilot/api-key',
+  state: '/var/lib/slm-copilot/state.json',
+  tlsDir: '/var/lib/slm-copilot/tls',
+  acmeWebroot: '/var/lib/slm-copilot/acme',
+  letsencryptConfig: '/var/lib/slm-copilot/letsencrypt/config',
+  letsencryptWork: '/var/lib/slm-copilot/letsencrypt/work',
+  letsencryptLogs: '/var/lib/slm-copilot/letsencrypt/logs',
+  modelsDir: '/models',
+  engineUnit: '/etc/systemd/system/slm-copilot.service',
+  nginxSite: '/etc/nginx/sites-available/slm-copilot.conf',
+  nginxSiteEnabled: '/etc/nginx/sites-enabled/slm-copilot.conf',
+  nginxDefaultSiteEnabled: '/etc/nginx/sites-enabled/default',
+  nginxKeyConf: '/etc/nginx/slm-copilot/api-key.conf',
+  nginxSandboxMain: '/etc/nginx/nginx.conf',
+  nginxAccessLog: '/var/log/nginx/slm-copilot.access.log',
+  nginxErrorLog: '/var/log/nginx/error.log',
+  nginxPid: '/run/nginx.pid',
+  nginxTempDir: '/var/lib/nginx',
+  applianceDir: '/etc/one-appliance',
+  serviceEntry: '/etc/one-appliance/service',
+  status: '/etc/one-appliance/status',
+  report: '/etc/one-appliance/config',
+  logDir: '/var/log/one-appliance',
+  loginBanner: '/etc/profile.d/slm-copilot.sh',
+  contextHooksDir: '/etc/one-context.d',
+  oneEnv: '/run/one-context/one_env',
+  caCopy: '/var/lib/slm-copilot/tls/ca.pem',
+} as const;
+
+export const ENGINE_USER = 'slm-copilot';
+export const NGINX_GROUP = 'www-data';
+export const ENGINE_UNIT_NAME = 'slm-copilot.service';
+
+/** Engine concurrency: one slot is fastest on CPU (prior art measured 2x with --parallel 1). */
+export const ENGINE_PARALLEL = 1;
+export const ENGINE_QUEUE = 16;
+
+export interface NetworkProfile {
+  /** system: systemd + Debian nginx; sandbox: child processes under a root prefix. */
+  mode: 'system' | 'sandbox';
+  httpsPort: number;
+  httpPort: number;
+  enginePort: number;
+  /** Address nginx listens on; undefined = all addresses. */
+  listenAddress: string | undefined;
+}
+
+export const SYSTEM_PROFILE: NetworkProfile = {
+  mode: 'system',
+  httpsPort: 443,
+  httpPort: 80,
+  enginePort: 8081,
+  listenAddress: undefined,
+};

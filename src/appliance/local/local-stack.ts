@@ -1,0 +1,159 @@
+/**
+ * The whole appliance in a sandbox directory: install + configure + bootstrap with the engine and a
+ * private nginx as child processes, high ports, no root needed. `slm-copilot up` and the integration
+ * tests use it; it runs the same stages as the VM, only the ServiceManager and ports differ.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { networkInterfaces, totalmem } from 'node:os';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { systemCommandRunner, type CommandRunner } from '../../lib/command-runner.ts';
+import { usableCpus } from '../../lib/usable-cpus.ts';
+import { ApplianceFs } from '../appliance-fs.ts';
+import { collectRawContext, vmAddresses } from '../context/context-sources.ts';
+import { PATHS } from '../layout.ts';
+import { listModelDefinitions } from '../plan/model-definition.ts';
+import { createChildServiceManager, type ChildServiceManager } from '../services/child-service-manager.ts';
+import type { ServiceName } from '../services/service-manager.ts';
+import type { ApplianceEnv } from '../stage/appliance-env.ts';
+import { runBootstrap, type BootstrapOutcome } from '../stage/bootstrap-stage.ts';
+import type { AcmeOptions } from '../stage/certificates.ts';
+import { runConfigure, type ConfigureOutcome } from '../stage/configure-stage.ts';
+import { runInstall } from '../stage/install-stage.ts';
+import { readStatus } from '../stage/status-file.ts';
+import { sandboxProfile, type SandboxPorts } from './sandbox-profile.ts';
+
+export interface LocalStackOptions {
+  root: string;
+  /** A GGUF or a model YAML to serve; default: what /models in the root has, else a generated model. */
+  model?: string | undefined;
+  ports?: SandboxPorts;
+  /** ONEAPP_COPILOT_* variables (and anything collectRawContext accepts). */
+  context?: Record<string, string | undefined>;
+  /** How to run this CLI (the engine is started as `<cli> serve …`). */
+  cliCommand: readonly string[];
+  echo?: ((line: string) => void) | undefined;
+  readyTimeoutMs?: number;
+  /** Writes a small model to the given path when the sandbox has none. */
+  generateModel?: (outPath: string) => Promise<{ id: string; contextSize: number }>;
+  engineEnv?: Record<string, string>;
+  acme?: AcmeOptions;
+  runner?: CommandRunner;
+  onUnexpectedExit?: (name: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Skip bootstrap (tests that only need configure). */
+  skipBootstrap?: boolean;
+}
+
+export interface LocalStack {
+  fs: ApplianceFs;
+  services: ChildServiceManager;
+  env: ApplianceEnv;
+  configure: ConfigureOutcome;
+  bootstrap: BootstrapOutcome | undefined;
+  /** Runs configure (and bootstrap when it succeeds) again with new context variables. */
+  reconfigure(context: Record<string, string | undefined>, options?: { bootstrap?: boolean }): Promise<ConfigureOutcome>;
+  reportText(): Promise<string>;
+  status(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const root = resolve(options.root);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const fs = new ApplianceFs(root);
+  const runner = options.runner ?? systemCommandRunner;
+  const profile = await sandboxProfile(fs, options.ports ?? {});
+  const services = createChildServiceManager({
+    fs,
+    runner,
+    cliCommand: options.cliCommand,
+    ...(options.engineEnv !== undefined ? { engineEnv: options.engineEnv } : {}),
+    ...(options.onUnexpectedExit !== undefined ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
+  });
+  const echo = options.echo;
+  await fs.mkdir(PATHS.modelsDir, 0o755);
+  await prepareModel(fs, options);
+
+  const makeEnv = (context: Record<string, string | undefined>): ApplianceEnv => {
+    const raw = collectRawContext(context, undefined);
+    return {
+      fs,
+      runner,
+      services,
+      profile,
+      raw,
+      facts: { totalMemoryBytes: totalmem(), usableCpus: usableCpus(), addresses: vmAddresses(raw, networkInterfaces()) },
+      cpuinfo: undefined,
+      now: () => new Date(),
+      acme: options.acme ?? {},
+      echo,
+      sshTarget: undefined,
+      readyTimeoutMs: options.readyTimeoutMs ?? 300_000,
+    };
+  };
+  let env = makeEnv(options.context ?? {});
+  env.cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
+  const cpuinfo = env.cpuinfo;
+
+  const install = await runInstall(env);
+  if (!install.ok) throw new Error(`sandbox install failed: ${install.error}`);
+  const configure = await runConfigure(env);
+  let bootstrap: BootstrapOutcome | undefined;
+  if (configure.ok && options.skipBootstrap !== true) bootstrap = await runBootstrap(env);
+
+  const stack: LocalStack = {
+    fs,
+    services,
+    get env() {
+      return env;
+    },
+    configure,
+    bootstrap,
+    async reconfigure(context, opts = {}) {
+      env = { ...makeEnv(context), cpuinfo };
+      const outcome = await runConfigure(env);
+      if (outcome.ok && opts.bootstrap !== false) stack.bootstrap = await runBootstrap(env);
+      return outcome;
+    },
+    async reportText() {
+      return (await fs.readText(PATHS.report)) ?? '';
+    },
+    status: () => readStatus(fs),
+    stop: () => services.stopAll(),
+  };
+  return stack;
+}
+
+/** Puts the requested model into the sandbox's /models (a symlink to the weights + a definition). */
+async function prepareModel(fs: ApplianceFs, options: LocalStackOptions): Promise<void> {
+  if (options.model !== undefined) {
+    const source = resolve(options.model);
+    const ext = extname(source).toLowerCase();
+    const name = basename(source, extname(source)).replace(/[^A-Za-z0-9._-]/g, '-');
+    if (ext === '.gguf') {
+      await fs.symlink(source, `${PATHS.modelsDir}/${name}.gguf`);
+      await fs.write(`${PATHS.modelsDir}/${name}.yaml`, stringify({ name, parameters: { model: `${name}.gguf` } }), 0o644);
+    } else if (ext === '.yaml' || ext === '.yml') {
+      const def = parse(await readFile(source, 'utf8')) as { parameters?: { model?: string } } & Record<string, unknown>;
+      const weights = def.parameters?.model;
+      if (typeof weights !== 'string') throw new Error(`${source}: parameters.model is missing`);
+      const weightsName = `${name}${extname(weights) || '.gguf'}`;
+      await fs.symlink(resolve(dirname(source), weights), `${PATHS.modelsDir}/${weightsName}`);
+      await fs.write(`${PATHS.modelsDir}/${name}.yaml`, stringify({ ...def, parameters: { ...def.parameters, model: weightsName } }), 0o644);
+    } else {
+      throw new Error(`--model must be a .gguf or a model .yaml file (got ${source})`);
+    }
+    // Serve exactly this model, unless the context says otherwise.
+    options.context = { ONEAPP_COPILOT_MODEL: name, ...options.context };
+    return;
+  }
+  if ((await listModelDefinitions(fs)).length > 0) return;
+  if (options.generateModel === undefined) throw new Error(`no model in ${fs.real(PATHS.modelsDir)}: pass --model FILE`);
+  options.echo?.('[up] no model given: generating a small demo model (it only proves the plumbing; use --model for a real one)');
+  const made = await options.generateModel(fs.real(`${PATHS.modelsDir}/demo.gguf`));
+  await fs.write(
+    `${PATHS.modelsDir}/demo.yaml`,
+    stringify({ name: made.id, parameters: { model: 'demo.gguf' }, context_size: made.contextSize }),
+    0o644,
+  );
+}

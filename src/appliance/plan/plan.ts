@@ -1,0 +1,97 @@
+/**
+ * The desired state, derived from the parsed context and machine facts: engine settings, edge settings,
+ * TLS intent and endpoint. Pure apart from reading the model definition; writes nothing.
+ */
+import { isIP } from 'node:net';
+import type { ApplianceContext, TlsMode } from '../context/context-schema.ts';
+import type { ApplianceFs } from '../appliance-fs.ts';
+import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
+import { autoContextSize } from './context-size.ts';
+import { loadModelDefinition, type ModelDefinition } from './model-definition.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+export interface MachineFacts {
+  totalMemoryBytes: number;
+  usableCpus: number;
+  /** VM addresses, ETH0 first. */
+  addresses: string[];
+}
+
+export interface EngineSettings {
+  host: string;
+  port: number;
+  threads: number;
+  contextSize: number;
+  parallel: number;
+  queue: number;
+  /** End-to-end bound of one request, enforced by the engine (clear OpenAI error, also mid-stream). */
+  requestTimeoutSeconds: number;
+}
+
+export interface EdgeSettings {
+  httpsPort: number;
+  httpPort: number;
+  listenAddress: string | undefined;
+  timeoutSeconds: number;
+  rateLimit: number;
+  rateBurst: number;
+  maxConnections: number;
+  maxBodyMegabytes: number;
+}
+
+export interface AppliancePlan {
+  profile: NetworkProfile;
+  /** Name in the URL and certificate. */
+  hostname: string;
+  /** Every name/IP the certificate must cover. */
+  certificateNames: { hostname: string; ips: string[] };
+  endpointUrl: string;
+  tlsMode: TlsMode;
+  leEmail: string | undefined;
+  model: ModelDefinition;
+  engine: EngineSettings;
+  edge: EdgeSettings;
+}
+
+export async function buildPlan(
+  context: ApplianceContext,
+  facts: MachineFacts,
+  profile: NetworkProfile,
+  fs: ApplianceFs,
+): Promise<AppliancePlan> {
+  let model: ModelDefinition;
+  try {
+    model = await loadModelDefinition(fs, context.model);
+  } catch (e) {
+    throw new ConfigError([{ field: 'ONEAPP_COPILOT_MODEL', message: (e as Error).message }]);
+  }
+  const sandbox = profile.mode === 'sandbox';
+  const hostname = context.hostname ?? (sandbox ? 'localhost' : (facts.addresses[0] ?? 'localhost'));
+  const contextSize =
+    context.contextSize === 'auto' ? autoContextSize(facts.totalMemoryBytes, model.weightsBytes, model.contextSize) : context.contextSize;
+  const threads = context.threads === 'auto' ? Math.max(1, facts.usableCpus - 1) : context.threads;
+  const hostInUrl = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
+  const portInUrl = profile.httpsPort === 443 ? '' : `:${profile.httpsPort}`;
+  const ips = [...new Set([...facts.addresses, '127.0.0.1', ...(isIP(hostname) !== 0 ? [hostname] : [])])];
+  return {
+    profile,
+    hostname,
+    certificateNames: { hostname: isIP(hostname) === 0 ? hostname : 'localhost', ips },
+    endpointUrl: `https://${hostInUrl}${portInUrl}/v1`,
+    tlsMode: context.tlsMode,
+    leEmail: context.leEmail,
+    model,
+    engine: { host: '127.0.0.1', port: profile.enginePort, threads, contextSize, parallel: ENGINE_PARALLEL, queue: ENGINE_QUEUE, requestTimeoutSeconds: context.timeoutSeconds },
+    edge: {
+      httpsPort: profile.httpsPort,
+      httpPort: profile.httpPort,
+      listenAddress: profile.listenAddress,
+      timeoutSeconds: context.timeoutSeconds,
+      rateLimit: context.rateLimit,
+      rateBurst: context.rateBurst,
+      maxConnections: context.maxConnections,
+      // A 262k-token prompt is ~1 MB of JSON; tool schemas and history add more. 32 MB leaves room.
+      maxBodyMegabytes: 32,
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The engine's hardened systemd unit: a dedicated user, no privileges, read-only system and models,
+ * the API key handed over by LoadCredential= (the key file itself stays 0600 root).
+ */
+import { ENGINE_SERVE_ARGS } from './engine-settings.ts';
+
+export interface EngineUnitInput {
+  cliPath: string;
+  user: string;
+  settingsFile: string;
+  apiKeyFile: string;
+  modelsDir: string;
+  configDir: string;
+}
+
+export function renderEngineUnit(input: EngineUnitInput): string {
+  return [
+    '# SLM-Copilot inference engine. Written by `slm-copilot install`/`configure`.',
+    '[Unit]',
+    'Description=SLM-Copilot inference engine (OpenAI-compatible, behind nginx)',
+    'After=network.target',
+    '',
+    '[Service]',
+    'Type=exec',
+    `User=${input.user}`,
+    `Group=${input.user}`,
+    `EnvironmentFile=${input.settingsFile}`,
+    'Environment=NODE_ENV=production',
+    `LoadCredential=api-key:${input.apiKeyFile}`,
+    `ExecStart=${input.cliPath} ${ENGINE_SERVE_ARGS.join(' ')}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    'TimeoutStopSec=30',
+    'KillMode=mixed',
+    'UMask=0077',
+    '',
+    '# Hardening',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    `ReadOnlyPaths=${input.modelsDir} ${input.configDir}`,
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'ProtectProc=invisible',
+    'RestrictNamespaces=yes',
+    'RestrictRealtime=yes',
+    'RestrictSUIDSGID=yes',
+    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+    'LockPersonality=yes',
+    'SystemCallArchitectures=native',
+    'CapabilityBoundingSet=',
+    'AmbientCapabilities=',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,127 @@
+/**
+ * The operator's report, /etc/one-appliance/config (0600, INI-like `[Section]` + `key = value`;
+ * multi-line values continue on indented lines). Everything needed to connect Cline, Continue, curl or
+ * the OpenAI SDKs, plus status, last error and the CPU check.
+ */
+import { stringify } from 'yaml';
+import type { ReportData, EndpointInfo } from '../report/report-data.ts';
+
+export const SOVEREIGNTY_STATEMENT =
+  'All inference runs on this machine: prompts, code and completions never leave it, there is no telemetry ' +
+  'and no call to any external AI service. Model weights are stored locally; only you hold the API key.';
+
+function block(key: string, text: string): string[] {
+  return [`${key} =`, ...text.trimEnd().split('\n').map((l) => `    ${l}`)];
+}
+
+function clineProvidersJson(e: EndpointInfo): string {
+  return JSON.stringify(
+    {
+      version: 1,
+      lastUsedProvider: 'openai-compatible',
+      providers: {
+        'openai-compatible': {
+          settings: { provider: 'openai-compatible', apiKey: e.apiKey, model: e.modelId, baseUrl: e.url, contextWindow: e.contextSize },
+          tokenSource: 'manual',
+        },
+      },
+    },
+    null,
+    2,
+  );
+}
+
+function continueYaml(e: EndpointInfo, caPath: string | undefined): string {
+  const model: Record<string, unknown> = {
+    name: 'SLM-Copilot',
+    provider: 'openai',
+    model: e.modelId,
+    apiBase: e.url + '/',
+    apiKey: '${{ secrets.SLM_COPILOT_API_KEY }}',
+    roles: ['chat', 'edit', 'apply'],
+    capabilities: ['tool_use'],
+    defaultCompletionOptions: { contextLength: e.contextSize, maxTokens: Math.min(4096, Math.floor(e.contextSize / 4)) },
+  };
+  // Never requestOptions.timeout: Continue passes it as milliseconds (continue#12450).
+  if (caPath !== undefined) model['requestOptions'] = { caBundlePath: caPath };
+  return stringify({ name: 'SLM-Copilot', version: '1.0.0', schema: 'v1', models: [model] });
+}
+
+function endpointSections(e: EndpointInfo): string[] {
+  const ca = e.caFile === undefined ? undefined : 'slm-copilot-ca.pem';
+  const caLocal = e.caSource === undefined ? e.caFile : ca;
+  const cacert = caLocal === undefined ? '' : ` --cacert ${caLocal}`;
+  const curl = [
+    `curl -N${cacert} ${e.url}/chat/completions \\`,
+    `  -H "Authorization: Bearer ${e.apiKey}" -H "Content-Type: application/json" \\`,
+    `  -d '{"model":"${e.modelId}","stream":true,"messages":[{"role":"user","content":"Write hello world in Python"}]}'`,
+  ].join('\n');
+  const lines = [
+    '[Endpoint]',
+    `url = ${e.url}`,
+    `api_key = ${e.apiKey}`,
+    `model = ${e.modelId}`,
+    `context_size = ${e.contextSize}`,
+    `tls_mode = ${e.tlsMode}`,
+    `tls_certificate = ${e.certificateKind}`,
+    `tls_fingerprint_sha256 = ${e.fingerprintSha256}`,
+  ];
+  if (e.tlsNote !== undefined) lines.push(`tls_note = ${e.tlsNote}`);
+  if (e.caFile !== undefined) {
+    lines.push(`ca_certificate = ${e.caFile}`);
+    if (e.caSource !== undefined) lines.push(`ca_download = scp ${e.caSource} ${ca}`);
+    lines.push('ca_note = the certificate is self-signed: clients must trust this file (compare the fingerprint above)');
+  }
+  lines.push(
+    '',
+    '[Shell]',
+    ...block('curl', curl),
+    ...block(
+      'exports',
+      [
+        `export OPENAI_BASE_URL=${e.url}`,
+        `export OPENAI_API_KEY=${e.apiKey}`,
+        ...(caLocal === undefined ? [] : [`export NODE_EXTRA_CA_CERTS=${caLocal}   # Node-based clients (Cline CLI, openai SDK)`]),
+      ].join('\n'),
+    ),
+    '',
+    '[Cline]',
+    '; VS Code: Cline settings → API Provider "OpenAI Compatible", then type:',
+    'ui_api_provider = OpenAI Compatible',
+    `ui_base_url = ${e.url}`,
+    `ui_api_key = ${e.apiKey}`,
+    `ui_model_id = ${e.modelId}`,
+    `ui_context_window = ${e.contextSize}`,
+    'ui_supports_images = untick "Supports Images" (this model reads text only)',
+    ...(caLocal === undefined ? [] : [`ui_certificate = start VS Code with NODE_EXTRA_CA_CERTS=${caLocal} or add the CA to the OS trust store`]),
+    `cli = cline auth -p openai-compatible -k ${e.apiKey} -m ${e.modelId} -b ${e.url}`,
+    '; Cline CLI: ~/.cline/data/settings/providers.json (mode 0600)',
+    ...block('providers_json', clineProvidersJson(e)),
+    '',
+    '[Continue]',
+    '; ~/.continue/config.yaml; put the key in ~/.continue/.env',
+    `env_file_line = SLM_COPILOT_API_KEY=${e.apiKey}`,
+    ...block('config_yaml', continueYaml(e, caLocal)),
+  );
+  return lines;
+}
+
+export function renderReport(data: ReportData): string {
+  const lines = [
+    '; SLM-Copilot appliance report. Written by slm-copilot; contains the API key: keep it 0600.',
+    `; generated ${data.generatedAt.toISOString()}`,
+    '',
+    '[Status]',
+    `status = ${data.status}`,
+    `last_error = ${data.issues.length === 0 ? '' : data.issues.map((i) => `${i.field}: ${i.message}`.replaceAll('\n', ' ')).join(' | ')}`,
+  ];
+  for (const issue of data.issues) lines.push(`error.${issue.field} = ${issue.message.replaceAll('\n', ' ')}`);
+  if (data.selfTest !== undefined) lines.push(`self_test = ${data.selfTest.ok ? 'passed' : 'FAILED'}: ${data.selfTest.detail.replaceAll('\n', ' ')}`);
+  lines.push('', '[CPU]', `avx2 = ${data.cpu.avx2 ? 'yes' : 'no'}`);
+  if (data.cpu.warning !== undefined) lines.push(`warning = ${data.cpu.warning}`);
+  lines.push('');
+  if (data.endpoint === undefined) lines.push('; no endpoint configured yet: fix the errors above and re-run configure (or reboot / update the context)', '');
+  else lines.push(...endpointSections(data.endpoint), '');
+  lines.push('[Sovereignty]', `statement = ${SOVEREIGNTY_STATEMENT}`, '');
+  return lines.join('\n');
+}

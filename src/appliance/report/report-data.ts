@@ -1,0 +1,36 @@
+/** What the report (/etc/one-appliance/config), the login banner and `slm-copilot up` print. */
+import type { ConfigIssue } from '../../lib/errors.ts';
+import type { TlsMode } from '../context/context-schema.ts';
+import type { CpuCheck } from './cpu-check.ts';
+
+export interface EndpointInfo {
+  url: string;
+  hostname: string;
+  apiKey: string;
+  modelId: string;
+  contextSize: number;
+  tlsMode: TlsMode;
+  /** What actually serves: letsencrypt may have fallen back to self-signed. */
+  certificateKind: 'self-signed' | 'letsencrypt';
+  fingerprintSha256: string;
+  /** Path of the certificate clients must trust (self-signed); undefined when publicly trusted. */
+  caFile: string | undefined;
+  /** Where to fetch the CA from, for an operator on another machine (e.g. `root@10.0.0.5:/path`). */
+  caSource: string | undefined;
+  tlsNote: string | undefined;
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReportData {
+  /** The status-file line, e.g. `bootstrap_success`. */
+  status: string;
+  issues: readonly ConfigIssue[];
+  endpoint: EndpointInfo | undefined;
+  selfTest: SelfTestResult | undefined;
+  cpu: CpuCheck;
+  generatedAt: Date;
+}

@@ -1,0 +1,166 @@
+/**
+ * ServiceManager for the sandbox (`slm-copilot up`, integration tests): the engine and a private nginx
+ * run as child processes of this process, configured from the same files configure renders. The engine
+ * argv is expanded from the engine settings file exactly like systemd expands the unit's ExecStart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandRunner } from '../../lib/command-runner.ts';
+import { CommandError } from '../../lib/errors.ts';
+import type { ApplianceFs } from '../appliance-fs.ts';
+import { PATHS } from '../layout.ts';
+import { expandServeArgs, parseEngineSettings } from '../render/engine-settings.ts';
+import type { ServiceManager, ServiceName } from './service-manager.ts';
+
+export interface ChildServiceOptions {
+  fs: ApplianceFs;
+  runner: CommandRunner;
+  /** How to run the CLI: e.g. [process.execPath, '/repo/src/cli/main.ts']. */
+  cliCommand: readonly string[];
+  nginxBinary?: string;
+  /** Extra environment for the engine (e.g. a test's SLM_COPILOT_* knobs). */
+  engineEnv?: Record<string, string>;
+  /** Called when a child exits without being asked to (crash). */
+  onUnexpectedExit?: (name: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export const SANDBOX_LOG_DIR = '/var/log/slm-copilot';
+
+export interface ChildServiceManager extends ServiceManager {
+  /** Stops both children (SIGTERM, then SIGKILL after a grace period). */
+  stopAll(): Promise<void>;
+  /** Real paths of the children's logs. */
+  logFiles(): Record<ServiceName, string>;
+  nginxArgs(): string[];
+}
+
+export function createChildServiceManager(options: ChildServiceOptions): ChildServiceManager {
+  const { fs } = options;
+  const nginx = options.nginxBinary ?? 'nginx';
+  const children = new Map<ServiceName, ChildProcess>();
+  const stopping = new Set<ChildProcess>();
+  const logs: Record<ServiceName, string> = {
+    engine: fs.real(`${SANDBOX_LOG_DIR}/engine.log`),
+    nginx: fs.real(PATHS.nginxErrorLog),
+  };
+  const nginxArgs = () => ['-p', fs.real(PATHS.nginxTempDir) + '/', '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];
+
+  function running(name: ServiceName): ChildProcess | undefined {
+    const child = children.get(name);
+    return child !== undefined && child.exitCode === null && child.signalCode === null ? child : undefined;
+  }
+
+  function launch(name: ServiceName, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+    mkdirSync(dirname(logs.engine), { recursive: true, mode: 0o755 });
+    const out = openSync(`${fs.real(SANDBOX_LOG_DIR)}/${name}.out.log`, 'a', 0o600);
+    const child = spawn(command, args, { stdio: ['ignore', out, out], env });
+    closeSync(out);
+    child.on('exit', (code, signal) => {
+      if (!stopping.has(child)) options.onUnexpectedExit?.(name, code, signal);
+    });
+    child.on('error', () => {});
+    children.set(name, child);
+    return child;
+  }
+
+  async function stop(name: ServiceName): Promise<void> {
+    const child = running(name);
+    if (child === undefined) return;
+    stopping.add(child);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
+    if (timedOut) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  async function startEngine(): Promise<void> {
+    const text = await fs.readText(PATHS.engineEnv);
+    if (text === undefined) throw new Error(`${fs.real(PATHS.engineEnv)} does not exist: run configure first`);
+    const args = expandServeArgs(parseEngineSettings(text), fs.real(PATHS.stateDir));
+    const [exe, ...prefix] = options.cliCommand;
+    if (exe === undefined) throw new Error('cliCommand is empty');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.engineEnv };
+    delete env['SLM_COPILOT_API_KEY'];
+    launch('engine', exe, [...prefix, ...args], env);
+  }
+
+  async function startNginx(): Promise<void> {
+    const child = launch('nginx', nginx, nginxArgs(), process.env);
+    const pidFile = fs.real(PATHS.nginxPid);
+    // Started when the master wrote its pid file; failed when it exited first.
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new CommandError([nginx, ...nginxArgs()], child.exitCode, tail(logs.nginx));
+      }
+      if (readPid(pidFile) === child.pid) return;
+      await sleep(25);
+    }
+    throw new CommandError([nginx, ...nginxArgs()], null, 'nginx did not write its pid file within 5 s\n' + tail(logs.nginx));
+  }
+
+  const manager: ChildServiceManager = {
+    async checkEdgeConfig() {
+      await options.runner.run(nginx, ['-t', '-q', ...nginxArgs()]);
+    },
+    async reloadUnits() {},
+    async isRunning(name) {
+      return running(name) !== undefined;
+    },
+    async restart(name) {
+      await stop(name);
+      if (name === 'engine') await startEngine();
+      else await startNginx();
+    },
+    async reload(name) {
+      const child = running(name);
+      if (child === undefined || name === 'engine') return manager.restart(name);
+      const before = workerPids(child.pid!);
+      child.kill('SIGHUP');
+      // A reload is done when a worker with the new configuration exists; old ones drain meanwhile.
+      for (let i = 0; i < 400; i++) {
+        await sleep(25);
+        if (workerPids(child.pid!).some((pid) => !before.includes(pid))) return;
+      }
+      throw new CommandError([nginx, '-s', 'reload'], null, 'nginx did not start new workers within 10 s\n' + tail(logs.nginx));
+    },
+    async mainPid(name) {
+      return running(name)?.pid;
+    },
+    async enable() {},
+    async stopAll() {
+      await Promise.all([stop('nginx'), stop('engine')]);
+    },
+    logFiles: () => ({ ...logs }),
+    nginxArgs,
+  };
+  return manager;
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+function workerPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,38 @@
+/** ServiceManager on the appliance VM: systemctl and Debian's nginx, through the command runner. */
+import type { CommandRunner } from '../../lib/command-runner.ts';
+import { ENGINE_UNIT_NAME } from '../layout.ts';
+import type { ServiceManager, ServiceName } from './service-manager.ts';
+
+const UNITS: Record<ServiceName, string> = { engine: ENGINE_UNIT_NAME, nginx: 'nginx.service' };
+
+export function createSystemdServiceManager(runner: CommandRunner): ServiceManager {
+  const systemctl = (...args: string[]) => runner.run('systemctl', args);
+  const manager: ServiceManager = {
+    async checkEdgeConfig() {
+      await runner.run('nginx', ['-t', '-q']);
+    },
+    async reloadUnits() {
+      await systemctl('daemon-reload');
+    },
+    async isRunning(name) {
+      const r = await runner.run('systemctl', ['is-active', '--quiet', UNITS[name]], { check: false });
+      return r.exitCode === 0;
+    },
+    async restart(name) {
+      await systemctl('restart', UNITS[name]);
+    },
+    async reload(name) {
+      if (await manager.isRunning(name)) await systemctl('reload', UNITS[name]);
+      else await systemctl('start', UNITS[name]);
+    },
+    async mainPid(name) {
+      const r = await runner.run('systemctl', ['show', '-p', 'MainPID', '--value', UNITS[name]], { check: false });
+      const pid = Number(r.stdout.trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    },
+    async enable(name) {
+      await systemctl('enable', UNITS[name]);
+    },
+  };
+  return manager;
+}

@@ -1,0 +1,68 @@
+/**
+ * Which certificate the edge serves. The self-signed one always exists (nginx needs a certificate
+ * before Let's Encrypt can validate through it); letsencrypt replaces it when certbot succeeds, and on
+ * failure the self-signed one keeps serving and the reason goes into the report.
+ */
+import type { CommandRunner } from '../../lib/command-runner.ts';
+import type { ApplianceFs } from '../appliance-fs.ts';
+import { PATHS } from '../layout.ts';
+import type { AppliancePlan } from '../plan/plan.ts';
+import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK, ensureSelfSignedCertificate, obtainLetsEncryptCertificate } from '../tls/index.ts';
+
+export interface ServedCertificateInfo {
+  certPath: string;
+  keyPath: string;
+  fingerprintSha256: string;
+  kind: 'self-signed' | 'letsencrypt';
+  changed: boolean;
+  note: string | undefined;
+}
+
+/** Test/operator overrides for the ACME CA (pebble in tests). */
+export interface AcmeOptions {
+  server?: string;
+  caBundle?: string;
+}
+
+export async function ensureSelfSigned(plan: AppliancePlan, fs: ApplianceFs, runner: CommandRunner, now: Date): Promise<ServedCertificateInfo> {
+  const r = await ensureSelfSignedCertificate({
+    dir: fs.real(PATHS.tlsDir),
+    hostname: plan.certificateNames.hostname,
+    ips: plan.certificateNames.ips,
+    runner,
+    now,
+  });
+  return { certPath: r.certPath, keyPath: r.keyPath, fingerprintSha256: r.fingerprintSha256, kind: 'self-signed', changed: r.changed, note: r.reason };
+}
+
+export async function tryLetsEncrypt(
+  plan: AppliancePlan,
+  fs: ApplianceFs,
+  runner: CommandRunner,
+  acme: AcmeOptions,
+  now: Date,
+): Promise<{ ok: true; cert: ServedCertificateInfo } | { ok: false; reason: string }> {
+  const sandbox = plan.profile.mode === 'sandbox';
+  const r = await obtainLetsEncryptCertificate({
+    domain: plan.hostname,
+    ...(plan.leEmail !== undefined ? { email: plan.leEmail } : {}),
+    webroot: fs.real(PATHS.acmeWebroot),
+    certbotDirs: {
+      config: fs.real(DEFAULT_CERTBOT_DIRS.config),
+      work: fs.real(DEFAULT_CERTBOT_DIRS.work),
+      logs: fs.real(DEFAULT_CERTBOT_DIRS.logs),
+    },
+    ...(acme.server !== undefined ? { acmeServer: acme.server } : {}),
+    ...(acme.caBundle !== undefined ? { caBundle: acme.caBundle } : {}),
+    // The sandbox nginx is a child process: configure reloads it; certbot's timer does not exist there.
+    deployHook: sandbox ? null : DEFAULT_DEPLOY_HOOK,
+    httpPort: plan.edge.httpPort,
+    runner,
+    now,
+  });
+  if (!r.ok) return r;
+  return {
+    ok: true,
+    cert: { certPath: r.certPath, keyPath: r.keyPath, fingerprintSha256: r.fingerprintSha256, kind: 'letsencrypt', changed: r.issued, note: undefined },
+  };
+}

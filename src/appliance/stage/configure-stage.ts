@@ -1,0 +1,144 @@
+/**
+ * `configure`: context → validate everything → plan → certificate → render → apply → state + report.
+ * Nothing is written before every variable is valid; an invalid context leaves the previous files,
+ * key, certificate and running services untouched, and puts each bad variable in the report.
+ */
+import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
+import { parseApplianceContext } from '../context/context-schema.ts';
+import { PATHS } from '../layout.ts';
+import { applyFiles, type ApplyResult } from '../apply/apply-files.ts';
+import { desiredFiles } from '../plan/desired-files.ts';
+import { buildPlan, type AppliancePlan } from '../plan/plan.ts';
+import { writeReport } from '../report/write-report.ts';
+import { readState, writeState } from './appliance-state.ts';
+import type { ApplianceEnv } from './appliance-env.ts';
+import { ensureSelfSigned, tryLetsEncrypt, type ServedCertificateInfo } from './certificates.ts';
+import { createStageLog } from './stage-log.ts';
+import { readStatus, stageAllowed, writeStatus } from './status-file.ts';
+
+export interface ConfigureOutcome {
+  ok: boolean;
+  issues: ConfigIssue[];
+  plan?: AppliancePlan;
+  apply?: ApplyResult;
+  keySource?: 'generated' | 'kept' | 'configured';
+  certificate?: ServedCertificateInfo;
+}
+
+export async function runConfigure(env: ApplianceEnv): Promise<ConfigureOutcome> {
+  const { fs } = env;
+  const log = createStageLog(fs, 'configure', env.echo);
+  const refusal = stageAllowed('configure', await readStatus(fs));
+  if (refusal !== undefined) {
+    log.logger.error(refusal);
+    await log.flush();
+    return { ok: false, issues: [{ field: 'status', message: refusal }] };
+  }
+  await writeStatus(fs, 'configure', 'started');
+  try {
+    const outcome = await configure(env, log.logger);
+    await writeStatus(fs, 'configure', 'success');
+    await writeReport(fs, { issues: [], cpuinfo: env.cpuinfo, now: env.now(), sshTarget: env.sshTarget });
+    log.logger.info('configure finished', { url: outcome.plan?.endpointUrl, model: outcome.plan?.model.id });
+    return outcome;
+  } catch (error) {
+    const issues: ConfigIssue[] =
+      error instanceof ConfigError ? [...error.issues] : [{ field: 'configure', message: (error as Error).message ?? String(error) }];
+    for (const issue of issues) log.logger.error(`${issue.field}: ${issue.message}`);
+    log.logger.error('configure failed; the previous configuration and running services were left as they were');
+    await writeStatus(fs, 'configure', 'failure');
+    await writeReport(fs, { issues, cpuinfo: env.cpuinfo, now: env.now(), sshTarget: env.sshTarget });
+    return { ok: false, issues };
+  } finally {
+    await log.flush();
+  }
+}
+
+async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOutcome> {
+  const { fs, runner, services } = env;
+  const parsed = parseApplianceContext(env.raw);
+  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  const plan = await buildPlan(parsed.value, env.facts, env.profile, fs);
+  const key = decideApiKey(parsed.value.apiKey, await readPersistedApiKey(fs));
+  logger.info('configuration is valid', {
+    url: plan.endpointUrl,
+    model: plan.model.id,
+    contextSize: plan.engine.contextSize,
+    threads: plan.engine.threads,
+    tlsMode: plan.tlsMode,
+    apiKey: key.source,
+  });
+
+  // From here on, the configuration is valid and may be applied.
+  await ensureDirectories(env);
+  const previous = await readState(fs);
+  const selfSigned = await ensureSelfSigned(plan, fs, runner, env.now());
+  if (selfSigned.changed) logger.info('self-signed certificate written', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
+  let served: ServedCertificateInfo = selfSigned;
+  // Keep serving a Let's Encrypt certificate from an earlier run while certbot checks it.
+  if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
+    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now()).catch(() => undefined);
+    if (le?.ok === true && !le.cert.changed) served = le.cert;
+  }
+  let apply = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: selfSigned.changed, logger });
+
+  let tlsNote: string | undefined;
+  if (plan.tlsMode === 'letsencrypt' && served.kind !== 'letsencrypt') {
+    logger.info("requesting a Let's Encrypt certificate", { domain: plan.hostname });
+    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now());
+    if (le.ok) {
+      served = le.cert;
+      const second = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: true, logger });
+      apply = { ...second, changedFiles: [...apply.changedFiles, ...second.changedFiles], engineRestarted: apply.engineRestarted || second.engineRestarted };
+      logger.info("serving the Let's Encrypt certificate", { fingerprint: served.fingerprintSha256 });
+    } else {
+      tlsNote = `Let's Encrypt failed, serving the self-signed certificate instead: ${le.reason}`;
+      logger.warn(tlsNote);
+    }
+  }
+
+  if (env.profile.mode === 'system') {
+    await services.enable('engine');
+    await services.enable('nginx');
+  }
+  await writeState(fs, {
+    url: plan.endpointUrl,
+    hostname: plan.hostname,
+    modelId: plan.model.id,
+    contextSize: plan.engine.contextSize,
+    tlsMode: plan.tlsMode,
+    certificateKind: served.kind,
+    certPath: served.certPath,
+    fingerprintSha256: served.fingerprintSha256,
+    ...(tlsNote !== undefined ? { tlsNote } : {}),
+    ...(served.kind === 'letsencrypt' && env.acme.caBundle !== undefined ? { caBundle: env.acme.caBundle } : {}),
+    engine: { host: plan.engine.host, port: plan.engine.port },
+    httpsPort: plan.edge.httpsPort,
+    timeoutSeconds: plan.edge.timeoutSeconds,
+    configuredAt: env.now().toISOString(),
+  });
+  return { ok: true, issues: [], plan, apply, keySource: key.source, certificate: served };
+}
+
+async function ensureDirectories(env: ApplianceEnv): Promise<void> {
+  const { fs } = env;
+  await fs.mkdir(PATHS.configDir, 0o755);
+  await fs.mkdir(PATHS.stateDir, 0o755);
+  await fs.mkdir(PATHS.acmeWebroot, 0o755);
+  await fs.mkdir('/etc/nginx/slm-copilot', 0o755);
+  await fs.mkdir(PATHS.logDir, 0o755);
+  if (env.profile.mode === 'sandbox') {
+    await fs.mkdir('/var/log/nginx', 0o755);
+    await fs.mkdir('/var/log/slm-copilot', 0o755);
+    await fs.mkdir('/run', 0o755);
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await fs.mkdir(`${PATHS.nginxTempDir}/${d}`, 0o700);
+  } else {
+    await fs.mkdir('/etc/nginx/sites-available', 0o755);
+    await fs.mkdir('/etc/nginx/sites-enabled', 0o755);
+    await fs.symlink(PATHS.nginxSite, PATHS.nginxSiteEnabled);
+    // Debian's default site also claims port 80 as default_server.
+    await fs.remove(PATHS.nginxDefaultSiteEnabled);
+  }
+}

@@ -1,0 +1,28 @@
+/** `slm-copilot status`: the appliance status line (one-apps convention) and the endpoint, without the key. */
+import { parseArgs } from 'node:util';
+import { ApplianceFs } from '../../appliance/appliance-fs.ts';
+import { readState } from '../../appliance/stage/appliance-state.ts';
+import { readStatus } from '../../appliance/stage/status-file.ts';
+import type { CliCommand } from '../main.ts';
+
+export const statusCommand: CliCommand = {
+  summary: 'Appliance status (install/configure/bootstrap _started/_success/_failure) and endpoint.',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } });
+    if (values.help === true) {
+      process.stdout.write('Usage: slm-copilot status [--root DIR]\n\nPrints /etc/one-appliance/status and the configured endpoint. Exit 0 only after bootstrap_success.\n');
+      return 0;
+    }
+    const fs = new ApplianceFs(values.root ?? '/');
+    const status = await readStatus(fs);
+    const state = await readState(fs);
+    const lines = [`status: ${status || '(not installed)'}`];
+    if (state !== undefined) {
+      lines.push(`endpoint: ${state.url}`, `model: ${state.modelId}`, `context size: ${state.contextSize}`, `tls: ${state.certificateKind} (${state.fingerprintSha256})`);
+      if (state.selfTest !== undefined) lines.push(`self-test: ${state.selfTest.ok ? 'passed' : 'FAILED'} — ${state.selfTest.detail}`);
+    }
+    lines.push(`details (incl. key and errors): ${fs.real('/etc/one-appliance/config')}`);
+    process.stdout.write(lines.join('\n') + '\n');
+    return status === 'bootstrap_success' ? 0 : 1;
+  },
+};

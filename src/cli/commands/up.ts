@@ -1,0 +1,127 @@
+/**
+ * `slm-copilot up`: the whole appliance on this machine, in a sandbox directory: configure + engine +
+ * nginx (TLS, key, limits) as child processes on high ports, then the report; stays in the foreground
+ * until Ctrl-C and stops its children on exit.
+ */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
+import { startLocalStack, type LocalStack } from '../../appliance/local/local-stack.ts';
+import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
+import { makeModel } from '../../modelgen/make-model.ts';
+import type { CliCommand } from '../main.ts';
+
+const HELP = `Usage: slm-copilot up [--model FILE] [--root DIR] [--port N] [--ready-timeout S]
+
+Runs the SLM-Copilot appliance locally, as on the VM but without root: the engine and a private nginx
+(HTTPS with a self-signed certificate, API key, rate limits) as child processes. Prints the report
+(endpoint, key, Cline/Continue settings, curl) and serves until Ctrl-C.
+
+  --model FILE      a GGUF model or a model YAML (default: a small generated demo model)
+  --root DIR        sandbox directory for config, key, certificate and logs (default ./.slm-copilot-local);
+                    the key and certificate are kept there and reused by the next "up"
+  --port N          HTTPS port (default 8443 if free, else any free port)
+  --ready-timeout S seconds to wait for the model to load (default 600)
+
+ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula context.
+
+`;
+
+/** How to run this CLI again (the engine runs as `<cli> serve`). */
+export function selfCliCommand(): string[] {
+  const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+  if (existsSync(main)) return [process.execPath, main];
+  // Bundled release: dist/cli.mjs is this very script.
+  return [process.execPath, process.argv[1]!];
+}
+
+export const upCommand: CliCommand = {
+  summary: 'Run the whole appliance locally (engine + nginx TLS edge) and print how to connect. Start here.',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        model: { type: 'string' },
+        root: { type: 'string' },
+        port: { type: 'string' },
+        'ready-timeout': { type: 'string' },
+      },
+    });
+    if (values.help === true) {
+      process.stdout.write(HELP + formatVariablesHelp());
+      return 0;
+    }
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+      process.stderr.write('slm-copilot up: --port must be a TCP port number\n');
+      return 2;
+    }
+    const readySeconds = Number(values['ready-timeout'] ?? 600);
+    if (!(Number.isInteger(readySeconds) && readySeconds > 0)) {
+      process.stderr.write('slm-copilot up: --ready-timeout must be a positive integer\n');
+      return 2;
+    }
+    const root = resolve(values.root ?? join(process.cwd(), '.slm-copilot-local'));
+    const say = (line: string) => process.stdout.write(line + '\n');
+    say(`SLM-Copilot: starting the local appliance in ${root}`);
+
+    let stack: LocalStack | undefined;
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      say('\nSLM-Copilot: stopping nginx and the engine…');
+      await stack?.stop();
+      process.exit(code);
+    };
+    process.on('SIGINT', () => void stop(0));
+    process.on('SIGTERM', () => void stop(0));
+
+    const context: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(process.env)) if (k.startsWith('ONEAPP_COPILOT_')) context[k] = v;
+    try {
+      stack = await startLocalStack({
+        root,
+        model: values.model,
+        ports: { httpsPort: port },
+        context,
+        cliCommand: selfCliCommand(),
+        echo: (line) => say('  ' + line),
+        readyTimeoutMs: readySeconds * 1000,
+        generateModel: async (out) => {
+          await makeModel({ kind: 'scripted', out, text: DEMO_TEXT, afterToolText: DEMO_AFTER_TOOL_TEXT });
+          return { id: DEMO_MODEL_ID, contextSize: 4096 };
+        },
+        onUnexpectedExit: (name, code, signal) => {
+          if (stopping) return;
+          process.stderr.write(`\nSLM-Copilot: ${name} exited unexpectedly (${signal ?? `exit ${code}`}); logs: ${stack?.services.logFiles()[name] ?? root}\n`);
+          void stop(1);
+        },
+      });
+    } catch (e) {
+      process.stderr.write(`slm-copilot up: ${(e as Error).message}\n`);
+      await stack?.stop();
+      return 1;
+    }
+    if (!stack.configure.ok) {
+      process.stderr.write(`\nslm-copilot up: configuration failed:\n${stack.configure.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`);
+      await stack.stop();
+      return 1;
+    }
+    if (stack.bootstrap?.ok !== true) {
+      process.stderr.write(`\nslm-copilot up: ${stack.bootstrap?.error ?? 'bootstrap failed'}\nlogs: ${Object.values(stack.services.logFiles()).join(', ')}\n`);
+      await stack.stop();
+      return 1;
+    }
+    say('');
+    say('================ SLM-Copilot is up ================');
+    say(await stack.reportText());
+    say(`The report is also in ${stack.fs.real('/etc/one-appliance/config')}; logs in ${stack.fs.real('/var/log')}.`);
+    say('Press Ctrl-C to stop.');
+    return new Promise<number>(() => {});
+  },
+};
