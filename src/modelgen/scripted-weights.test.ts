@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Template } from '@huggingface/jinja';
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
 import { makeModel } from './make-model.ts';
 import { createRng } from './prng.ts';
@@ -81,12 +81,9 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
     try {
       const tokens: Token[] = [];
       let eog = false;
-      const options = {
-        temperature,
-        yieldEogToken: true,
-        ...(temperature === 0 ? {} : { seed: 7 }),
-        ...(penalties ? { repeatPenalty: { lastTokens: 64, penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 } } : {}),
-      };
+      const options: SequenceEvaluateOptions = { temperature, yieldEogToken: true };
+      if (temperature !== 0) options.seed = 7;
+      if (penalties) options.repeatPenalty = { lastTokens: 64, penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 };
       for await (const token of context.getSequence().evaluate(model.tokenize(prompt, true), options)) {
         if (model.isEogToken(token)) {
           eog = true;
