@@ -17,17 +17,21 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 describe('pings, cancel, queue, shutdown (fake engine)', () => {
   test('SSE comments keep the stream alive while queued and during prompt processing', async () => {
-    const s = await startFakeServer({ script: () => ({ prefillMs: 400 }) }, { pingIntervalMs: 50 });
+    let runs = 0;
+    // The first request has a slow prefill; the second has none, so its pings can only come from its queue wait.
+    const s = await startFakeServer({ script: () => ({ prefillMs: runs++ === 0 ? 400 : 0 }) }, { pingIntervalMs: 50 });
     try {
-      // Headers and the role chunk arrive before the prompt is processed.
-      const res = await post(s.url, chatBody({ stream: true }));
-      assert.equal(res.status, 200);
-      const events = await readSseEvents(res);
-      const firstContent = events.findIndex((e) => e.includes('"content":"Hello"'));
-      const pings = events.slice(0, firstContent).filter((e) => e === ': ping');
-      assert.ok(pings.length >= 2, `expected pings before the first token, got ${JSON.stringify(events)}`);
-      assert.ok(events[0]!.includes('"role":"assistant"'));
-      assert.equal(events.at(-1), 'data: [DONE]');
+      const [a, b] = await Promise.all([post(s.url, chatBody({ stream: true })), post(s.url, chatBody({ stream: true }))]);
+      assert.equal(a.status, 200);
+      assert.equal(b.status, 200);
+      const [eventsA, eventsB] = await Promise.all([readSseEvents(a), readSseEvents(b)]);
+      for (const events of [eventsA, eventsB]) {
+        assert.ok(events[0]!.includes('"role":"assistant"'));
+        const firstContent = events.findIndex((e) => e.includes('"content":"Hello"'));
+        const pings = events.slice(0, firstContent).filter((e) => e === ': ping').length;
+        assert.ok(pings >= 2, `expected pings before the first token, got ${JSON.stringify(events)}`);
+        assert.equal(events.at(-1), 'data: [DONE]');
+      }
     } finally {
       await s.close();
     }
