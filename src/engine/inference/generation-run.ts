@@ -26,6 +26,8 @@ export interface RunContext {
   prefillChunk: number;
   newToolCallId: () => string;
   now: () => number;
+  /** Called after each prefill chunk with prompt tokens evaluated so far (cached ones included). */
+  onPrefillProgress?: (evaluated: number, total: number) => void;
 }
 
 export interface RunOutcome {
@@ -69,6 +71,7 @@ export async function runGeneration(
     throwIfAborted(signal);
     await sequence.evaluateWithoutGeneratingNewTokens(pending.slice(0, ctx.prefillChunk));
     pending = pending.slice(ctx.prefillChunk);
+    ctx.onPrefillProgress?.(prompt.length - pending.length, prompt.length);
   }
   throwIfAborted(signal);
 

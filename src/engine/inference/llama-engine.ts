@@ -3,6 +3,7 @@
  * slots, a bounded FIFO scheduler in front, the model's own chat template for prompts, and
  * Devstral tool-call parsing on the way out. See types.ts for the contract.
  */
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
@@ -31,6 +32,8 @@ export interface LlamaEngineDeps {
    * how long a cancelled prefill keeps the slot (chunk ÷ prompt tok/s). Default 128.
    */
   prefillChunkTokens?: number;
+  /** Observes prompt processing (tokens evaluated so far, prompt length), e.g. for progress or tests. */
+  onPrefillProgress?: (evaluated: number, total: number) => void;
 }
 
 interface Loaded {
@@ -40,6 +43,31 @@ interface Loaded {
   renderer: ChatPromptRenderer;
   scheduler: Scheduler;
   lastUsed: number[];
+}
+
+/**
+ * Which free slot a prompt goes to. Score = tokens reused now − cached tokens thrown away
+ * (2·prefix − cached): a shared 7k-token system prompt beats keeping a 3k-token tail, but a short
+ * common opening ("<s>[INST]") does not justify evicting another conversation when an empty or less
+ * valuable slot is free. Ties go to the least recently used slot.
+ */
+export function pickSlot(
+  free: readonly number[],
+  sequences: readonly LlamaContextSequence[],
+  prompt: readonly Token[],
+  lastUsed: readonly number[],
+): number {
+  let best = free[0] as number;
+  let bestScore = -Infinity;
+  for (const i of free) {
+    const cached = sequences[i]?.contextTokens ?? [];
+    const score = 2 * commonPrefixLength(cached, prompt) - cached.length;
+    if (score > bestScore || (score === bestScore && (lastUsed[i] ?? 0) < (lastUsed[best] ?? 0))) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = {}): InferenceEngine {
@@ -72,7 +100,15 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         prependBos: runtime.model.tokens.shouldPrependBosToken,
         bosToken: runtime.model.tokens.bos,
       },
-      run: { model: runtime.model, vocab, grammars, prefillChunk, newToolCallId, now: () => performance.now() },
+      run: {
+        model: runtime.model,
+        vocab,
+        grammars,
+        prefillChunk,
+        newToolCallId,
+        now: () => performance.now(),
+        ...(deps.onPrefillProgress === undefined ? {} : { onPrefillProgress: deps.onPrefillProgress }),
+      },
       scheduler: new Scheduler({ slots: config.parallel, queueLimit: config.queueLimit }),
       lastUsed: Array.from({ length: config.parallel }, () => 0),
     };
@@ -114,19 +150,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       const l = requireLoaded();
       if (!(prepared instanceof PreparedRequest)) throw new InternalError('generate() needs the result of prepare().');
       const sequences = l.runtime.sequences;
-      // Longest cached prefix wins; among equals, the least recently used slot.
-      const lease = await l.scheduler.acquire(options.signal, (free) => {
-        let best = free[0] as number;
-        let bestLen = -1;
-        for (const i of free) {
-          const len = commonPrefixLength(sequences[i]?.contextTokens ?? [], prepared.tokens);
-          if (len > bestLen || (len === bestLen && (l.lastUsed[i] ?? 0) < (l.lastUsed[best] ?? 0))) {
-            best = i;
-            bestLen = len;
-          }
-        }
-        return best;
-      });
+      const lease = await l.scheduler.acquire(options.signal, (free) => pickSlot(free, sequences, prepared.tokens, l.lastUsed));
       try {
         l.lastUsed[lease.slot] = ++useCounter;
         options.onSlotAcquired?.();
