@@ -6,11 +6,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemCommandRunner, type CommandRunner } from '../../../src/lib/command-runner.ts';
 import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from '../../../src/appliance/tls/obtain-lets-encrypt-certificate.ts';
+import { ensureAcmeWebroot } from '../../../src/appliance/tls/acme-webroot.ts';
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
 import { startDnsResponder, type DnsResponder } from './helpers/dns-responder.ts';
 import { freeTcpPort, type TestProcess } from './helpers/processes.ts';
@@ -172,4 +173,35 @@ test('fallback: ACME server down or not trusted → ok:false naming the server p
   const untrusted = await obtainLetsEncryptCertificate(untrusting);
   t.diagnostic(untrusted.ok ? 'ok' : untrusted.reason);
   assert.match(untrusted.ok ? '' : untrusted.reason, /cannot verify the TLS certificate of the ACME server .*self[- ]signed/);
+});
+
+test('certbot runs unprivileged with its own dirs, as in the local stack sandbox', {
+  skip: process.getuid?.() !== 0 && 'not root: every other test here already ran certbot unprivileged',
+}, async () => {
+  const NOBODY = 65534;
+  const sandbox = join(root, 'unprivileged');
+  await mkdir(sandbox, { recursive: true });
+  await chown(sandbox, NOBODY, NOBODY);
+  const challengeDir = await ensureAcmeWebroot(webroot);
+  await chown(challengeDir, NOBODY, NOBODY); // certbot writes tokens here as nobody
+  const asNobody: CommandRunner = {
+    run: (command, args, runOptions = {}) =>
+      systemCommandRunner.run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', command, ...args], {
+        ...runOptions,
+        env: { ...runOptions.env, HOME: sandbox },
+      }),
+  };
+  try {
+    const result = await obtainLetsEncryptCertificate(options({
+      domain: 'sandbox.slm-copilot.test',
+      certbotDirs: { config: join(sandbox, 'config'), work: join(sandbox, 'work'), logs: join(sandbox, 'logs') },
+      deployHook: null,
+      runner: asNobody,
+    }));
+    if (!result.ok) assert.fail(result.reason);
+    assert.equal((await stat(result.keyPath)).uid, NOBODY);
+    assert.equal(new X509Certificate(await readFile(result.certPath)).checkHost('sandbox.slm-copilot.test'), 'sandbox.slm-copilot.test');
+  } finally {
+    await chown(challengeDir, 0, 0);
+  }
 });
