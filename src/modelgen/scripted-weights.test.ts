@@ -81,10 +81,14 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
     try {
       const tokens: Token[] = [];
       let eog = false;
+      const input = model.tokenize(prompt, true);
       const options: SequenceEvaluateOptions = { temperature, yieldEogToken: true };
       if (temperature !== 0) options.seed = 7;
-      if (penalties) options.repeatPenalty = { lastTokens: 64, penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 };
-      for await (const token of context.getSequence().evaluate(model.tokenize(prompt, true), options)) {
+      if (penalties) {
+        const recent = (): Token[] => [...input, ...tokens].slice(-64);
+        options.repeatPenalty = { punishTokens: recent, penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 };
+      }
+      for await (const token of context.getSequence().evaluate(input, options)) {
         if (model.isEogToken(token)) {
           eog = true;
           break;
