@@ -96,6 +96,20 @@ test('same inputs → unchanged, same fingerprint, no openssl run; mode drift re
   assert.equal((await stat(second.keyPath)).mode & 0o777, 0o600);
 });
 
+test('an IPv6 VM address is a SAN and does not cause a regeneration on the next call', async () => {
+  // Node prints IPv6 SANs uncompressed and upper case; a naive comparison would regenerate every boot.
+  const dir = join(root, 'ipv6');
+  const opts = { dir, hostname: 'vm.example', ips: ['2001:db8::5', '10.0.0.5'], runner: systemCommandRunner };
+  const first = await ensureSelfSignedCertificate(opts);
+  const cert = new X509Certificate(await readFile(first.certPath));
+  assert.match(cert.subjectAltName ?? '', /IP Address:2001:DB8:0:0:0:0:0:5/);
+  assert.equal(cert.checkIP('2001:db8::5'), '2001:db8::5');
+  const runner = countingRunner();
+  const second = await ensureSelfSignedCertificate({ ...opts, ips: ['2001:0DB8:0:0::5', '10.0.0.5'], runner });
+  assert.equal(second.changed, false);
+  assert.equal(runner.calls.length, 0);
+});
+
 test('a new VM IP regenerates and says which name was added', async () => {
   const dir = join(root, 'newip');
   const first = await ensureSelfSignedCertificate({ dir, hostname: 'vm.example', ips: ['10.0.0.5'], runner: systemCommandRunner });
