@@ -46,7 +46,7 @@ export const SERVE_DEFAULTS = {
   parallel: 1,
   queue: 8,
   pingIntervalSeconds: 10,
-  shutdownGraceSeconds: 30,
+  shutdownGraceSeconds: 20,
   requestTimeoutSeconds: 0,
 };
 
