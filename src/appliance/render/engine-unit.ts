@@ -26,6 +26,9 @@ export function renderEngineUnit(input: EngineUnitInput): string {
     `Group=${input.user}`,
     `EnvironmentFile=${input.settingsFile}`,
     'Environment=NODE_ENV=production',
+    // ProtectSystem=strict leaves nothing writable; a private cache dir for anything a library caches.
+    'CacheDirectory=slm-copilot-engine',
+    'Environment=XDG_CACHE_HOME=%C/slm-copilot-engine',
     `LoadCredential=api-key:${input.apiKeyFile}`,
     `ExecStart=${input.cliPath} ${ENGINE_SERVE_ARGS.join(' ')}`,
     'Restart=on-failure',

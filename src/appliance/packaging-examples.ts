@@ -1,0 +1,44 @@
+/**
+ * The rendered examples kept in packaging/service/ for review and for the image build: the one-apps
+ * service entry, the one-context hooks, the engine unit and an nginx site with placeholder values.
+ * `node src/appliance/packaging-examples.ts` rewrites them; a unit test fails when they drift.
+ */
+import { writeFileSync, chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PATHS } from './layout.ts';
+import { engineUnitText } from './plan/desired-files.ts';
+import { renderNginxSite } from './render/nginx-site.ts';
+import { renderNet90Hook, renderNet99Hook, renderServiceEntry } from './render/service-hooks.ts';
+
+export function packagingExamples(): { file: string; content: string; mode: number }[] {
+  return [
+    { file: 'service', content: renderServiceEntry(PATHS.cli), mode: 0o755 },
+    { file: 'net-90-service-appliance', content: renderNet90Hook(PATHS.serviceEntry), mode: 0o755 },
+    { file: 'net-99-report-ready', content: renderNet99Hook(PATHS.status), mode: 0o755 },
+    { file: 'slm-copilot.service', content: engineUnitText(), mode: 0o644 },
+    {
+      file: 'nginx-slm-copilot.conf.example',
+      content: renderNginxSite({
+        edge: { httpsPort: 443, httpPort: 80, listenAddress: undefined, timeoutSeconds: 300, rateLimit: 10, rateBurst: 20, maxConnections: 16, maxBodyMegabytes: 32 },
+        engine: { host: '127.0.0.1', port: 8081 },
+        paths: {
+          certificate: `${PATHS.tlsDir}/cert.pem`,
+          certificateKey: `${PATHS.tlsDir}/key.pem`,
+          acmeWebroot: PATHS.acmeWebroot,
+          keyConf: PATHS.nginxKeyConf,
+          accessLog: PATHS.nginxAccessLog,
+        },
+      }),
+      mode: 0o644,
+    },
+  ];
+}
+
+export const PACKAGING_DIR = fileURLToPath(new URL('../../packaging/service/', import.meta.url));
+
+if (import.meta.main) {
+  for (const { file, content, mode } of packagingExamples()) {
+    writeFileSync(PACKAGING_DIR + file, content);
+    chmodSync(PACKAGING_DIR + file, mode);
+  }
+}

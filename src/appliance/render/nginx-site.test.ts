@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { EdgeSettings } from '../plan/plan.ts';
+import { EDGE_ERRORS, EDGE_TIMEOUT_MARGIN_SECONDS, renderNginxSite } from './nginx-site.ts';
+import { renderNginxKeyConf } from './nginx-key-conf.ts';
+import { renderNginxMainConf } from './nginx-main-conf.ts';
+
+const edge: EdgeSettings = {
+  httpsPort: 443,
+  httpPort: 80,
+  listenAddress: undefined,
+  timeoutSeconds: 300,
+  rateLimit: 7,
+  rateBurst: 13,
+  maxConnections: 5,
+  maxBodyMegabytes: 32,
+};
+const paths = {
+  certificate: '/var/lib/slm-copilot/tls/cert.pem',
+  certificateKey: '/var/lib/slm-copilot/tls/key.pem',
+  acmeWebroot: '/var/lib/slm-copilot/acme',
+  keyConf: '/etc/nginx/slm-copilot/api-key.conf',
+  accessLog: '/var/log/nginx/slm-copilot.access.log',
+};
+const KEY = 'sk-TestKey.with-dots_and_dashes0123456789';
+
+describe('renderNginxSite', () => {
+  const site = renderNginxSite({ edge, engine: { host: '127.0.0.1', port: 8081 }, paths });
+
+  it('serves TLS 1.2/1.3 only, hides the version, streams unbuffered over HTTP/1.1', () => {
+    assert.match(site, /ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    assert.match(site, /server_tokens off;/);
+    assert.match(site, /proxy_buffering off;/);
+    assert.match(site, /proxy_http_version 1\.1;/);
+    assert.match(site, /proxy_set_header Connection "";/);
+    assert.match(site, new RegExp(`proxy_read_timeout ${300 + EDGE_TIMEOUT_MARGIN_SECONDS}s;`));
+    assert.match(site, /client_max_body_size 32m;/);
+    assert.doesNotMatch(site, /ssl_ciphers[^;]*(RC4|3DES|CBC|SHA:)/);
+  });
+
+  it('limits per client IP with 429 and Retry-After', () => {
+    assert.match(site, /limit_req_zone \$binary_remote_addr zone=slm_copilot_req:10m rate=7r\/s;/);
+    assert.match(site, /limit_req zone=slm_copilot_req burst=13 nodelay;/);
+    assert.match(site, /limit_conn slm_copilot_conn 5;/);
+    assert.match(site, /limit_req_status 429;/);
+    assert.match(site, /location @slm_copilot_429 \{\n\s+add_header Retry-After 1 always;/);
+  });
+
+  it('redirects port 80 to HTTPS except the ACME webroot', () => {
+    assert.match(site, /location \^~ \/\.well-known\/acme-challenge\/ \{\n\s+root \/var\/lib\/slm-copilot\/acme;/);
+    assert.match(site, /return 301 https:\/\/\$host\$request_uri;/);
+    const sandbox = renderNginxSite({ edge: { ...edge, httpsPort: 8443, httpPort: 8080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 9000 }, paths });
+    assert.match(sandbox, /return 301 https:\/\/\$host:8443\$request_uri;/);
+    assert.match(sandbox, /listen 127\.0\.0\.1:8443 ssl default_server;/);
+  });
+
+  it('keeps health public and everything else behind the key', () => {
+    const publicBlock = site.slice(site.indexOf('location = /readyz'), site.indexOf('location / {', site.indexOf('location = /readyz')));
+    assert.doesNotMatch(publicBlock, /slm_copilot_authorized/);
+    const protectedBlock = site.slice(site.indexOf('location / {', site.indexOf('location = /readyz')));
+    assert.match(protectedBlock, /if \(\$slm_copilot_authorized = 0\) \{[^}]*return 401/);
+  });
+
+  it('never logs the Authorization header or query strings, and never contains the key', () => {
+    const format = site.slice(site.indexOf('log_format'), site.indexOf(';', site.indexOf('log_format')));
+    assert.doesNotMatch(format, /http_authorization|http_x_api_key|\$request |\$request_uri|\$args/);
+    assert.ok(!site.includes(KEY));
+  });
+
+  it('answers edge errors with OpenAI-shaped JSON', () => {
+    for (const [code, body] of Object.entries(EDGE_ERRORS)) {
+      const parsed = JSON.parse(body) as { error: Record<string, unknown> };
+      assert.deepEqual(Object.keys(parsed.error), ['message', 'type', 'param', 'code'], code);
+      assert.equal(parsed.error['param'], null);
+    }
+    assert.equal((JSON.parse(EDGE_ERRORS[401]) as { error: { code: string } }).error.code, 'invalid_api_key');
+  });
+
+  it('is accepted by the real nginx -t, with the key maps and the sandbox main conf', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-t-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=t',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    for (const d of ['temp', 'acme', 'logs']) mkdirSync(join(dir, d));
+    const p = { certificate: join(dir, 'cert.pem'), certificateKey: join(dir, 'key.pem'), acmeWebroot: join(dir, 'acme'), keyConf: join(dir, 'key.conf'), accessLog: join(dir, 'logs/access.log') };
+    writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
+    writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge: { ...edge, httpsPort: 18443, httpPort: 18080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 18081 }, paths: p }));
+    writeFileSync(join(dir, 'nginx.conf'), renderNginxMainConf({ pidFile: join(dir, 'nginx.pid'), errorLog: join(dir, 'logs/error.log'), tempDir: join(dir, 'temp'), siteFile: join(dir, 'site.conf'), runAsRoot: process.getuid?.() === 0 }));
+    execFileSync('nginx', ['-t', '-q', '-p', dir + '/', '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'pipe' });
+  });
+});
+
+describe('renderNginxKeyConf', () => {
+  it('matches the key case-sensitively in both headers, with dots escaped', () => {
+    const conf = renderNginxKeyConf(KEY);
+    assert.ok(conf.includes('"~^Bearer +sk-TestKey[.]with-dots_and_dashes0123456789$" 1;'));
+    assert.ok(conf.includes('"~^sk-TestKey[.]with-dots_and_dashes0123456789$" 1;'));
+    assert.doesNotMatch(conf, /~\*/);
+  });
+
+  it('refuses keys that could carry nginx syntax', () => {
+    for (const bad of ['sk-aaaaaaaaaaaaaaaa"; }', 'sk-aaaaaaaaaaaaaaaa\n', 'sk-aaaaaaaaaaa$aaaaa']) assert.throws(() => renderNginxKeyConf(bad));
+  });
+});

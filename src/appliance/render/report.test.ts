@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { ReportData } from '../report/report-data.ts';
+import { checkCpu } from '../report/cpu-check.ts';
+import { renderLoginBanner } from './login-banner.ts';
+import { renderReport, SOVEREIGNTY_STATEMENT } from './report.ts';
+
+const KEY = 'sk-ReportKey0123456789abcdefghijklmnopqrstuvwxyzABCD';
+const base: ReportData = {
+  status: 'bootstrap_success',
+  issues: [],
+  endpoint: {
+    url: 'https://10.0.0.5/v1',
+    hostname: '10.0.0.5',
+    apiKey: KEY,
+    modelId: 'devstral-small-2',
+    contextSize: 32768,
+    tlsMode: 'self-signed',
+    certificateKind: 'self-signed',
+    fingerprintSha256: 'AA:BB',
+    caFile: '/var/lib/slm-copilot/tls/cert.pem',
+    caSource: 'root@10.0.0.5:/var/lib/slm-copilot/tls/cert.pem',
+    tlsNote: undefined,
+  },
+  selfTest: { ok: true, detail: 'ok' },
+  cpu: { avx2: true, warning: undefined },
+  generatedAt: new Date('2026-01-01T00:00:00Z'),
+};
+
+/** Multi-line INI value: the indented lines after `key =`. */
+function blockValue(text: string, key: string): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`${key} =`);
+  assert.ok(start >= 0, key);
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('    ')) break;
+    out.push(l.slice(4));
+  }
+  return out.join('\n');
+}
+
+describe('renderReport', () => {
+  const text = renderReport(base);
+
+  it('has the endpoint, key, model, context, TLS fingerprint and status', () => {
+    for (const line of [
+      'url = https://10.0.0.5/v1',
+      `api_key = ${KEY}`,
+      'model = devstral-small-2',
+      'context_size = 32768',
+      'tls_mode = self-signed',
+      'tls_fingerprint_sha256 = AA:BB',
+      'status = bootstrap_success',
+      'avx2 = yes',
+      'ui_supports_images = untick "Supports Images" (this model reads text only)',
+      `statement = ${SOVEREIGNTY_STATEMENT}`,
+    ]) assert.ok(text.includes(line + '\n'), line);
+  });
+
+  it('gives a curl with --cacert and the OpenAI env exports', () => {
+    assert.match(blockValue(text, 'curl'), /curl -N --cacert slm-copilot-ca\.pem https:\/\/10\.0\.0\.5\/v1\/chat\/completions/);
+    assert.ok(text.includes('ca_download = scp root@10.0.0.5:/var/lib/slm-copilot/tls/cert.pem slm-copilot-ca.pem'));
+    const exports = blockValue(text, 'exports');
+    assert.ok(exports.includes('export OPENAI_BASE_URL=https://10.0.0.5/v1'));
+    assert.ok(exports.includes(`export OPENAI_API_KEY=${KEY}`));
+  });
+
+  it('gives a valid Cline providers.json', () => {
+    const json = JSON.parse(blockValue(text, 'providers_json')) as { providers: Record<string, { settings: Record<string, unknown> }> };
+    assert.deepEqual(json.providers['openai-compatible']!.settings, {
+      provider: 'openai-compatible',
+      apiKey: KEY,
+      model: 'devstral-small-2',
+      baseUrl: 'https://10.0.0.5/v1',
+      contextWindow: 32768,
+    });
+  });
+
+  it('gives a valid Continue config.yaml with tool_use and caBundlePath, never a timeout', () => {
+    const yaml = parse(blockValue(text, 'config_yaml')) as { models: Record<string, unknown>[] };
+    const model = yaml.models[0]!;
+    assert.deepEqual(model['capabilities'], ['tool_use']);
+    assert.equal(model['provider'], 'openai');
+    assert.equal(model['apiBase'], 'https://10.0.0.5/v1/');
+    assert.deepEqual(model['requestOptions'], { caBundlePath: 'slm-copilot-ca.pem' });
+    assert.doesNotMatch(blockValue(text, 'config_yaml'), /timeout/);
+  });
+
+  it('names each bad variable and keeps the previous endpoint on failure', () => {
+    const failed = renderReport({
+      ...base,
+      status: 'configure_failure',
+      issues: [
+        { field: 'ONEAPP_COPILOT_TIMEOUT', message: 'invalid value "x"; allowed: integer' },
+        { field: 'ONEAPP_COPILOT_TLS_MODE', message: 'invalid value "y"' },
+      ],
+    });
+    assert.ok(failed.includes('status = configure_failure\n'));
+    assert.ok(failed.includes('error.ONEAPP_COPILOT_TIMEOUT = invalid value "x"; allowed: integer\n'));
+    assert.ok(failed.includes('error.ONEAPP_COPILOT_TLS_MODE = '));
+    assert.match(failed, /last_error = ONEAPP_COPILOT_TIMEOUT: .* \| ONEAPP_COPILOT_TLS_MODE: /);
+    assert.ok(failed.includes(`api_key = ${KEY}`));
+  });
+
+  it('omits --cacert for a publicly trusted certificate', () => {
+    const le = renderReport({ ...base, endpoint: { ...base.endpoint!, certificateKind: 'letsencrypt', tlsMode: 'letsencrypt', caFile: undefined, caSource: undefined, url: 'https://c.example.org/v1' } });
+    assert.doesNotMatch(le, /--cacert|caBundlePath|NODE_EXTRA_CA_CERTS/);
+  });
+
+  it('warns when AVX2 is missing', () => {
+    const cpu = checkCpu('processor: 0\nflags\t\t: fpu sse sse2 avx\n');
+    assert.equal(cpu.avx2, false);
+    assert.match(cpu.warning!, /host-passthrough/);
+    assert.ok(renderReport({ ...base, cpu }).includes('avx2 = no\nwarning = '));
+    assert.equal(checkCpu('flags\t: fpu avx2 fma\n').avx2, true);
+  });
+});
+
+describe('renderLoginBanner', () => {
+  it('shows endpoint and where the key is, never the key', () => {
+    const b = renderLoginBanner({ url: 'https://10.0.0.5/v1', modelId: 'm', reportPath: '/etc/one-appliance/config', statusPath: '/etc/one-appliance/status' });
+    assert.ok(b.includes("'https://10.0.0.5/v1'"));
+    assert.ok(b.includes('/etc/one-appliance/config'));
+    assert.ok(!b.includes('sk-'));
+  });
+});
