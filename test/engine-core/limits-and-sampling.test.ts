@@ -105,6 +105,30 @@ describe('context limits, budgets and sampling on the tiny model', () => {
   });
 });
 
+describe('slot capacity with several sequences', () => {
+  it('every slot holds a full contextSize at the same time', async () => {
+    const engine = await startEngine('tiny', { contextSize: 300, parallel: 3, queueLimit: 0 });
+    try {
+      // Different openings so the slots hold different sequences; ' a' is one token per repetition.
+      const fill = async (word: string) => {
+        let text = word;
+        let prepared = await engine.prepare({ kind: 'completion', prompt: text, sampling: sampling() });
+        while (prepared.promptTokens < 299) {
+          text += ' a';
+          prepared = await engine.prepare({ kind: 'completion', prompt: text, sampling: sampling() });
+        }
+        return prepared;
+      };
+      const prompts = await Promise.all(['apple', 'pear', 'plum'].map(fill));
+      for (const p of prompts) assert.equal(p.promptTokens, 299);
+      const results = await Promise.all(prompts.map((p) => engine.generate(p, { signal: new AbortController().signal })));
+      for (const r of results) assert.equal(r.usage.promptTokens + r.usage.completionTokens, 300);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('engine lifecycle', () => {
   it('is not ready and refuses prepare() before load(); close() is idempotent', async () => {
     const engine = createLlamaEngine({

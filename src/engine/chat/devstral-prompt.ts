@@ -6,9 +6,11 @@
  *   [INST]user[/INST]answer[TOOL_CALLS]name[ARGS]{json}</s>[TOOL_RESULTS]result[/TOOL_RESULTS]...
  *
  * Differences from the model's own template, on purpose: no default system prompt is injected,
- * consecutive same-role messages are accepted, tools are listed as compact JSON in OpenAI shape, and
+ * consecutive same-role messages are accepted, tools are listed right after the system prompt (JSON in
+ * OpenAI shape with Python's separators, as Mistral's tooling writes it), and
  * later system messages are rendered in place as [SYSTEM_PROMPT] blocks.
  */
+import { pythonJson } from './python-json.ts';
 import type { TemplateMessage, TemplateTool } from './template-shapes.ts';
 
 export interface DevstralPromptInput {
@@ -27,7 +29,7 @@ export function renderDevstralPrompt(input: DevstralPromptInput): string {
     out += `[SYSTEM_PROMPT]${first.content ?? ''}[/SYSTEM_PROMPT]`;
     rest = messages.slice(1);
   }
-  if (tools !== undefined && tools.length > 0) out += `[AVAILABLE_TOOLS]${JSON.stringify(tools)}[/AVAILABLE_TOOLS]`;
+  if (tools !== undefined && tools.length > 0) out += `[AVAILABLE_TOOLS]${pythonJson(tools)}[/AVAILABLE_TOOLS]`;
   for (const m of rest) {
     switch (m.role) {
       case 'system':
