@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CommandError, ConfigError } from '../lib/errors.ts';
 
 export interface ReleaseOptions {
@@ -46,7 +46,8 @@ export function esbuildArgs(entry: string, outfile: string): string[] {
   ];
 }
 
-export async function buildRelease(options: ReleaseOptions): Promise<Release> {
+export async function buildRelease(input: ReleaseOptions): Promise<Release> {
+  const options = { repoRoot: resolve(input.repoRoot), outDir: resolve(input.outDir) };
   const pkg = JSON.parse(await readFile(join(options.repoRoot, 'package.json'), 'utf8')) as { version: string };
   const dir = join(options.outDir, `slm-copilot-${pkg.version}`);
   await rm(dir, { recursive: true, force: true });
@@ -113,11 +114,24 @@ function resolvePackageDir(repoRoot: string, from: string, name: string): string
  * tools the wrapper needs.
  */
 export async function smokeTestRelease(dir: string, scratch: string): Promise<string> {
-  const bin = join(scratch, 'path-without-node');
+  const bin = join(scratch, '.path-without-node');
   await rm(bin, { recursive: true, force: true });
   await mkdir(bin, { recursive: true });
-  for (const tool of ['sh', 'dirname', 'readlink']) await symlink(await which(tool), join(bin, tool));
-  return run(join(dir, 'bin/slm-copilot'), ['help'], scratch, { PATH: bin, HOME: scratch });
+  try {
+    for (const tool of ['sh', 'dirname', 'readlink']) await symlink(await which(tool), join(bin, tool));
+    const out = await run(join(dir, 'bin/slm-copilot'), ['help'], scratch, { PATH: bin, HOME: scratch });
+    if (!/serve/.test(out) || /\(unavailable\)/.test(out)) throw new CommandError([join(dir, 'bin/slm-copilot'), 'help'], 0, `a command failed to load in the bundle:\n${out}`);
+    return out;
+  } finally {
+    await rm(bin, { recursive: true, force: true });
+  }
+}
+
+/** `slm-copilot-<version>.tar.gz` beside the bundle directory (what the Packer recipe uploads). */
+export async function packRelease(release: Release): Promise<string> {
+  const tarball = `${release.dir}.tar.gz`;
+  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', tarball, '-C', dirname(release.dir), basename(release.dir)], dirname(release.dir));
+  return tarball;
 }
 
 async function which(tool: string): Promise<string> {

@@ -34,7 +34,7 @@ const HELP = `Usage: slm-copilot image <build|test|release|marketplace> [options
     --boot-timeout S     bound for boot → ready (default 360 with kvm, 1800 with tcg)
     --work DIR           scratch directory (default build/image-test)
 
-  release      Build only the release bundle (dist/cli.mjs, node_modules, Node runtime).
+  release      Build only the release bundle (dist/cli.mjs, node_modules, Node runtime) and its .tar.gz.
     --out DIR            output directory (default build/release)
 
   marketplace  Fill the images block of the marketplace YAML from a build manifest.
@@ -220,11 +220,12 @@ async function cachedTestImage(): Promise<string> {
 
 async function release(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { out: { type: 'string' } } });
-  const { buildRelease, smokeTestRelease } = await import('../../image/release.ts');
+  const { buildRelease, packRelease, smokeTestRelease } = await import('../../image/release.ts');
   const outDir = resolve(values.out ?? 'build/release');
   const r = await buildRelease({ repoRoot, outDir });
   await smokeTestRelease(r.dir, outDir);
-  process.stdout.write(`release ${r.version}: ${r.dir} (${r.packages.length} packages in node_modules; help runs without a system Node)\n`);
+  const tarball = await packRelease(r);
+  process.stdout.write(`release ${r.version}: ${r.dir}\n  ${tarball}\n  ${r.packages.length} packages in node_modules; \`help\` runs with no Node on PATH\n`);
   return 0;
 }
 

@@ -1,0 +1,77 @@
+/**
+ * The release bundle on its own: built into a temp dir, it must list its commands and serve a
+ * streamed completion with no Node on PATH (its own runtime/bin/node, node-llama-cpp external).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { buildRelease, smokeTestRelease } from '../../src/image/release.ts';
+import { testModelPath } from '../support/test-models.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('release bundle: help and serve run with no Node on PATH', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slm-release-'));
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    const release = await buildRelease({ repoRoot, outDir: dir });
+    assert.ok(existsSync(join(release.dir, 'runtime/bin/node')));
+    assert.ok(existsSync(join(release.dir, 'node_modules/@node-llama-cpp/linux-x64')));
+    assert.ok(!existsSync(join(release.dir, 'node_modules/typescript')), 'dev dependencies must not ship');
+    assert.ok(!existsSync(join(release.dir, 'node_modules/@node-llama-cpp/linux-x64-cuda')), 'only the CPU prebuilt ships');
+    assert.ok(release.packages.some((p) => p.startsWith('node-llama-cpp@')));
+
+    const help = await smokeTestRelease(release.dir, dir);
+    for (const cmd of ['serve', 'install', 'configure', 'bootstrap', 'report', 'image']) assert.match(help, new RegExp(`^  ${cmd} `, 'm'));
+
+    const path = join(dir, 'path-without-node');
+    mkdirSync(path);
+    for (const tool of ['sh', 'dirname', 'readlink']) symlinkSync(`/usr/bin/${tool}`, join(path, tool));
+    const model = await testModelPath('tiny');
+    const port = await freePort();
+    child = spawn(join(release.dir, 'bin/slm-copilot'), ['serve', '--model', model, '--port', String(port), '--threads', '1', '--context-size', '512'], {
+      env: { PATH: path, HOME: dir, SLM_COPILOT_API_KEY: 'sk-release-test-key' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    for (let i = 0; ; i++) {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (r?.status === 200) break;
+      if (child.exitCode !== null) assert.fail(`serve exited ${child.exitCode}: ${stderr}`);
+      assert.ok(i < 240, `not ready after 120s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-release-test-key' });
+    const stream = await client.chat.completions.create({ model: 'any', stream: true, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+    let chunks = 0;
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      chunks++;
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.ok(chunks > 0);
+    assert.ok(finish !== null);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
