@@ -39,6 +39,21 @@ export async function waitUntil(
   throw new Error(`${what} was not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
+/**
+ * Stop functions of every child still running, so that an interrupted benchmark (Ctrl-C, SIGTERM)
+ * never leaves a server or nginx behind.
+ */
+const live = new Set<() => Promise<void>>();
+
+export function trackChild(stop: () => Promise<void>): () => void {
+  live.add(stop);
+  return () => live.delete(stop);
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...live].map((stop) => stop().catch(() => undefined)));
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

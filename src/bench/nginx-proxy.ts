@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, stopProcess, tail, waitUntil } from './child-process.ts';
+import { freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
 
 const run = promisify(execFile);
 
@@ -87,7 +87,11 @@ export async function launchNginx(launch: NginxLaunch): Promise<TlsProxy> {
   child.stdout.on('data', (d: Buffer) => output.push(d));
   child.stderr.on('data', (d: Buffer) => output.push(d));
   // SIGTERM = fast shutdown; the benchmark has no request in flight when it stops the proxy.
-  const stop = () => stopProcess(child, 'SIGTERM', 5000);
+  const stop = () => {
+    untrack();
+    return stopProcess(child, 'SIGTERM', 5000);
+  };
+  const untrack = trackChild(stop);
   try {
     await waitUntil('nginx', () => canConnect(launch.listenPort), child, 15_000, output.text);
   } catch (error) {

@@ -1,6 +1,7 @@
 /** Parent side of the raw baseline: forks raw-worker.ts and exchanges one request/answer at a time. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { trackChild } from './child-process.ts';
 import type { BenchMessage } from './prompts.ts';
 import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 
@@ -18,6 +19,7 @@ export async function startRawRunner(modelPath: string, threads: number, context
   const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let exited = false;
   child.once('exit', () => (exited = true));
+  const untrack = trackChild(() => stopChild(child, () => exited));
 
   const ask = (request: RawRequest): Promise<RawResponse> =>
     new Promise((resolve, reject) => {
@@ -55,9 +57,13 @@ export async function startRawRunner(modelPath: string, threads: number, context
         if (answer.type !== 'counted') throw new Error(`unexpected answer ${answer.type}`);
         return answer.tokens;
       },
-      close: () => stopChild(child, () => exited, ask),
+      close: () => {
+        untrack();
+        return stopChild(child, () => exited, ask);
+      },
     };
   } catch (error) {
+    untrack();
     await stopChild(child, () => exited);
     throw error;
   }

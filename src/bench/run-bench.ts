@@ -8,9 +8,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { usableCpus } from '../lib/usable-cpus.ts';
+import { startApplianceEdge } from './appliance-edge.ts';
+import { trackChild } from './child-process.ts';
 import { startTlsProxy, type TlsProxy } from './nginx-proxy.ts';
 import type { BenchOptions } from './options.ts';
 import type { Progress } from './progress.ts';
+import { decodeMessages } from './prompts.ts';
 import { startRawRunner, type RawRunner } from './raw-runner.ts';
 import type { BenchReport, BenchRow } from './report.ts';
 import { concurrencyRows, measureConcurrency, type ConcurrencySample } from './sections/concurrency.ts';
@@ -18,7 +21,7 @@ import { runDecodeSection } from './sections/decode.ts';
 import { runEdgeSection } from './sections/edge.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
 import { startServer, type RunningServer, type ServerSettings } from './server-process.ts';
-import { makeEndpoint } from './stream-client.ts';
+import { makeEndpoint, streamChat } from './stream-client.ts';
 
 export interface BenchRunInput {
   options: BenchOptions;
@@ -26,10 +29,16 @@ export interface BenchRunInput {
   progress: Progress;
 }
 
+/** First request after a model load pays page faults and allocations; keep it out of the figures. */
+async function warmUp(server: RunningServer): Promise<void> {
+  await streamChat(server.endpoint, { model: server.modelId, messages: decodeMessages('warm'), maxTokens: 4 });
+}
+
 export async function runBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
   const startedAt = new Date();
   const t0 = Date.now();
   const work = await mkdtemp(path.join(os.tmpdir(), 'slm-bench-'));
+  const untrackWork = trackChild(() => rm(work, { recursive: true, force: true }));
   const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
   const apiKeyFile = path.join(work, 'api-key');
   await writeFile(apiKeyFile, apiKey + '\n', { mode: 0o600 });
@@ -70,7 +79,13 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
     details['prefix'] = prefix.details;
 
     if (!options.skipNginx) {
-      proxy = await startTlsProxy(path.join(work, 'nginx'), server.port, options.nginx);
+      try {
+        proxy = await startApplianceEdge(path.join(work, 'edge'), server.port, apiKey, options.nginx);
+      } catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 2).join(' ');
+        notes.push(`the appliance's nginx site did not start (${reason}); the edge row used a minimal nginx TLS proxy instead`);
+        proxy = await startTlsProxy(path.join(work, 'nginx'), server.port, options.nginx);
+      }
       edgeLabel = proxy.label;
       const edge = makeEndpoint(proxy.baseUrl, { apiKey, ca: proxy.ca });
       try {
@@ -84,21 +99,31 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
       }
     }
 
+    // Concurrency: first with the parallel-1 server (extra streams wait in its queue), then one server
+    // per --parallel value. Rounds alternate within each server; rows take medians.
+    const rounds = options.quick ? 1 : 2;
     const samples: ConcurrencySample[] = [];
-    for (const streams of options.streams) samples.push(await measureConcurrency(server, streams, options.tokens, progress));
+    for (let r = 0; r < rounds; r++) {
+      for (const streams of options.streams) samples.push(await measureConcurrency(server, streams, options.tokens, progress));
+    }
     for (const parallel of options.streams.filter((s) => s > 1)) {
       await server.stop();
       server = undefined;
       server = await startServer(settings(parallel));
-      samples.push(await measureConcurrency(server, parallel, options.tokens, progress));
+      await warmUp(server);
+      for (let r = 0; r < rounds; r++) samples.push(await measureConcurrency(server, parallel, options.tokens, progress));
     }
     rows.push(...concurrencyRows(samples));
     details['concurrency'] = samples;
+  } catch (error) {
+    if (server !== undefined && error instanceof Error) error.message += `\n--- server log (tail) ---\n${server.logTail()}`;
+    throw error;
   } finally {
     await proxy?.stop().catch(() => undefined);
     await server?.stop().catch(() => undefined);
     await raw?.close().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
+    untrackWork();
   }
 
   if (options.quick) notes.push('quick mode: tiny model and few tokens; the figures only show that every path works.');

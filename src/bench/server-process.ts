@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, stopProcess, tail, waitUntil } from './child-process.ts';
+import { freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
 import { getText, makeEndpoint, servedModelId, type Endpoint } from './stream-client.ts';
 
 export interface ServerSettings {
@@ -54,9 +54,11 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   child.stderr.on('data', (d: Buffer) => output.push(d));
   const endpoint = makeEndpoint(`http://127.0.0.1:${port}`, { apiKey: settings.apiKey });
   const stop = async () => {
+    untrack();
     await stopProcess(child, 'SIGTERM', 15_000);
     endpoint.agent.destroy();
   };
+  const untrack = trackChild(stop);
   try {
     await waitUntil('slm-copilot serve', async () => (await getText(endpoint, '/readyz')).status === 200, child, readyTimeoutMs, output.text);
     const modelId = await servedModelId(endpoint);

@@ -1,5 +1,6 @@
 /** `slm-copilot bench`: server vs raw node-llama-cpp, prefix reuse, concurrency, nginx + TLS edge. */
 import { generatedModelPath, modelCacheDir } from '../../bench/bench-model.ts';
+import { stopAllChildren } from '../../bench/child-process.ts';
 import { BENCH_USAGE, parseBenchArgs } from '../../bench/options.ts';
 import { stderrProgress } from '../../bench/progress.ts';
 import { renderTable } from '../../bench/report.ts';
@@ -17,7 +18,20 @@ export const benchCommand: CliCommand = {
     const modelPath =
       options.modelPath ??
       (await generatedModelPath(options.quick ? 'tiny' : 'bench', modelCacheDir(process.env), stderrProgress));
-    const report = await runBench({ options, modelPath, progress: stderrProgress });
+    // Ctrl-C / SIGTERM: stop the server, nginx and the raw worker before exiting.
+    const onSignal = (signal: NodeJS.Signals) => {
+      stderrProgress(`${signal}: stopping child processes`);
+      void stopAllChildren().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let report;
+    try {
+      report = await runBench({ options, modelPath, progress: stderrProgress });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
     return 0;
   },

@@ -1,0 +1,90 @@
+/**
+ * Smoke test of `slm-copilot bench --quick --json` on the tiny model: the whole benchmark runs for real
+ * (raw worker, server child, nginx + TLS when nginx is installed, concurrency restarts) and its JSON has
+ * the promised shape with positive, finite figures. No assertion on speed: speed is the benchmark's output.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { testModelPath } from '../support/test-models.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+
+interface Row {
+  id: string;
+  metric: string;
+  a: { label: string; value: number; unit: string };
+  b: { label: string; value: number; unit: string };
+  ratio: number;
+  difference: number;
+  target: { on: string; op: string; value: number } | null;
+  ok: boolean | null;
+}
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('bench --quick --json runs every section and reports finite positive figures', { timeout: 300_000 }, async () => {
+  const model = await testModelPath('tiny');
+  const args = ['--quick', '--json', '--model', model, '--threads', '1'];
+  if (!hasNginx) args.push('--skip-nginx');
+  const { code, stdout, stderr } = await runBench(args);
+  assert.equal(code, 0, `bench failed:\n${stderr}`);
+  const report = JSON.parse(stdout) as { tool: string; config: Record<string, unknown>; rows: Row[]; details: Record<string, unknown> };
+
+  assert.equal(report.tool, 'slm-copilot bench');
+  assert.equal(report.config['model'], model);
+  assert.equal(report.config['threads'], 1);
+  assert.equal(report.config['quick'], true);
+
+  const ids = report.rows.map((r) => r.id);
+  const expected = ['decode', 'ttft', 'prefix', 'aggregate-1', 'aggregate-2-p1', 'aggregate-4-p1', 'aggregate-2-p2', 'aggregate-4-p4'];
+  if (hasNginx) expected.push('edge-decode', 'edge-ttft');
+  for (const id of expected) assert.ok(ids.includes(id), `row ${id} missing (have ${ids.join(', ')})`);
+
+  for (const row of report.rows) {
+    for (const side of [row.a, row.b]) {
+      assert.ok(Number.isFinite(side.value) && side.value > 0, `${row.id}: ${side.label} = ${side.value}`);
+      assert.ok(side.unit === 'tok/s' || side.unit === 'ms', `${row.id}: unit ${side.unit}`);
+    }
+    assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
+    assert.ok(Number.isFinite(row.difference), `${row.id}: difference`);
+    if (row.target === null) assert.equal(row.ok, null);
+    else assert.equal(typeof row.ok, 'boolean');
+  }
+  const target = (id: string) => report.rows.find((r) => r.id === id)?.target;
+  assert.deepEqual(target('decode'), { on: 'ratio', op: '>=', value: 0.97 });
+  assert.deepEqual(target('prefix'), { on: 'ratio', op: '<=', value: 0.1 });
+  if (hasNginx) assert.deepEqual(target('edge-ttft'), { on: 'difference', op: '<=', value: 5 });
+
+  // The follow-up request must have reused the conversation's prefix (a functional fact, not a timing).
+  const prefix = report.details['prefix'] as { pairs: { followCachedTokens: number; followPromptTokens: number; coldPromptTokens: number }[] };
+  for (const pair of prefix.pairs) {
+    assert.ok(pair.followCachedTokens >= pair.coldPromptTokens / 2, `cached ${pair.followCachedTokens} of ${pair.followPromptTokens}`);
+  }
+});
+
+test('bench --quick prints the Markdown table', { timeout: 300_000 }, async () => {
+  const model = await testModelPath('tiny');
+  const { code, stdout, stderr } = await runBench(['--quick', '--model', model, '--threads', '1', '--skip-nginx', '--repeat', '1']);
+  assert.equal(code, 0, `bench failed:\n${stderr}`);
+  assert.match(stdout, /^\| metric \| value A \| value B \| ratio \| target \| ok \|$/m);
+  assert.match(stdout, /^\| Decode tok\/s: server \(HTTP stream\) \/ raw node-llama-cpp \| server [\d.]+ tok\/s \| raw [\d.]+ tok\/s \| [\d.]+ \| ≥ 0\.97 \| (yes|NO) \|$/m);
+});
+
+test('bench rejects invalid options with exit code 1 and names the flag', async () => {
+  const { code, stderr } = await runBench(['--threads', '0']);
+  assert.equal(code, 1);
+  assert.match(stderr, /--threads/);
+});
