@@ -226,7 +226,7 @@ class Steering {
       return { events, kept: true };
     }
     if (phase === 'after-arguments') return { events: [], kept: false, finish: 'tool_calls' };
-    if (vocab.nonEogControlTokens.includes(token)) return { events: [], kept: true };
+    if (vocab.isNonEogControl(token)) return { events: [], kept: true };
 
     const events = this.#textEvents(this.#decoder.push(token));
     if (this.#stop.stopped) return { events, kept: true, finish: 'stop' };

@@ -3,7 +3,7 @@
  * slots, a bounded FIFO scheduler in front, the model's own chat template for prompts, and
  * Devstral tool-call parsing on the way out. See types.ts for the contract.
  */
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { Token } from 'node-llama-cpp';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
@@ -53,7 +53,7 @@ interface Loaded {
  */
 export function pickSlot(
   free: readonly number[],
-  sequences: readonly LlamaContextSequence[],
+  sequences: ReadonlyArray<{ readonly contextTokens: readonly Token[] }>,
   prompt: readonly Token[],
   lastUsed: readonly number[],
 ): number {

@@ -14,6 +14,7 @@ export interface ModelVocab {
   readonly argsToken: Token | undefined;
   /** Control tokens that are not end-of-generation: never emitted as content. */
   readonly nonEogControlTokens: readonly Token[];
+  isNonEogControl(token: Token): boolean;
   isSpecialText(text: string): boolean;
   /** Template text with special-token parsing, literal user text without. */
   tokenizeSegments(segments: readonly PromptSegment[]): Token[];
@@ -32,6 +33,7 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
   for (const token of model.iterateAllTokens()) {
     if (model.getTokenAttributes(token).control && !model.isEogToken(token)) nonEog.push(token);
   }
+  const nonEogSet = new Set(nonEog);
   const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } };
   const template = metadata.tokenizer?.chat_template;
   return {
@@ -41,6 +43,7 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
     toolCallsToken: singleControl('[TOOL_CALLS]'),
     argsToken: singleControl('[ARGS]'),
     nonEogControlTokens: nonEog,
+    isNonEogControl: (token) => nonEogSet.has(token),
     isSpecialText(text) {
       let special = cache.get(text);
       if (special === undefined) {
