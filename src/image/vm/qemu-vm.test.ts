@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { qemuArgs, resolveAccel, type VmOptions } from './qemu-vm.ts';
+
+const options: VmOptions = {
+  image: '/i/base.qcow2', overlay: '/w/o.qcow2', contextIso: '/w/c.iso', serialLog: '/w/serial.log', monitorSocket: '/w/mon.sock',
+  accel: 'tcg', cpus: 2, memoryMiB: 3072, mac: '52:54:00:5c:0c:01', httpsPort: 40443, sshPort: 40022, log: '/w/log',
+};
+
+test('accelerator: auto follows /dev/kvm; kvm without /dev/kvm is an error', () => {
+  assert.equal(resolveAccel('auto', true), 'kvm');
+  assert.equal(resolveAccel('auto', false), 'tcg');
+  assert.equal(resolveAccel('tcg', true), 'tcg');
+  assert.throws(() => resolveAccel('kvm', false), /\/dev\/kvm/);
+});
+
+test('qemu: forwards bound to 127.0.0.1 only, restricted user net, CD swappable, CPU per accelerator', () => {
+  const args = qemuArgs(options).join(' ');
+  assert.match(args, /hostfwd=tcp:127\.0\.0\.1:40443-:443,hostfwd=tcp:127\.0\.0\.1:40022-:22/);
+  assert.doesNotMatch(args, /hostfwd=tcp::/);
+  assert.match(args, /restrict=on/);
+  assert.match(args, /-drive if=none,id=cd0,media=cdrom/);
+  assert.match(args, /-cpu max/);
+  assert.match(args, /-machine pc,accel=tcg/);
+  assert.match(args, /-display none/);
+  assert.match(qemuArgs({ ...options, accel: 'kvm' }).join(' '), /-cpu host/);
+});
