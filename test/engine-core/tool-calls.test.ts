@@ -101,6 +101,27 @@ describe('prose on the scripted model', () => {
   });
 });
 
+describe('a tool name that is a prefix of another declared name', () => {
+  const READ = { name: 'read', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } };
+  const READ_FILE = { ...READ, name: 'read_file' };
+  let engine: InferenceEngine;
+  before(async () => {
+    engine = await startEngine('scripted', { model: { text: '[TOOL_CALLS]read[ARGS]{"path":"a.txt"}' } });
+  });
+  after(() => engine.close());
+
+  it('ends the name where the model puts its [ARGS] control token', async () => {
+    for (const tools of [[READ, READ_FILE], [READ_FILE, READ]]) {
+      const { result } = await run(engine, chat([user('Read a.txt')], { tools }));
+      assert.equal(result.finishReason, 'tool_calls');
+      assert.deepEqual(
+        result.toolCalls.map((c) => [c.name, JSON.parse(c.arguments)]),
+        [['read', { path: 'a.txt' }]],
+      );
+    }
+  });
+});
+
 describe('forced tool calls and JSON output on the random tiny model', () => {
   let engine: InferenceEngine;
   before(async () => {
@@ -129,6 +150,21 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
         }
       }
       assert.deepEqual(streamedCalls(events), result.toolCalls);
+    }
+  });
+
+  it('tool_choice required with prefix-sharing names still yields a declared name and valid JSON', async () => {
+    const MODE_NOW = { ...SET_MODE, name: 'set_mode_now' };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const { result } = await run(
+        engine,
+        chat([user('Pick')], { tools: [SET_MODE, MODE_NOW], toolChoice: { type: 'required' }, sampling: { temperature: 1, seed, maxTokens: 400 } }),
+      );
+      assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
+      for (const call of result.toolCalls) {
+        assert.ok(['set_mode', 'set_mode_now'].includes(call.name), call.name);
+        assert.equal(typeof JSON.parse(call.arguments), 'object');
+      }
     }
   });
 

@@ -3,8 +3,8 @@
  * the prompt in chunks (checking the abort signal between chunks, since llama.cpp cannot stop inside
  * one), then sample token by token while steering Devstral's tool-call syntax:
  *
- *   content ──[TOOL_CALLS]──► name (grammar: one of the declared names; [ARGS] injected when the
- *   name is complete) ──► arguments (grammar: the tool's schema or generic JSON, dropped the moment
+ *   content ──[TOOL_CALLS]──► name (grammar: one of the declared names then [ARGS]; the engine adds
+ *   [ARGS] itself once a name is complete and no longer name extends it) ──► arguments (grammar: the tool's schema or generic JSON, dropped the moment
  *   the value closes) ──► after-arguments (only another [TOOL_CALLS] continues; anything else ends).
  */
 import { TokenBias, type LlamaContextSequence, type LlamaGrammarEvaluationState, type LlamaModel, type Token } from 'node-llama-cpp';
@@ -154,6 +154,7 @@ class Steering {
   readonly #initialEvents: ParsedEvent[] = [];
   readonly #noControl: TokenBias;
   readonly #toolCallsAllowed: TokenBias;
+  readonly #argsAllowed: TokenBias;
   readonly #maxTokens: number;
   #content = '';
   grammar: LlamaGrammarEvaluationState | undefined;
@@ -170,6 +171,8 @@ class Steering {
     this.#noControl = req.kind === 'completion' ? new TokenBias(ctx.model.tokenizer) : banned(ctx.model, controls);
     this.#toolCallsAllowed =
       req.tools === undefined ? this.#noControl : banned(ctx.model, controls.filter((t) => t !== ctx.vocab.toolCallsToken));
+    this.#argsAllowed =
+      req.tools === undefined ? this.#noControl : banned(ctx.model, controls.filter((t) => t !== ctx.vocab.argsToken));
     this.bias = this.#noControl;
     if (req.contentGrammar !== undefined) {
       this.#contentJson = new JsonValueScanner();
@@ -226,9 +229,25 @@ class Steering {
       return { events, kept: true };
     }
     if (phase === 'after-arguments') return { events: [], kept: false, finish: 'tool_calls' };
+    if (token === vocab.argsToken && phase === 'name') {
+      const events = [...this.#textEvents(this.#decoder.flush()), ...this.#parser.push({ type: 'args-marker' })];
+      this.#enterPhase();
+      return { events, kept: true };
+    }
     if (vocab.isNonEogControl(token)) return { events: [], kept: true };
 
-    const events = this.#textEvents(this.#decoder.push(token));
+    const text = this.#decoder.push(token);
+    if (phase === 'name') {
+      // The name grammar allows "[" only after a complete name, as the start of "[ARGS]" spelled in
+      // plain characters: put the real control token in its place.
+      const cut = text.indexOf('[');
+      if (cut !== -1) {
+        const events = this.#textEvents(text.slice(0, cut));
+        const injected = this.#injectArgs(token, false);
+        return { ...injected, events: [...events, ...injected.events] };
+      }
+    }
+    const events = this.#textEvents(text);
     if (this.#stop.stopped) return { events, kept: true, finish: 'stop' };
     if (this.#contentJson?.complete === true) return { events, kept: true, finish: 'stop' };
     const now = this.#parser.phase;
@@ -267,7 +286,7 @@ class Steering {
     switch (this.#parser.phase) {
       case 'name':
         this.grammar = tools === undefined ? undefined : this.#ctx.grammars.state(tools.nameGrammar);
-        this.bias = this.#noControl;
+        this.bias = this.#argsAllowed;
         break;
       case 'arguments': {
         const name = this.#parser.startedCalls.at(-1)?.name ?? '';

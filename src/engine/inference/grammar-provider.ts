@@ -49,13 +49,17 @@ export class GrammarProvider {
     return entry;
   }
 
-  /** Exactly one of `names`, nothing else. */
+  /**
+   * One of `names` followed by `[ARGS]`. llama.cpp matches a control token against a grammar by its
+   * text, so the `[ARGS]` control token satisfies the literal: the model can end the name the way it
+   * was trained to, which also settles names that are prefixes of other names.
+   */
   forNames(names: readonly string[]): Promise<LlamaGrammar> {
     const key = JSON.stringify(names);
     let entry = this.#names.get(key);
     if (entry === undefined) {
       const alternatives = names.map((n) => JSON.stringify(n)).join(' | ');
-      entry = this.#llama.createGrammar({ grammar: `root ::= ${alternatives}` });
+      entry = this.#llama.createGrammar({ grammar: `root ::= (${alternatives}) "[ARGS]"` });
       remember(this.#names, key, entry);
     }
     return entry;
