@@ -87,9 +87,9 @@ export class ApplianceFs {
     await chmod(path, mode);
   }
 
-  /** Points `link` at `target` (both logical; the link stores the real target). */
-  async symlink(target: string, link: string): Promise<boolean> {
-    const real = this.real(target);
+  /** Points the logical `link` at `realTarget` (a real path, stored as is). */
+  async symlink(realTarget: string, link: string): Promise<boolean> {
+    const real = realTarget;
     const current = await readlink(this.real(link)).catch(() => undefined);
     if (current === real) return false;
     await rm(this.real(link), { force: true });

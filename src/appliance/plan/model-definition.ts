@@ -57,7 +57,7 @@ export async function loadModelDefinition(fs: ApplianceFs, wanted: string | unde
   }
   const raw = result.data;
   const weightsPath = posix.resolve(PATHS.modelsDir, raw.parameters.model);
-  const weightsBytes = (await fs.size(weightsPath)) ?? (await fs.size(raw.parameters.model));
+  const weightsBytes = await fs.size(weightsPath);
   if (weightsBytes === undefined) throw new Error(`${logical}.yaml: model weights ${raw.parameters.model} not found`);
   return { file, id: raw.name, weightsPath, weightsBytes, contextSize: raw.context_size, raw };
 }

@@ -130,6 +130,8 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '    proxy_set_header X-Forwarded-Proto https;',
     '    proxy_buffering off;',
+    '    # The edge decides buffering, redirects and rate for itself: the upstream cannot steer nginx.',
+    '    proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;',
     '    proxy_request_buffering off;',
     '    proxy_cache off;',
     '    proxy_connect_timeout 5s;',

@@ -121,12 +121,18 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
       if (child === undefined || name === 'engine') return manager.restart(name);
       const before = workerPids(child.pid!);
       child.kill('SIGHUP');
-      // A reload is done when a worker with the new configuration exists; old ones drain meanwhile.
-      for (let i = 0; i < 400; i++) {
+      // A reload is done when a worker with the new configuration exists and the old ones stopped
+      // accepting: they exit once idle, so wait for that, but not for long-running streams they still serve.
+      let started = false;
+      for (let i = 0; i < 400 && !started; i++) {
         await sleep(25);
-        if (workerPids(child.pid!).some((pid) => !before.includes(pid))) return;
+        started = workerPids(child.pid!).some((pid) => !before.includes(pid));
       }
-      throw new CommandError([nginx, '-s', 'reload'], null, 'nginx did not start new workers within 10 s\n' + tail(logs.nginx));
+      if (!started) throw new CommandError([nginx, '-s', 'reload'], null, 'nginx did not start new workers within 10 s\n' + tail(logs.nginx));
+      for (let i = 0; i < 120; i++) {
+        if (!workerPids(child.pid!).some((pid) => before.includes(pid))) return;
+        await sleep(25);
+      }
     },
     async mainPid(name) {
       return running(name)?.pid;

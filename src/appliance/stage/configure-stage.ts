@@ -137,7 +137,7 @@ async function ensureDirectories(env: ApplianceEnv): Promise<void> {
   } else {
     await fs.mkdir('/etc/nginx/sites-available', 0o755);
     await fs.mkdir('/etc/nginx/sites-enabled', 0o755);
-    await fs.symlink(PATHS.nginxSite, PATHS.nginxSiteEnabled);
+    await fs.symlink(fs.real(PATHS.nginxSite), PATHS.nginxSiteEnabled);
     // Debian's default site also claims port 80 as default_server.
     await fs.remove(PATHS.nginxDefaultSiteEnabled);
   }

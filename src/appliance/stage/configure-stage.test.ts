@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { systemCommandRunner } from '../../lib/command-runner.ts';
+import { CommandError } from '../../lib/errors.ts';
+import { ApplianceFs } from '../appliance-fs.ts';
+import { PATHS, type NetworkProfile } from '../layout.ts';
+import type { ServiceManager, ServiceName } from '../services/service-manager.ts';
+import type { ApplianceEnv } from './appliance-env.ts';
+import { runConfigure } from './configure-stage.ts';
+import { runInstall } from './install-stage.ts';
+
+/** Records what configure asks of the services; "running" after the first start. */
+function recordingServices() {
+  const calls: string[] = [];
+  const running = new Set<ServiceName>();
+  let failCheck = false;
+  const services: ServiceManager = {
+    async checkEdgeConfig() {
+      calls.push('check');
+      if (failCheck) throw new CommandError(['nginx', '-t'], 1, 'nginx: [emerg] simulated');
+    },
+    async reloadUnits() {
+      calls.push('daemon-reload');
+    },
+    async isRunning(name) {
+      return running.has(name);
+    },
+    async restart(name) {
+      calls.push(`restart ${name}`);
+      running.add(name);
+    },
+    async reload(name) {
+      calls.push(`reload ${name}`);
+      running.add(name);
+    },
+    async mainPid() {
+      return undefined;
+    },
+    async enable(name) {
+      calls.push(`enable ${name}`);
+    },
+  };
+  return { services, calls, setFailCheck: (v: boolean) => (failCheck = v) };
+}
+
+const profile: NetworkProfile = { mode: 'sandbox', httpsPort: 18443, httpPort: 18080, enginePort: 18081, listenAddress: '127.0.0.1' };
+
+function setup(t: { after(fn: () => void): void }) {
+  const root = mkdtempSync(join(tmpdir(), 'slm-configure-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'models'));
+  writeFileSync(join(root, 'models/m.gguf'), Buffer.alloc(1024));
+  writeFileSync(join(root, 'models/m.yaml'), 'name: test-model\ncontext_size: 8192\nparameters:\n  model: m.gguf\n  temperature: 0.2\n');
+  const fs = new ApplianceFs(root);
+  const rec = recordingServices();
+  const env = (raw: Record<string, string>): ApplianceEnv => ({
+    fs,
+    runner: systemCommandRunner,
+    services: rec.services,
+    profile,
+    raw,
+    facts: { totalMemoryBytes: 8 * 1024 ** 3, usableCpus: 4, addresses: ['10.0.0.5'] },
+    cpuinfo: 'flags : avx2\n',
+    now: () => new Date('2026-11-26T08:00:00Z'),
+    acme: {},
+    echo: undefined,
+    sshTarget: undefined,
+    readyTimeoutMs: 1000,
+  });
+  return { root, fs, rec, env };
+}
+
+/** Every file under root with its content, mode and mtime (to prove nothing changed). */
+function snapshot(root: string, skip: string[] = []): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (!skip.some((s) => p.endsWith(s))) out.set(p, `${st.mode.toString(8)} ${st.mtimeMs} ${readFileSync(p, 'utf8')}`);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('configure stage', () => {
+  it('first run: generates the key, renders everything with explicit modes, starts both services', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    const old = process.umask(0o077);
+    t.after(() => process.umask(old));
+    assert.ok((await runInstall(env({}))).ok);
+    const outcome = await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '7' }));
+    assert.ok(outcome.ok, JSON.stringify(outcome.issues));
+    assert.equal(outcome.keySource, 'generated');
+    assert.deepEqual(rec.calls, ['check', 'restart engine', 'restart nginx']);
+    const key = readFileSync(fs.real(PATHS.apiKey), 'utf8').trim();
+    assert.match(key, /^sk-[A-Za-z0-9]{48}$/);
+    const mode = (p: string) => statSync(fs.real(p)).mode & 0o777;
+    assert.equal(mode(PATHS.apiKey), 0o600);
+    assert.equal(mode(PATHS.nginxKeyConf), 0o600);
+    assert.equal(mode(PATHS.report), 0o600);
+    assert.equal(mode(PATHS.nginxSite), 0o644);
+    assert.equal(mode(PATHS.engineEnv), 0o644);
+    assert.equal(mode(PATHS.acmeWebroot), 0o755);
+    assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_success\n');
+    // The key appears only in the key file, nginx's key map and the report.
+    const holders = [...snapshot(root, ['.log']).entries()].filter(([, v]) => v.includes(key)).map(([p]) => p.slice(root.length)).sort();
+    assert.deepEqual(holders, [PATHS.report, PATHS.nginxKeyConf, PATHS.apiKey].sort());
+    // Context size: auto, bounded by the model definition; threads: usable − 1.
+    const settings = readFileSync(fs.real(PATHS.engineEnv), 'utf8');
+    assert.match(settings, /SLM_ENGINE_CONTEXT_SIZE=8192\n/);
+    assert.match(settings, /SLM_ENGINE_THREADS=3\n/);
+    assert.match(readFileSync(fs.real(PATHS.modelConfig), 'utf8'), new RegExp(`model: ${fs.real('/models/m.gguf')}`));
+    assert.match(readFileSync(fs.real(PATHS.nginxSite), 'utf8'), /rate=7r\/s/);
+    assert.match(readFileSync(fs.real(PATHS.report), 'utf8'), /url = https:\/\/localhost:18443\/v1\n/);
+  });
+
+  it('reconfigure: unchanged context touches nothing; a rate limit reloads nginx only; threads restart the engine only', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    const key = readFileSync(fs.real(PATHS.apiKey), 'utf8');
+    const cert = readFileSync(fs.real(`${PATHS.tlsDir}/cert.pem`), 'utf8');
+    rec.calls.length = 0;
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status]);
+    assert.ok((await runConfigure(env({}))).ok);
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status]), before);
+
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3' }))).ok);
+    assert.deepEqual(rec.calls, ['check', 'reload nginx']);
+    rec.calls.length = 0;
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3', ONEAPP_COPILOT_THREADS: '1' }))).ok);
+    assert.deepEqual(rec.calls, ['restart engine']);
+    assert.equal(readFileSync(fs.real(PATHS.apiKey), 'utf8'), key);
+    assert.equal(readFileSync(fs.real(`${PATHS.tlsDir}/cert.pem`), 'utf8'), cert);
+  });
+
+  it('invalid context: nothing changes, no service is touched, the report names every bad variable', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    const key = readFileSync(fs.real(PATHS.apiKey), 'utf8').trim();
+    rec.calls.length = 0;
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]);
+    const outcome = await runConfigure(
+      env({ ONEAPP_COPILOT_TIMEOUT: '30;}', ONEAPP_COPILOT_HOSTNAME: 'evil.example\n  return 200', ONEAPP_COPILOT_API_KEY: 'sk-newkeynewkeynewkey"' }),
+    );
+    assert.equal(outcome.ok, false);
+    assert.deepEqual(outcome.issues.map((i) => i.field).sort(), ['ONEAPP_COPILOT_API_KEY', 'ONEAPP_COPILOT_HOSTNAME', 'ONEAPP_COPILOT_TIMEOUT']);
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]), before);
+    assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_failure\n');
+    const report = readFileSync(fs.real(PATHS.report), 'utf8');
+    assert.match(report, /status = configure_failure/);
+    assert.match(report, /error\.ONEAPP_COPILOT_TIMEOUT = /);
+    assert.match(report, /error\.ONEAPP_COPILOT_HOSTNAME = /);
+    assert.ok(report.includes(`api_key = ${key}`), 'the report still shows the key that is serving');
+    assert.ok(!report.includes('newkeynewkey'), 'a rejected key is never echoed');
+    assert.match(readFileSync(fs.real(`${PATHS.logDir}/configure.log`), 'utf8'), /ONEAPP_COPILOT_TIMEOUT/);
+  });
+
+  it('a configured key replaces the generated one; clearing the variable keeps it', async (t) => {
+    const { fs, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    rec.calls.length = 0;
+    const chosen = 'sk-operatorChosenKey0123456789';
+    const o = await runConfigure(env({ ONEAPP_COPILOT_API_KEY: chosen }));
+    assert.equal(o.keySource, 'configured');
+    assert.deepEqual(rec.calls, ['check', 'restart engine', 'reload nginx']);
+    assert.equal(readFileSync(fs.real(PATHS.apiKey), 'utf8').trim(), chosen);
+    const again = await runConfigure(env({}));
+    assert.equal(again.keySource, 'kept');
+    assert.equal(readFileSync(fs.real(PATHS.apiKey), 'utf8').trim(), chosen);
+  });
+
+  it('restores every file when nginx -t rejects the result', async (t) => {
+    const { root, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state]);
+    rec.setFailCheck(true);
+    rec.calls.length = 0;
+    const o = await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '2', ONEAPP_COPILOT_API_KEY: 'sk-operatorChosenKey0123456789' }));
+    assert.equal(o.ok, false);
+    assert.match(o.issues[0]!.message, /simulated/);
+    assert.deepEqual(rec.calls, ['check']);
+    const after = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state]);
+    for (const [p, v] of before) assert.equal(after.get(p)?.split(' ').slice(2).join(' '), v.split(' ').slice(2).join(' '), p);
+  });
+
+  it('names ONEAPP_COPILOT_MODEL when the model definition does not exist', async (t) => {
+    const { env } = setup(t);
+    await runInstall(env({}));
+    const o = await runConfigure(env({ ONEAPP_COPILOT_MODEL: 'nope' }));
+    assert.equal(o.ok, false);
+    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
+    assert.match(o.issues[0]!.message, /available: m/);
+  });
+
+  it('refuses to configure before install', async (t) => {
+    const { env } = setup(t);
+    const o = await runConfigure(env({}));
+    assert.equal(o.ok, false);
+    assert.match(o.issues[0]!.message, /install/);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The appliance for real in a temporary root: real nginx + real engine (`slm-copilot serve` as a child)
+ * + a generated model, configured by the same stages as the VM. Covers the edge (TLS, key, streaming,
+ * limits, timeouts), reconfiguration (key and cert kept, nginx-only reloads) and failure handling.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { freePort } from '../../src/appliance/local/sandbox-profile.ts';
+import { startLocalStack, type LocalStack } from '../../src/appliance/local/local-stack.ts';
+import { PATHS } from '../../src/appliance/layout.ts';
+import { EDGE_ERRORS } from '../../src/appliance/render/nginx-site.ts';
+import { edgeRequest, type EdgeResponse } from '../../src/appliance/verify/https-client.ts';
+import { readState } from '../../src/appliance/stage/appliance-state.ts';
+import { testModelPath } from '../support/test-models.ts';
+import { fetchWithCa } from './support/https-fetch.ts';
+import { startFakeOneGate } from './support/fake-onegate.ts';
+
+const run = promisify(execFile);
+const CLI = [process.execPath, new URL('../../src/cli/main.ts', import.meta.url).pathname];
+
+describe('appliance on real nginx + engine (sandbox root)', () => {
+  let dir: string;
+  let stack: LocalStack;
+  let origin: string;
+  let ca: Buffer;
+  let key: string;
+  let onegate: Awaited<ReturnType<typeof startFakeOneGate>>;
+  let context: Record<string, string>;
+  const get = (path: string, headers: Record<string, string> = {}) => edgeRequest({ origin, path, headers, ca, servername: 'localhost' });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'slm-appliance-it-'));
+    const weights = await testModelPath('tiny');
+    writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-test\ncontext_size: 4096\nparameters:\n  model: ${weights}\n  temperature: 0\n`);
+    onegate = await startFakeOneGate();
+    context = { ONEGATE_ENDPOINT: onegate.endpoint, TOKENTXT: 'test-token', VMID: '42', ONEAPP_COPILOT_THREADS: '1', ONEAPP_COPILOT_RATE_LIMIT: '50', ONEAPP_COPILOT_RATE_BURST: '50' };
+    stack = await startLocalStack({
+      root: join(dir, 'root'),
+      model: join(dir, 'tiny.yaml'),
+      ports: { httpsPort: await freePort(), httpPort: await freePort(), enginePort: await freePort() },
+      context: { ...context },
+      cliCommand: CLI,
+      readyTimeoutMs: 120_000,
+    });
+    const state = await readState(stack.fs);
+    assert.ok(state, `configure failed: ${JSON.stringify(stack.configure.issues)}`);
+    origin = `https://127.0.0.1:${state.httpsPort}`;
+    ca = readFileSync(state.certPath);
+    key = readFileSync(stack.fs.real(PATHS.apiKey), 'utf8').trim();
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await onegate?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bootstraps: self-test through nginx passes, READY + endpoint published to OneGate without the key', async () => {
+    assert.ok(stack.configure.ok, JSON.stringify(stack.configure.issues));
+    assert.equal(stack.bootstrap?.ok, true, stack.bootstrap?.error);
+    assert.equal(await stack.status(), 'bootstrap_success');
+    const put = onegate.calls.find((c) => c.method === 'PUT' && c.url === '/vm');
+    assert.ok(put, 'OneGate got PUT /vm');
+    assert.equal(put.headers['x-onegate-token'], 'test-token');
+    assert.equal(put.headers['x-onegate-vmid'], '42');
+    assert.match(put.body, /^READY=YES$/m);
+    assert.match(put.body, /^ONEAPP_COPILOT_ENDPOINT=https:\/\/localhost:\d+\/v1$/m);
+    assert.match(put.body, /^ONEAPP_COPILOT_MODEL_ID=tiny-test$/m);
+    assert.ok(!put.body.includes(key));
+  });
+
+  it('serves HTTPS that verifies with the generated certificate as CA (curl --cacert), and only with it', async () => {
+    const url = `https://localhost:${new URL(origin).port}/readyz`;
+    const ok = await run('curl', ['-sS', '--fail', '--cacert', (await readState(stack.fs))!.certPath, url]);
+    assert.match(ok.stdout, /ready|ok|true/i);
+    await assert.rejects(run('curl', ['-sS', '--fail', url]), (e: { code?: number }) => e.code === 60);
+    const tls12 = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--tls-max', '1.1', '--cacert', (await readState(stack.fs))!.certPath, url]).catch((e: { code: number }) => e);
+    assert.notEqual((tls12 as { stdout?: string }).stdout, '200', 'TLS 1.1 must be refused');
+  });
+
+  it('rejects a missing or wrong key at the edge with the OpenAI 401 JSON', async () => {
+    for (const headers of [{}, { authorization: 'Bearer sk-wrong' }, { authorization: `Bearer ${key.toUpperCase()}` }, { 'x-api-key': key + 'x' }]) {
+      const res = await get('/v1/models', headers);
+      assert.equal(res.status, 401, JSON.stringify(headers));
+      assert.equal(res.body.trim(), EDGE_ERRORS[401], 'answered by nginx, not the engine');
+      assert.equal(res.headers['content-type'], 'application/json');
+    }
+    assert.equal((await get('/v1/models', { authorization: `Bearer ${key}` })).status, 200);
+    assert.equal((await get('/v1/models', { 'x-api-key': key })).status, 200);
+    assert.equal((await get('/metrics')).status, 401, '/metrics needs the key');
+    assert.equal((await get('/metrics', { authorization: `Bearer ${key}` })).status, 200);
+    assert.equal((await get('/readyz')).status, 200, '/readyz is public');
+    assert.equal((await get('/health')).status, 200, '/health is public');
+  });
+
+  it('redirects plain HTTP to HTTPS but serves the ACME webroot', async () => {
+    const httpPort = stack.env.profile.httpPort;
+    const res = await edgeRequest({ origin: `http://127.0.0.1:${httpPort}`, path: '/v1/models' });
+    assert.equal(res.status, 301);
+    assert.equal(res.headers.location, `https://127.0.0.1:${stack.env.profile.httpsPort}/v1/models`);
+    mkdirSync(stack.fs.real(`${PATHS.acmeWebroot}/.well-known/acme-challenge`), { recursive: true });
+    writeFileSync(stack.fs.real(`${PATHS.acmeWebroot}/.well-known/acme-challenge/tok`), 'challenge-token');
+    const acme = await edgeRequest({ origin: `http://127.0.0.1:${httpPort}`, path: '/.well-known/acme-challenge/tok' }).catch(async () => {
+      throw new Error('webroot not served');
+    });
+    assert.equal(acme.status, 200);
+    assert.equal(acme.body, 'challenge-token');
+  });
+
+  it('streams through nginx with the official openai SDK: tokens arrive before the stream ends', async () => {
+    const client = new OpenAI({ apiKey: key, baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`, fetch: fetchWithCa(ca), maxRetries: 0 });
+    const started = performance.now();
+    const arrivals: number[] = [];
+    const stream = await client.chat.completions.create({
+      model: 'tiny-test',
+      stream: true,
+      max_tokens: 60,
+      messages: [{ role: 'user', content: 'Tell me a long story about nginx. '.repeat(60) }],
+    });
+    let text = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content;
+      if (delta) {
+        arrivals.push(performance.now() - started);
+        text += delta;
+      }
+    }
+    const end = performance.now() - started;
+    assert.ok(arrivals.length >= 10, `only ${arrivals.length} content chunks`);
+    assert.ok(text.length > 0);
+    // Unbuffered, tokens reach the client while the rest is still being generated, so arrivals spread
+    // over the generation (measured ~60% of the request here). A buffering edge delivers them in a burst at
+    // the end (measured ~2%: first at 647 ms, last at 660 ms of 665 ms).
+    const first = arrivals[0]!;
+    const last = arrivals.at(-1)!;
+    const spread = (last - first) / end;
+    assert.ok(spread > 0.25, `tokens arrived in a burst: first ${first.toFixed(0)} ms, last ${last.toFixed(0)} ms, end ${end.toFixed(0)} ms`);
+  });
+
+  it('a changed rate limit reloads nginx only (same engine PID) and then answers 429 JSON with Retry-After under a burst', async () => {
+    const enginePid = await stack.services.mainPid('engine');
+    const nginxPid = await stack.services.mainPid('nginx');
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2' }, { bootstrap: false });
+    assert.ok(outcome.ok, JSON.stringify(outcome.issues));
+    assert.equal(outcome.apply?.engineRestarted, false);
+    assert.equal(outcome.apply?.nginxReloaded, true);
+    assert.equal(await stack.services.mainPid('engine'), enginePid, 'engine not restarted');
+    assert.equal(await stack.services.mainPid('nginx'), nginxPid, 'nginx reloaded in place');
+    const responses: EdgeResponse[] = await Promise.all(Array.from({ length: 12 }, () => get('/v1/models', { authorization: `Bearer ${key}` })));
+    const limited = responses.filter((r) => r.status === 429);
+    assert.ok(limited.length >= 5, `statuses: ${responses.map((r) => r.status).join(',')}`);
+    assert.ok(responses.some((r) => r.status === 200));
+    for (const r of limited) {
+      assert.equal(r.headers['retry-after'], '1');
+      assert.equal((JSON.parse(r.body) as { error: { type: string } }).error.type, 'rate_limit_error');
+    }
+  });
+
+  it('an invalid variable leaves the old endpoint serving with the same key; the report names it', async () => {
+    const enginePid = await stack.services.mainPid('engine');
+    const nginxPid = await stack.services.mainPid('nginx');
+    const siteBefore = readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8');
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2', ONEAPP_COPILOT_MAX_CONNECTIONS: '4; return 200' });
+    assert.equal(outcome.ok, false);
+    assert.equal(await stack.status(), 'configure_failure');
+    const report = await stack.reportText();
+    assert.match(report, /error\.ONEAPP_COPILOT_MAX_CONNECTIONS = invalid value/);
+    assert.ok(report.includes(`api_key = ${key}`));
+    assert.equal(readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8'), siteBefore);
+    assert.equal(await stack.services.mainPid('engine'), enginePid);
+    assert.equal(await stack.services.mainPid('nginx'), nginxPid);
+    await new Promise((r) => setTimeout(r, 1100)); // let the 1 r/s bucket refill
+    const res = await get('/v1/models', { authorization: `Bearer ${key}` });
+    assert.equal(res.status, 200, res.body);
+  });
+
+  it('reconfigure keeps the key and the certificate', async () => {
+    const fingerprint = (await readState(stack.fs))!.fingerprintSha256;
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_TIMEOUT: '1' }, { bootstrap: false });
+    assert.ok(outcome.ok, JSON.stringify(outcome.issues));
+    assert.equal(outcome.keySource, 'kept');
+    assert.equal(outcome.certificate?.changed, false);
+    assert.equal(readFileSync(stack.fs.real(PATHS.apiKey), 'utf8').trim(), key);
+    assert.equal((await readState(stack.fs))!.fingerprintSha256, fingerprint);
+    assert.equal(outcome.apply?.engineRestarted, true, 'TIMEOUT is enforced by the engine');
+  });
+
+  it('a request that outlives TIMEOUT ends with a JSON 504 from the edge when the engine hangs', async () => {
+    await waitReady(origin, ca);
+    const pid = await stack.services.mainPid('engine');
+    assert.ok(pid);
+    process.kill(pid, 'SIGSTOP');
+    let res: EdgeResponse;
+    try {
+      res = await edgeRequest({
+        origin,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'tiny-test', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
+        ca,
+        servername: 'localhost',
+      });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.equal(res.status, 504);
+    assert.deepEqual(JSON.parse(res.body), JSON.parse(EDGE_ERRORS[504]));
+  });
+});
+
+async function waitReady(origin: string, ca: Buffer): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const r = await edgeRequest({ origin, path: '/readyz', ca, servername: 'localhost' }).catch(() => undefined);
+    if (r?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('engine not ready');
+}
