@@ -34,7 +34,7 @@ Options:
   --context-size N     context per sequence (default 4096; quick 2048)
   --tokens N           generated tokens per decode run (default 128; quick 24)
   --repeat N           decode runs per side, interleaved A B A B (default 5; quick 2)
-  --prefix-tokens N    size of the prefix-reuse conversation (default 2200; quick 300)
+  --prefix-tokens N    minimum size of the prefix-reuse conversation (default 2000; quick 300)
   --quick              small model and few tokens: checks that everything runs, figures are meaningless
   --skip-nginx         leave out the nginx + TLS row
   --nginx BINARY       nginx executable (default nginx)
@@ -77,7 +77,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     contextSize: values['context-size'] ?? (quick ? 2048 : 4096),
     tokens: values.tokens ?? (quick ? 24 : 128),
     repeat: values.repeat ?? (quick ? 2 : 5),
-    prefixTokens: values['prefix-tokens'] ?? (quick ? 300 : 2200),
+    prefixTokens: values['prefix-tokens'] ?? (quick ? 300 : 2000),
   });
   if (!parsed.success) {
     const names: Record<string, string> = { contextSize: '--context-size', prefixTokens: '--prefix-tokens' };
@@ -92,7 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     modelPath: values.model,
     ...o,
-    prefixRepeat: quick ? 1 : 3,
+    prefixRepeat: quick ? 1 : 2,
     streams: [1, 2, 4],
     quick,
     skipNginx: values['skip-nginx'],

@@ -37,8 +37,8 @@ const QUESTIONS = [
 /** A short single-turn chat used for decode measurements. */
 export function decodeMessages(salt: string): BenchMessage[] {
   return [
-    { role: 'system', content: `Session ${salt}. You are a concise coding assistant.` },
-    { role: 'user', content: `${QUESTIONS[0]}\n${CODE_LINES[6]}` },
+    { role: 'system', content: `Session ${salt}. Be concise.` },
+    { role: 'user', content: QUESTIONS[1]! },
   ];
 }
 

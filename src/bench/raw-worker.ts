@@ -40,11 +40,8 @@ function render(messages: BenchMessage[]): { text: string; templated: boolean } 
 
 function tokens(messages: BenchMessage[]): { tokens: Token[]; templated: boolean } {
   const { text, templated } = render(messages);
-  const list = model!.tokenize(text, true);
-  // A template that already starts with the BOS text must not get a second BOS.
-  const bos = model!.tokens.bos;
-  if (bos !== null && list[0] !== bos && model!.fileInfo.metadata.tokenizer?.ggml?.add_bos_token === true) list.unshift(bos);
-  return { tokens: list, templated };
+  // Like the server's chat path: the template writes BOS itself, nothing is prepended.
+  return { tokens: model!.tokenize(text, true), templated };
 }
 
 async function run(messages: BenchMessage[], count: number): Promise<RawRunResult> {

@@ -54,9 +54,17 @@ export interface BenchReport {
   notes: string[];
 }
 
-export function makeRow(id: string, metric: string, a: Measure, b: Measure, target: Target | null, note?: string): BenchRow {
+/** `difference` defaults to a − b; pass the median of paired differences when samples come in pairs. */
+export function makeRow(
+  id: string,
+  metric: string,
+  a: Measure,
+  b: Measure,
+  target: Target | null,
+  note?: string,
+  difference = a.value - b.value,
+): BenchRow {
   const ratio = a.value / b.value;
-  const difference = a.value - b.value;
   let ok: boolean | null = null;
   if (target !== null) {
     const x = target.on === 'ratio' ? ratio : difference;
