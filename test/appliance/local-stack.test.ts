@@ -213,6 +213,19 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.equal(res.status, 504);
     assert.deepEqual(JSON.parse(res.body), JSON.parse(EDGE_ERRORS[504]));
   });
+
+  it('answers a JSON 502 while the engine is down, and serves again once it is back', async () => {
+    const pid = await stack.services.mainPid('engine');
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    while ((await stack.services.isRunning('engine'))) await new Promise((r) => setTimeout(r, 50));
+    const down = await get('/v1/models', { authorization: `Bearer ${key}` });
+    assert.equal(down.status, 502);
+    assert.deepEqual(JSON.parse(down.body), JSON.parse(EDGE_ERRORS[502]));
+    await stack.services.restart('engine');
+    await waitReady(origin, ca);
+    assert.equal((await get('/v1/models', { authorization: `Bearer ${key}` })).status, 200);
+  });
 });
 
 async function waitReady(origin: string, ca: Buffer): Promise<void> {

@@ -55,7 +55,8 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
   function launch(name: ServiceName, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
     mkdirSync(dirname(logs.engine), { recursive: true, mode: 0o755 });
     const out = openSync(`${fs.real(SANDBOX_LOG_DIR)}/${name}.out.log`, 'a', 0o600);
-    const child = spawn(command, args, { stdio: ['ignore', out, out], env });
+    // Own process group: Ctrl-C reaches only `up`, which then stops the children in order.
+    const child = spawn(command, args, { stdio: ['ignore', out, out], env, detached: true });
     closeSync(out);
     child.on('exit', (code, signal) => {
       if (!stopping.has(child)) options.onUnexpectedExit?.(name, code, signal);

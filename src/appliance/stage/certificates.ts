@@ -20,8 +20,12 @@ export interface ServedCertificateInfo {
 
 /** Test/operator overrides for the ACME CA (pebble in tests). */
 export interface AcmeOptions {
+  /** ACME directory URL (default Let's Encrypt production). */
   server?: string;
+  /** CA bundle that verifies the ACME server's own HTTPS API. */
   caBundle?: string;
+  /** CA that verifies certificates this ACME server issues, when not publicly trusted (test CAs). */
+  issuedCaBundle?: string;
 }
 
 export async function ensureSelfSigned(plan: AppliancePlan, fs: ApplianceFs, runner: CommandRunner, now: Date): Promise<ServedCertificateInfo> {

@@ -77,12 +77,16 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOu
   const selfSigned = await ensureSelfSigned(plan, fs, runner, env.now());
   if (selfSigned.changed) logger.info('self-signed certificate written', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
   let served: ServedCertificateInfo = selfSigned;
-  // Keep serving a Let's Encrypt certificate from an earlier run while certbot checks it.
+  let certificateChanged = selfSigned.changed;
+  // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
   if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
     const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now()).catch(() => undefined);
-    if (le?.ok === true && !le.cert.changed) served = le.cert;
+    if (le?.ok === true) {
+      served = le.cert;
+      certificateChanged = le.cert.changed;
+    }
   }
-  let apply = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: selfSigned.changed, logger });
+  let apply = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged, logger });
 
   let tlsNote: string | undefined;
   if (plan.tlsMode === 'letsencrypt' && served.kind !== 'letsencrypt') {
@@ -113,7 +117,7 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOu
     certPath: served.certPath,
     fingerprintSha256: served.fingerprintSha256,
     ...(tlsNote !== undefined ? { tlsNote } : {}),
-    ...(served.kind === 'letsencrypt' && env.acme.caBundle !== undefined ? { caBundle: env.acme.caBundle } : {}),
+    ...(served.kind === 'letsencrypt' && env.acme.issuedCaBundle !== undefined ? { caBundle: env.acme.issuedCaBundle } : {}),
     engine: { host: plan.engine.host, port: plan.engine.port },
     httpsPort: plan.edge.httpsPort,
     timeoutSeconds: plan.edge.timeoutSeconds,

@@ -18,6 +18,7 @@ export interface SystemEnvOptions {
   echo?: (line: string) => void;
   acmeServer?: string | undefined;
   acmeCaBundle?: string | undefined;
+  acmeIssuedCaBundle?: string | undefined;
   readyTimeoutMs?: number;
 }
 
@@ -38,6 +39,7 @@ export async function systemApplianceEnv(options: SystemEnvOptions): Promise<App
     acme: {
       ...(options.acmeServer !== undefined ? { server: options.acmeServer } : {}),
       ...(options.acmeCaBundle !== undefined ? { caBundle: options.acmeCaBundle } : {}),
+      ...(options.acmeIssuedCaBundle !== undefined ? { issuedCaBundle: options.acmeIssuedCaBundle } : {}),
     },
     echo: options.echo,
     sshTarget: addresses[0] === undefined ? undefined : `root@${addresses[0]}`,
