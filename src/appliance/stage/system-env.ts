@@ -2,6 +2,7 @@
  * Composes the ApplianceEnv of the real VM: context from the given environment (one-context exports
  * it) merged over /run/one-context/one_env, systemd services, ports 80/443.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces, totalmem } from 'node:os';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
@@ -31,7 +32,8 @@ export async function systemApplianceEnv(options: SystemEnvOptions): Promise<App
     fs,
     runner: systemCommandRunner,
     services: createSystemdServiceManager(systemCommandRunner),
-    profile: SYSTEM_PROFILE,
+    // `listen [::]:…` fails when the kernel has IPv6 disabled; then listen on IPv4 only.
+    profile: { ...SYSTEM_PROFILE, listenAddress: existsSync('/proc/net/if_inet6') ? undefined : '0.0.0.0' },
     raw,
     facts: { totalMemoryBytes: totalmem(), usableCpus: usableCpus(), addresses },
     cpuinfo: await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined),

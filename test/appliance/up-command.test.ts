@@ -1,0 +1,92 @@
+/**
+ * The README's main command as a new user runs it: `slm-copilot up`, read the printed report, paste
+ * the printed curl, then Ctrl-C. Checks that the curl streams a completion and that Ctrl-C stops
+ * nginx and the engine.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { promisify } from 'node:util';
+import { freePort } from '../../src/appliance/local/sandbox-profile.ts';
+import { testModelPath } from '../support/test-models.ts';
+
+const run = promisify(execFile);
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+/** Pids whose command line mentions `text` (our children carry the sandbox root in their argv). */
+function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops everything', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'slm-up-cmd-'));
+  const weights = await testModelPath('tiny');
+  writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-up\ncontext_size: 2048\nparameters:\n  model: ${weights}\n`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)], {
+    env: { ...process.env, ONEAPP_COPILOT_THREADS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up did not come up:\n${out}\n${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(out, /SLM-Copilot is up/);
+  assert.match(out, new RegExp(`url = https://localhost:${port}/v1`));
+
+  // The curl block, exactly as printed (indented continuation lines of `curl =`).
+  const lines = out.split('\n');
+  const start = lines.indexOf('curl =');
+  const curl: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('    ')) break;
+    curl.push(l.slice(4));
+  }
+  assert.ok(curl.length > 0, out);
+  const streamed = await run('sh', ['-c', curl.join('\n')], { timeout: 60_000 });
+  assert.match(streamed.stdout, /^data: \{.*"chat\.completion\.chunk"/m);
+  assert.match(streamed.stdout, /^data: \[DONE\]$/m);
+
+  const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
+  assert.ok(alive(nginxPid));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.equal(alive(nginxPid), false, 'nginx stopped with up');
+  assert.deepEqual(processesMentioning(dir), [], 'no engine or nginx process left behind');
+  await assert.rejects(run('curl', ['-sS', '-k', `https://127.0.0.1:${port}/readyz`]), 'nothing listens any more');
+});
