@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { oneGateBody, publishToOneGate } from './onegate.ts';
 
 it('PUTs READY, endpoint and model id to <endpoint>/vm with the token headers, and reports HTTP errors', async (t) => {
-  const seen: { method?: string; url?: string; token?: string; vmid?: string; body: string }[] = [];
+  const seen: { method: string | undefined; url: string | undefined; token: string; vmid: string; body: string }[] = [];
   let status = 200;
   const server = createServer((req, res) => {
     let body = '';

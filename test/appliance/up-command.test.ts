@@ -84,6 +84,9 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
 
   const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
   assert.ok(alive(nginxPid));
+  const second = await run(process.execPath, [MAIN, 'up', '--root', join(dir, 'root')]).catch((e: { code: number; stderr: string }) => e);
+  assert.equal((second as { code: number }).code, 1, 'a second up on the same root is refused');
+  assert.match((second as { stderr: string }).stderr, /another "slm-copilot up" is serving/);
   child.kill('SIGINT');
   assert.equal(await exited, 0);
   assert.equal(alive(nginxPid), false, 'nginx stopped with up');

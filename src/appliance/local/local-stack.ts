@@ -61,6 +61,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const root = resolve(options.root);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const fs = new ApplianceFs(root);
+  const previousNginx = Number((await fs.readText(PATHS.nginxPid))?.trim());
+  if (Number.isInteger(previousNginx) && previousNginx > 0 && processAlive(previousNginx)) {
+    throw new Error(`another "slm-copilot up" is serving from ${root} (nginx pid ${previousNginx}); stop it first or use another --root`);
+  }
   const runner = options.runner ?? systemCommandRunner;
   const profile = await sandboxProfile(fs, options.ports ?? {});
   const services = createChildServiceManager({
@@ -156,4 +160,13 @@ async function prepareModel(fs: ApplianceFs, options: LocalStackOptions): Promis
     stringify({ name: made.id, parameters: { model: 'demo.gguf' }, context_size: made.contextSize }),
     0o644,
   );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
