@@ -11,6 +11,9 @@ test('makeRow checks ratio and difference targets', () => {
   assert.equal(slow.difference, 10);
   const info = makeRow('i', 'info', { label: 'a', value: 1, unit: 'ms' }, { label: 'b', value: 0, unit: 'ms' }, null);
   assert.equal(info.ok, null);
+  const paired = makeRow('p', 'paired', { label: 'a', value: 90, unit: 'tok/s' }, { label: 'b', value: 100, unit: 'tok/s' }, { on: 'ratio', op: '>=', value: 0.97 }, { ratio: 0.98 });
+  assert.equal(paired.ratio, 0.98);
+  assert.equal(paired.ok, true);
 });
 
 test('renderTable prints one Markdown row per result with target and verdict', () => {
@@ -22,7 +25,7 @@ test('renderTable prints one Markdown row per result with target and verdict', (
     config: { model: 'm.gguf', modelBytes: 1e6, threads: 1, usableCpus: 2, contextSize: 4096, tokens: 8, repeat: 1, quick: false, edge: 'x' },
     rows: [
       makeRow('edge-ttft', 'TTFT added', { label: 'nginx', value: 12.5, unit: 'ms' }, { label: 'direct', value: 10, unit: 'ms' }, { on: 'difference', op: '<=', value: 5 }),
-      makeRow('decode', 'Decode', { label: 'server', value: 50, unit: 'tok/s' }, { label: 'raw', value: 100, unit: 'tok/s' }, { on: 'ratio', op: '>=', value: 0.97 }, 'why'),
+      makeRow('decode', 'Decode', { label: 'server', value: 50, unit: 'tok/s' }, { label: 'raw', value: 100, unit: 'tok/s' }, { on: 'ratio', op: '>=', value: 0.97 }, { note: 'why' }),
     ],
     details: {},
     notes: [],

@@ -54,17 +54,18 @@ export interface BenchReport {
   notes: string[];
 }
 
-/** `difference` defaults to a − b; pass the median of paired differences when samples come in pairs. */
-export function makeRow(
-  id: string,
-  metric: string,
-  a: Measure,
-  b: Measure,
-  target: Target | null,
-  note?: string,
-  difference = a.value - b.value,
-): BenchRow {
-  const ratio = a.value / b.value;
+export interface RowOptions {
+  note?: string;
+  /** Default a / b; pass the median of per-pair ratios when samples come in time-adjacent pairs. */
+  ratio?: number;
+  /** Default a − b; likewise the median of per-pair differences. */
+  difference?: number;
+}
+
+export function makeRow(id: string, metric: string, a: Measure, b: Measure, target: Target | null, options: RowOptions = {}): BenchRow {
+  const ratio = options.ratio ?? a.value / b.value;
+  const difference = options.difference ?? a.value - b.value;
+  const note = options.note;
   let ok: boolean | null = null;
   if (target !== null) {
     const x = target.on === 'ratio' ? ratio : difference;

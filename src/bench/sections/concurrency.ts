@@ -73,7 +73,7 @@ export function concurrencyRows(all: ConcurrencySample[]): BenchRow[] {
       { label: '1 stream', value: base.aggregateTokPerSec, unit: 'tok/s' },
       { label: 'decode', value: base.perStreamDecodeTokPerSec, unit: 'tok/s' },
       null,
-      `aggregate = all tokens / wall time from first request to last stream end (includes prompt processing and HTTP); median of ${rounds} round(s)`,
+      { note: `aggregate = all tokens / wall time from first request to last stream end (includes prompt processing and HTTP); median of ${rounds} round(s)` },
     ),
   ];
   for (const s of samples) {
@@ -86,7 +86,7 @@ export function concurrencyRows(all: ConcurrencySample[]): BenchRow[] {
         { label: `${s.streams} streams`, value: s.aggregateTokPerSec, unit: 'tok/s' },
         { label: '1 stream', value: base.aggregateTokPerSec, unit: 'tok/s' },
         null,
-        `per-stream decode ${s.perStreamDecodeTokPerSec.toFixed(1)} tok/s, slowest TTFT ${s.maxTtftMs.toFixed(0)} ms`,
+        { note: `per-stream decode ${s.perStreamDecodeTokPerSec.toFixed(1)} tok/s, slowest TTFT ${s.maxTtftMs.toFixed(0)} ms` },
       ),
     );
   }

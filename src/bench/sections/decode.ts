@@ -64,7 +64,7 @@ export async function runDecodeSection(
   const rawPrompt = median(rawResults.map((r) => r.promptTokens));
   const serverPrompt = median(serverResults.map((r) => r.promptTokens));
   const notes = [
-    `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; medians.`,
+    `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; values = medians, ratio = median of per-pair ratios`,
     `prompt tokens raw ${rawPrompt}, server ${serverPrompt}` + (rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'),
   ];
   if (short > 0) notes.push(`${short} server run(s) stopped before ${tokens} tokens (EOS); rates use the tokens actually generated`);
@@ -75,7 +75,7 @@ export async function runDecodeSection(
       { label: 'server', value: median(serverResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
       { label: 'raw', value: median(rawResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
       { on: 'ratio', op: '>=', value: 0.97 },
-      notes.join('; '),
+      { note: notes.join('; '), ratio: median(rawResults.map((r, i) => serverResults[i]!.decodeTokPerSec / r.decodeTokPerSec)) },
     ),
     makeRow(
       'ttft',

@@ -74,8 +74,11 @@ export async function runPrefixSection(
     { label: 'follow-up', value: m((p) => p.followTtftMs), unit: 'ms' },
     { label: 'cold', value: m((p) => p.coldTtftMs), unit: 'ms' },
     { on: 'ratio', op: '<=', value: 0.1 },
-    `follow-up: ${m((p) => p.followCachedTokens)} of ${m((p) => p.followPromptTokens)} prompt tokens cached ` +
-      `(cold: ${m((p) => p.coldCachedTokens)} cached); ${repeat} pair(s), medians.`,
+    {
+      note:
+        `follow-up: ${m((p) => p.followCachedTokens)} of ${m((p) => p.followPromptTokens)} prompt tokens cached ` +
+        `(cold: ${m((p) => p.coldCachedTokens)} cached); ${repeat} pair(s), medians`,
+    },
   );
   return { rows: [row], details: { shape, pairs } };
 }
