@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
 import { startLocalStack, type LocalStack } from '../../appliance/local/local-stack.ts';
+import { collectReport } from '../../appliance/report/write-report.ts';
 import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
 import { makeModel } from '../../modelgen/make-model.ts';
 import type { CliCommand } from '../main.ts';
@@ -117,9 +118,20 @@ export const upCommand: CliCommand = {
       await stack.stop();
       return 1;
     }
+    const reportText = await stack.reportText();
+    const e = (await collectReport(stack.fs, { issues: [], cpuinfo: undefined, now: new Date(), sshTarget: undefined })).endpoint;
     say('');
     say('================ SLM-Copilot is up ================');
-    say(await stack.reportText());
+    if (e !== undefined) {
+      say(`  Endpoint:  ${e.url}`);
+      say(`  Model:     ${e.modelId} (context ${e.contextSize} tokens)`);
+      say(`  API key:   ${e.apiKey}`);
+      if (e.caFile !== undefined) say(`  CA:        ${e.caFile} (self-signed: clients must trust this file)`);
+      say('');
+      say('Full report: client settings for Cline and Continue, a curl to paste, OPENAI_* exports:');
+      say('');
+    }
+    say(reportText);
     say(`The report is also in ${stack.fs.real('/etc/one-appliance/config')}; logs in ${stack.fs.real('/var/log')}.`);
     say('Press Ctrl-C to stop.');
     return new Promise<number>(() => {});
