@@ -64,7 +64,7 @@ function setup(t: { after(fn: () => void): void }) {
     raw,
     facts: { totalMemoryBytes: 8 * 1024 ** 3, usableCpus: 4, addresses: ['10.0.0.5'] },
     cpuinfo: 'flags : avx2\n',
-    now: () => new Date('2026-11-26T08:00:00Z'),
+    now: () => new Date(),
     acme: {},
     echo: undefined,
     sshTarget: undefined,
