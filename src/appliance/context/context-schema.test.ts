@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTEXT_VARIABLES, formatVariablesHelp, formatVariablesMarkdown } from './context-variables.ts';
+import { CONTEXT_VARIABLES, formatVariablesHelp, formatVariablesMarkdown, unknownVariableWarnings } from './context-variables.ts';
 import { parseApplianceContext } from './context-schema.ts';
 
 /** A valid value for every variable, so each injection test changes only the injected character. */
@@ -152,5 +152,14 @@ describe('variable table', () => {
       assert.ok(help.includes(v.name) && help.includes(v.defaultText), v.name);
       assert.ok(md.includes(`\`${v.name}\``), v.name);
     }
+  });
+});
+
+describe('unknown variables', () => {
+  it('warns about typos and former names, never about ours or unrelated variables', () => {
+    assert.deepEqual(unknownVariableWarnings(['ONEAPP_COPILOT_TIMEOUT', 'ONEAPP_COPILOT_TIMEOUTS', 'ONEAPP_COPILOT_CPU_THREADS', 'ETH0_IP', 'PATH']), [
+      'ONEAPP_COPILOT_CPU_THREADS is not a SLM-Copilot variable and is ignored; use ONEAPP_COPILOT_THREADS',
+      'ONEAPP_COPILOT_TIMEOUTS is not a SLM-Copilot variable and is ignored',
+    ]);
   });
 });

@@ -116,3 +116,25 @@ export function formatVariablesMarkdown(): string {
   for (const v of CONTEXT_VARIABLES) lines.push(`| \`${v.name}\` | ${esc(v.defaultText)} | ${esc(v.allowed)} | ${esc(v.description)} |`);
   return lines.join('\n') + '\n';
 }
+
+/** Names other SLM-Copilot images used, mapped to ours, for a helpful warning. */
+const FORMER_NAMES: Record<string, ContextVariableName> = {
+  ONEAPP_COPILOT_CPU_THREADS: 'ONEAPP_COPILOT_THREADS',
+  ONEAPP_COPILOT_AI_MODEL: 'ONEAPP_COPILOT_MODEL',
+  ONEAPP_COPILOT_API_PASSWORD: 'ONEAPP_COPILOT_API_KEY',
+  ONEAPP_COPILOT_PASSWORD: 'ONEAPP_COPILOT_API_KEY',
+  ONEAPP_COPILOT_TLS_DOMAIN: 'ONEAPP_COPILOT_HOSTNAME',
+  ONEAPP_COPILOT_DOMAIN: 'ONEAPP_COPILOT_HOSTNAME',
+};
+
+/** Warnings for ONEAPP_COPILOT_* names that are not ours (typos, other images' names): they are ignored. */
+export function unknownVariableWarnings(names: Iterable<string>): string[] {
+  const known = new Set<string>(CONTEXT_VARIABLES.map((v) => v.name));
+  const warnings: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith('ONEAPP_COPILOT_') || known.has(name)) continue;
+    const instead = FORMER_NAMES[name];
+    warnings.push(`${name} is not a SLM-Copilot variable and is ignored${instead !== undefined ? `; use ${instead}` : ''}`);
+  }
+  return warnings.sort();
+}

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
 import { parseApplianceContext } from '../context/context-schema.ts';
+import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
 import { applyFiles, type ApplyResult } from '../apply/apply-files.ts';
 import { desiredFiles } from '../plan/desired-files.ts';
@@ -58,6 +59,7 @@ export async function runConfigure(env: ApplianceEnv): Promise<ConfigureOutcome>
 
 async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOutcome> {
   const { fs, runner, services } = env;
+  for (const warning of unknownVariableWarnings(Object.keys(env.raw))) logger.warn(warning);
   const parsed = parseApplianceContext(env.raw);
   if (!parsed.ok) throw new ConfigError(parsed.issues);
   const plan = await buildPlan(parsed.value, env.facts, env.profile, fs);
