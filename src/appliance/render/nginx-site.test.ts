@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -91,6 +91,33 @@ describe('renderNginxSite', () => {
     writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge: { ...edge, httpsPort: 18443, httpPort: 18080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 18081 }, paths: p }));
     writeFileSync(join(dir, 'nginx.conf'), renderNginxMainConf({ pidFile: join(dir, 'nginx.pid'), errorLog: join(dir, 'logs/error.log'), tempDir: join(dir, 'temp'), siteFile: join(dir, 'site.conf'), runAsRoot: process.getuid?.() === 0 }));
     execFileSync('nginx', ['-t', '-q', '-p', dir + '/', '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'pipe' });
+  });
+});
+
+describe('in Debian\'s stock nginx.conf', () => {
+  it('is accepted by nginx -t next to the distribution defaults (http-level maps, zones, log format)', (t) => {
+    let stock: string;
+    try {
+      stock = readFileSync('/etc/nginx/nginx.conf', 'utf8');
+    } catch {
+      return t.skip('no /etc/nginx/nginx.conf');
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-stock-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=t',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
+    const p = { certificate: join(dir, 'cert.pem'), certificateKey: join(dir, 'key.pem'), acmeWebroot: dir, keyConf: join(dir, 'key.conf'), accessLog: join(dir, 'access.log') };
+    writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge, engine: { host: '127.0.0.1', port: 8081 }, paths: p }));
+    const conf = stock
+      .replace(/^\s*include\s+\/etc\/nginx\/sites-enabled\/\*;/m, `include ${join(dir, 'site.conf')};`)
+      .replace(/^\s*include\s+\/etc\/nginx\/conf\.d\/\*\.conf;/m, '')
+      .replace(/^pid .*;/m, `pid ${join(dir, 'nginx.pid')};`)
+      .replace(/^\s*(access|error)_log\s+\/var\/log\/nginx\/[a-z.]+;/gm, (_m, kind: string) => `${kind}_log ${join(dir, kind + '.log')};`);
+    assert.ok(conf.includes(join(dir, 'site.conf')), 'stock nginx.conf includes sites-enabled');
+    writeFileSync(join(dir, 'nginx.conf'), conf);
+    if (process.getuid?.() !== 0) return t.skip('nginx -t on the stock config needs root (user directive)');
+    execFileSync('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'pipe' });
   });
 });
 

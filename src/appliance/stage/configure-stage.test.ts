@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
-import { PATHS, type NetworkProfile } from '../layout.ts';
+import { PATHS, SYSTEM_PROFILE, type NetworkProfile } from '../layout.ts';
+import { readState } from './appliance-state.ts';
+import { writeStatus } from './status-file.ts';
 import type { ServiceManager, ServiceName } from '../services/service-manager.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { runConfigure } from './configure-stage.ts';
@@ -202,6 +204,26 @@ describe('configure stage', () => {
     assert.equal(o.ok, false);
     assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
     assert.match(o.issues[0]!.message, /available: m/);
+  });
+
+  it('system layout: unit + daemon-reload, site enabled, Debian default site removed, services enabled, 80/443', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    mkdirSync(join(root, 'etc/nginx/sites-enabled'), { recursive: true });
+    writeFileSync(join(root, 'etc/nginx/sites-enabled/default'), 'server {}');
+    const systemEnv = (raw: Record<string, string>): ApplianceEnv => ({ ...env(raw), profile: SYSTEM_PROFILE });
+    await writeStatus(fs, 'install', 'success');
+    const o = await runConfigure(systemEnv({ ETH0_IP: '10.0.0.5' }));
+    assert.ok(o.ok, JSON.stringify(o.issues));
+    assert.deepEqual(rec.calls, ['check', 'daemon-reload', 'restart engine', 'restart nginx', 'enable engine', 'enable nginx']);
+    assert.equal(readlinkSync(fs.real(PATHS.nginxSiteEnabled)), fs.real(PATHS.nginxSite));
+    assert.equal(existsSync(join(root, 'etc/nginx/sites-enabled/default')), false);
+    assert.match(readFileSync(fs.real(PATHS.engineUnit), 'utf8'), /^ExecStart=\/opt\/slm-copilot\/bin\/slm-copilot serve /m);
+    const site = readFileSync(fs.real(PATHS.nginxSite), 'utf8');
+    assert.match(site, /listen 443 ssl default_server;/);
+    assert.match(site, /listen 80 default_server;/);
+    assert.match(readFileSync(fs.real(PATHS.report), 'utf8'), /url = https:\/\/10\.0\.0\.5\/v1\n/);
+    const state = await readState(fs);
+    assert.equal(state?.hostname, '10.0.0.5');
   });
 
   it('refuses to configure before install', async (t) => {
