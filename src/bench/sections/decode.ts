@@ -67,13 +67,16 @@ export async function runDecodeSection(
     `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; values = medians, ratio = median of per-pair ratios`,
     `prompt tokens raw ${rawPrompt}, server ${serverPrompt}` + (rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'),
   ];
+  const serverRate = median(serverResults.map((r) => r.decodeTokPerSec));
+  const rawRate = median(rawResults.map((r) => r.decodeTokPerSec));
+  notes.push(`per-token time server ${(1000 / serverRate).toFixed(2)} ms vs raw ${(1000 / rawRate).toFixed(2)} ms`);
   if (short > 0) notes.push(`${short} server run(s) stopped before ${tokens} tokens (EOS); rates use the tokens actually generated`);
   const rows = [
     makeRow(
       'decode',
       'Decode tok/s: server (HTTP stream) / raw node-llama-cpp',
-      { label: 'server', value: median(serverResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
-      { label: 'raw', value: median(rawResults.map((r) => r.decodeTokPerSec)), unit: 'tok/s' },
+      { label: 'server', value: serverRate, unit: 'tok/s' },
+      { label: 'raw', value: rawRate, unit: 'tok/s' },
       { on: 'ratio', op: '>=', value: 0.97 },
       { note: notes.join('; '), ratio: median(rawResults.map((r, i) => serverResults[i]!.decodeTokPerSec / r.decodeTokPerSec)) },
     ),
