@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -92,4 +92,48 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   assert.equal(alive(nginxPid), false, 'nginx stopped with up');
   assert.deepEqual(processesMentioning(dir), [], 'no engine or nginx process left behind');
   await assert.rejects(run('curl', ['-sS', '-k', `https://127.0.0.1:${port}/readyz`]), 'nothing listens any more');
+});
+
+it('slm-copilot up works as an unprivileged user (high ports, no root)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Already unprivileged: the test above covered it.
+    return t.skip('running as non-root already');
+  }
+  const probe = await run('setpriv', ['--version']).catch(() => undefined);
+  if (probe === undefined) return t.skip('setpriv not available');
+  const dir = mkdtempSync(join(tmpdir(), 'slm-up-nobody-'));
+  chmodSync(dir, 0o755);
+  const weights = await testModelPath('tiny');
+  writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-up\ncontext_size: 2048\nparameters:\n  model: ${weights}\n`);
+  mkdirSync(join(dir, 'root'));
+  chownSync(join(dir, 'root'), 65534, 65534);
+  const port = await freePort();
+  const child = spawn(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)],
+    { env: { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up (as nobody) did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
+  assert.equal(readFileSync(`/proc/${nginxPid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '65534', 'nginx runs unprivileged');
+  const ready = await run('curl', ['-sS', '--fail', '--cacert', join(dir, 'root/var/lib/slm-copilot/tls/cert.pem'), `https://localhost:${port}/readyz`]);
+  assert.ok(ready.stdout.length > 0);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.deepEqual(processesMentioning(join(dir, 'root')), []);
 });
