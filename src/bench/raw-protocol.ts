@@ -14,6 +14,8 @@ export interface RawRunResult {
   ttftMs: number;
   decodeTokPerSec: number;
   totalMs: number;
+  /** The generated text (to check that both sides did the same work: greedy output must match). */
+  text: string;
   /** True when the prompt was rendered with the model's own chat template (same text the server sees). */
   templated: boolean;
 }

@@ -51,20 +51,21 @@ async function run(messages: BenchMessage[], count: number): Promise<RawRunResul
   const started = performance.now();
   let first = Number.NaN;
   let last = Number.NaN;
-  let generated = 0;
-  for await (const _token of sequence!.evaluate(prompt.tokens, { temperature: 0 })) {
+  const generated: Token[] = [];
+  for await (const token of sequence!.evaluate(prompt.tokens, { temperature: 0 })) {
     const now = performance.now();
-    if (generated === 0) first = now;
+    if (generated.length === 0) first = now;
     last = now;
-    generated++;
-    if (generated >= count) break;
+    generated.push(token);
+    if (generated.length >= count) break;
   }
   return {
     promptTokens: prompt.tokens.length,
-    generatedTokens: generated,
+    generatedTokens: generated.length,
     ttftMs: first - started,
-    decodeTokPerSec: decodeRate(generated, first, last),
+    decodeTokPerSec: decodeRate(generated.length, first, last),
     totalMs: performance.now() - started,
+    text: model!.detokenize(generated),
     templated: prompt.templated,
   };
 }

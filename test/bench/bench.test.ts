@@ -68,6 +68,14 @@ test('bench --quick --json runs every section and reports finite positive figure
   assert.deepEqual(target('prefix'), { on: 'ratio', op: '<=', value: 0.1 });
   if (hasNginx) assert.deepEqual(target('edge-ttft'), { on: 'difference', op: '<=', value: 5 });
 
+  // Both sides did the same work: same prompt, greedy, so the same text (a functional fact, not a timing).
+  const decode = report.details['decode'] as { raw: { text: string; promptTokens: number }[]; server: { text: string; promptTokens: number }[] };
+  assert.equal(decode.raw.length, decode.server.length);
+  decode.raw.forEach((raw, i) => {
+    assert.equal(decode.server[i]!.promptTokens, raw.promptTokens, `pair ${i}: prompt tokens`);
+    assert.equal(decode.server[i]!.text, raw.text, `pair ${i}: greedy text`);
+  });
+
   // The follow-up request must have reused the conversation's prefix (a functional fact, not a timing).
   const prefix = report.details['prefix'] as { pairs: { followCachedTokens: number; followPromptTokens: number; coldPromptTokens: number }[] };
   for (const pair of prefix.pairs) {

@@ -1,6 +1,7 @@
 /**
  * Row 1: decode tok/s and TTFT, raw node-llama-cpp vs our server over HTTP streaming. Runs alternate
  * (raw, server, server, raw, …) so that slow phases of a noisy machine hit both sides alike; medians.
+ * Pair i uses the same prompt on both sides (salted per pair, so the server has never cached it).
  * Only one side computes at a time: each waits for the other's run to finish, and the idle side's CPU
  * time is recorded to show it stayed idle.
  */
@@ -17,7 +18,7 @@ export interface DecodeSection {
   rows: BenchRow[];
   details: {
     raw: RawRunResult[];
-    server: Pick<StreamResult, 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'>[];
+    server: Pick<StreamResult, 'text' | 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'>[];
     /** CPU ms the raw worker used while the server ran, and vice versa (≈0 = no overlap). */
     rawIdleCpuMs: number;
     serverIdleCpuMs: number;
@@ -46,11 +47,11 @@ export async function runDecodeSection(
     for (const side of order) {
       if (side === 'raw') {
         const before = cpuTimeMs(server.pid);
-        rawResults.push(await raw.run(decodeMessages(`r${i}`), tokens));
+        rawResults.push(await raw.run(decodeMessages(`d${i}`), tokens));
         serverIdleCpuMs += cpuTimeMs(server.pid) - before;
       } else {
         const before = cpuTimeMs(raw.pid);
-        serverResults.push(await serverRun(`s${i}`, tokens));
+        serverResults.push(await serverRun(`d${i}`, tokens));
         rawIdleCpuMs += cpuTimeMs(raw.pid) - before;
       }
     }
@@ -67,6 +68,8 @@ export async function runDecodeSection(
     `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; values = medians, ratio = median of per-pair ratios`,
     `prompt tokens raw ${rawPrompt}, server ${serverPrompt}` + (rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'),
   ];
+  const same = rawResults.filter((r, i) => r.text === serverResults[i]?.text).length;
+  notes.push(`greedy output identical on both sides in ${same}/${repeat} pairs`);
   const serverRate = median(serverResults.map((r) => r.decodeTokPerSec));
   const rawRate = median(rawResults.map((r) => r.decodeTokPerSec));
   notes.push(`per-token time server ${(1000 / serverRate).toFixed(2)} ms vs raw ${(1000 / rawRate).toFixed(2)} ms`);
@@ -92,8 +95,8 @@ export async function runDecodeSection(
     rows,
     details: {
       raw: rawResults,
-      server: serverResults.map(({ ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason }) => ({
-        ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason,
+      server: serverResults.map(({ text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason }) => ({
+        text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason,
       })),
       rawIdleCpuMs,
       serverIdleCpuMs,
