@@ -22,7 +22,7 @@ test('renderTable prints one Markdown row per result with target and verdict', (
     version: 1,
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1000,
-    config: { model: 'm.gguf', modelBytes: 1e6, threads: 1, usableCpus: 2, contextSize: 4096, tokens: 8, repeat: 1, quick: false, edge: 'x' },
+    config: { model: 'm.gguf', modelBytes: 1e6, threads: 1, usableCpus: 2, contextSize: 4096, tokens: 8, repeat: 1, quick: false, edge: 'x', loadAverage: { start: 0.5, end: 1 } },
     rows: [
       makeRow('edge-ttft', 'TTFT added', { label: 'nginx', value: 12.5, unit: 'ms' }, { label: 'direct', value: 10, unit: 'ms' }, { on: 'difference', op: '<=', value: 5 }),
       makeRow('decode', 'Decode', { label: 'server', value: 50, unit: 'tok/s' }, { label: 'raw', value: 100, unit: 'tok/s' }, { on: 'ratio', op: '>=', value: 0.97 }, { note: 'why' }),

@@ -40,6 +40,8 @@ export interface BenchConfig {
   repeat: number;
   quick: boolean;
   edge: string;
+  /** 1-minute load average at start and end: how busy the (shared) machine was. */
+  loadAverage: { start: number; end: number };
 }
 
 export interface BenchReport {
@@ -99,7 +101,8 @@ export function renderTable(report: BenchReport): string {
   const c = report.config;
   const lines = [
     `slm-copilot bench — model ${c.model} (${(c.modelBytes / 1e6).toFixed(0)} MB), threads ${c.threads} of ${c.usableCpus} usable CPUs, ` +
-      `context ${c.contextSize}, ${c.tokens} tokens × ${c.repeat} runs${c.quick ? ' (quick)' : ''}`,
+      `context ${c.contextSize}, ${c.tokens} tokens × ${c.repeat} runs${c.quick ? ' (quick)' : ''}; ` +
+      `load average ${c.loadAverage.start.toFixed(1)} → ${c.loadAverage.end.toFixed(1)}`,
     '',
     '| metric | value A | value B | ratio | target | ok |',
     '|---|---|---|---|---|---|',

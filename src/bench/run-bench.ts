@@ -37,6 +37,7 @@ async function warmUp(server: RunningServer): Promise<void> {
 export async function runBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
   const startedAt = new Date();
   const t0 = Date.now();
+  const loadAtStart = os.loadavg()[0] ?? Number.NaN;
   const work = await mkdtemp(path.join(os.tmpdir(), 'slm-bench-'));
   const untrackWork = trackChild(() => rm(work, { recursive: true, force: true }));
   const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
@@ -144,6 +145,7 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
       repeat: options.repeat,
       quick: options.quick,
       edge: edgeLabel,
+      loadAverage: { start: loadAtStart, end: os.loadavg()[0] ?? Number.NaN },
     },
     rows,
     details,
