@@ -42,7 +42,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
   const children = new Map<ServiceName, ChildProcess>();
   const stopping = new Set<ChildProcess>();
   const logs: Record<ServiceName, string> = {
-    engine: fs.real(`${SANDBOX_LOG_DIR}/engine.log`),
+    engine: fs.real(`${SANDBOX_LOG_DIR}/engine.out.log`),
     nginx: fs.real(PATHS.nginxErrorLog),
   };
   const nginxArgs = () => ['-p', fs.real(PATHS.nginxTempDir) + '/', '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
 import { startLocalStack, type LocalStack } from '../../appliance/local/local-stack.ts';
@@ -98,8 +98,10 @@ export const upCommand: CliCommand = {
           return { id: DEMO_MODEL_ID, contextSize: 4096 };
         },
         onUnexpectedExit: (name, code, signal) => {
-          if (stopping) return;
-          process.stderr.write(`\nSLM-Copilot: ${name} exited unexpectedly (${signal ?? `exit ${code}`}); logs: ${stack?.services.logFiles()[name] ?? root}\n`);
+          // While starting, bootstrap notices a dead engine itself and up stops everything below.
+          if (stopping || stack === undefined) return;
+          const log = stack.services.logFiles()[name];
+          process.stderr.write(`\nSLM-Copilot: ${name} exited unexpectedly (${signal ?? `exit ${code}`}):\n${logTail(log)}\nlog: ${log}\n`);
           void stop(1);
         },
       });
@@ -114,7 +116,10 @@ export const upCommand: CliCommand = {
       return 1;
     }
     if (stack.bootstrap?.ok !== true) {
-      process.stderr.write(`\nslm-copilot up: ${stack.bootstrap?.error ?? 'bootstrap failed'}\nlogs: ${Object.values(stack.services.logFiles()).join(', ')}\n`);
+      const logs = stack.services.logFiles();
+      process.stderr.write(
+        `\nslm-copilot up: ${stack.bootstrap?.error ?? 'bootstrap failed'}\n\nengine log (${logs.engine}):\n${logTail(logs.engine)}\nnginx log: ${logs.nginx}\n`,
+      );
       await stack.stop();
       return 1;
     }
@@ -137,3 +142,12 @@ export const upCommand: CliCommand = {
     return new Promise<number>(() => {});
   },
 };
+
+/** The last lines of a log, for a failure message. */
+function logTail(path: string, lines = 12): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => '  | ' + l).join('\n');
+  } catch {
+    return '  (no log)';
+  }
+}
