@@ -101,9 +101,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const install = await runInstall(env);
   if (!install.ok) throw new Error(`sandbox install failed: ${install.error}`);
-  const configure = await runConfigure(env);
+  let configure: ConfigureOutcome;
   let bootstrap: BootstrapOutcome | undefined;
-  if (configure.ok && options.skipBootstrap !== true) bootstrap = await runBootstrap(env);
+  try {
+    configure = await runConfigure(env);
+    if (configure.ok && options.skipBootstrap !== true) bootstrap = await runBootstrap(env);
+  } catch (error) {
+    // Never leave children behind when the caller gets no stack to stop.
+    await services.stopAll();
+    throw error;
+  }
 
   const stack: LocalStack = {
     fs,
