@@ -117,8 +117,20 @@ export class QemuVm {
     });
   }
 
-  async changeCdrom(iso: string): Promise<string> {
-    return this.monitor(`change cd0 ${iso} raw read-only`);
+  /**
+   * Swaps the context CD. While the guest holds the tray locked (it has the CD open), QEMU only sends
+   * an eject request and fails; the guest then unlocks and the next attempt swaps the medium.
+   */
+  async changeCdrom(iso: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    let last = '';
+    while (performance.now() < deadline) {
+      last = stripAnsi(await this.monitor(`change cd0 ${iso} raw read-only`)).split('\n').filter((l) => /error/i.test(l)).join(' ');
+      const info = stripAnsi(await this.monitor('info block cd0'));
+      if (info.includes(`: ${iso} (raw`) && /tray closed/.test(info)) return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    throw new Error(`could not change the CD to ${iso}: ${last}`);
   }
 
   async stop(): Promise<void> {
@@ -129,4 +141,9 @@ export class QemuVm {
     if (done === 'timeout') child.kill('SIGKILL');
     await this.#exit;
   }
+}
+
+function stripAnsi(text: string): string {
+  // The human monitor echoes input with cursor-movement escapes.
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 }
