@@ -30,3 +30,14 @@ export function decodeRate(tokens: number, firstTokenAt: number, lastTokenAt: nu
   if (tokens < 2 || span <= 0) return Number.NaN;
   return ((tokens - 1) * 1000) / span;
 }
+
+/**
+ * Secondary estimators for a ratio of two interleaved series (a[i] and b[i] measured back to back):
+ * the median of per-pair ratios, and the ratio of the best runs (each side's least disturbed run).
+ */
+export function pairedRatios(a: readonly number[], b: readonly number[]): { paired: number; best: number } {
+  const n = Math.min(a.length, b.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) ratios.push(a[i]! / b[i]!);
+  return { paired: median(ratios), best: maxOf(a) / maxOf(b) };
+}
