@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
+import { delay, freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
 import { getText, makeEndpoint, servedModelId, type Endpoint } from './stream-client.ts';
 
 export interface ServerSettings {
@@ -18,6 +18,14 @@ export interface ServerSettings {
   apiKey: string;
 }
 
+/** What the server logged about one finished chat request (its own view of the timings). */
+export interface EngineRecord {
+  tokPerSec?: number;
+  ttftMs?: number;
+  promptMs?: number;
+  generatedTokens?: number;
+}
+
 export interface RunningServer {
   readonly port: number;
   readonly pid: number;
@@ -28,6 +36,8 @@ export interface RunningServer {
   readonly startMs: number;
   /** The last lines the server wrote (JSON logs), for error messages. */
   logTail(): string;
+  /** The server's own log records of finished chat requests, in order. */
+  readonly records: readonly EngineRecord[];
   stop(): Promise<void>;
 }
 
@@ -49,8 +59,24 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   const started = Date.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = tail(6000);
-  // Drain the request logs; an unread pipe would eventually block the server.
-  child.stdout.on('data', (d: Buffer) => output.push(d));
+  // Drain the request logs (an unread pipe would eventually block the server) and keep the server's
+  // own per-request timings, which split a gap into engine time and HTTP/client time.
+  const records: EngineRecord[] = [];
+  let partial = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output.push(d);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"/v1/chat/completions"')) continue;
+      try {
+        const r = JSON.parse(line) as EngineRecord & { msg?: string; status?: number };
+        if (r.msg === 'request' && r.status === 200) records.push(r);
+      } catch {
+        // not a JSON log line
+      }
+    }
+  });
   child.stderr.on('data', (d: Buffer) => output.push(d));
   const endpoint = makeEndpoint(`http://127.0.0.1:${port}`, { apiKey: settings.apiKey });
   const stop = async () => {
@@ -62,9 +88,15 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   try {
     await waitUntil('slm-copilot serve', async () => (await getText(endpoint, '/readyz')).status === 200, child, readyTimeoutMs, output.text);
     const modelId = await servedModelId(endpoint);
-    return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, logTail: output.text, stop };
+    return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, logTail: output.text, records, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The server's record of the request that finished after `before` records; waits briefly for the log line. */
+export async function nextRecord(server: RunningServer, before: number): Promise<EngineRecord | undefined> {
+  for (let i = 0; i < 20 && server.records.length <= before; i++) await delay(25);
+  return server.records[before];
 }

@@ -10,7 +10,7 @@ import { decodeMessages } from '../prompts.ts';
 import type { RawRunner } from '../raw-runner.ts';
 import type { RawRunResult } from '../raw-protocol.ts';
 import { makeRow, type BenchRow } from '../report.ts';
-import type { RunningServer } from '../server-process.ts';
+import { nextRecord, type RunningServer } from '../server-process.ts';
 import { median, pairedRatios } from '../stats.ts';
 import { streamChat, type StreamResult } from '../stream-client.ts';
 
@@ -19,6 +19,8 @@ export interface DecodeSection {
   details: {
     raw: RawRunResult[];
     server: Pick<StreamResult, 'text' | 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'>[];
+    /** Decode tok/s the server logged for each run (its own first-to-last-token timing). */
+    engineTokPerSec: number[];
     /** CPU ms the raw worker used while the server ran, and vice versa (≈0 = no overlap). */
     rawIdleCpuMs: number;
     serverIdleCpuMs: number;
@@ -40,6 +42,7 @@ export async function runDecodeSection(
 
   const rawResults: RawRunResult[] = [];
   const serverResults: StreamResult[] = [];
+  const engineRates: number[] = [];
   let rawIdleCpuMs = 0;
   let serverIdleCpuMs = 0;
   for (let i = 0; i < repeat; i++) {
@@ -51,13 +54,15 @@ export async function runDecodeSection(
         serverIdleCpuMs += cpuTimeMs(server.pid) - before;
       } else {
         const before = cpuTimeMs(raw.pid);
+        const seen = server.records.length;
         serverResults.push(await serverRun(`d${i}`, tokens));
         rawIdleCpuMs += cpuTimeMs(raw.pid) - before;
+        engineRates.push((await nextRecord(server, seen))?.tokPerSec ?? Number.NaN);
       }
     }
     progress(
       `decode ${i + 1}/${repeat}: raw ${rawResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s, ` +
-        `server ${serverResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s`,
+        `server ${serverResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s (engine log ${engineRates.at(-1)?.toFixed(1)})`,
     );
   }
 
@@ -74,6 +79,7 @@ export async function runDecodeSection(
   const rawRate = median(rawResults.map((r) => r.decodeTokPerSec));
   const alt = pairedRatios(serverResults.map((r) => r.decodeTokPerSec), rawResults.map((r) => r.decodeTokPerSec));
   notes.push(`median of per-pair ratios ${alt.paired.toFixed(3)}, best run vs best run ${alt.best.toFixed(3)}`);
+  notes.push(`the server's own log says ${median(engineRates).toFixed(1)} tok/s (engine loop without HTTP/client)`);
   notes.push(`per-token time server ${(1000 / serverRate).toFixed(2)} ms vs raw ${(1000 / rawRate).toFixed(2)} ms`);
   if (short > 0) notes.push(`${short} server run(s) stopped before ${tokens} tokens (EOS); rates use the tokens actually generated`);
   const rows = [
@@ -100,6 +106,7 @@ export async function runDecodeSection(
       server: serverResults.map(({ text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason }) => ({
         text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason,
       })),
+      engineTokPerSec: engineRates,
       rawIdleCpuMs,
       serverIdleCpuMs,
     },
