@@ -3,7 +3,7 @@
  * test, the release bundle alone, and the marketplace YAML's image block from a manifest.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -215,6 +215,8 @@ async function cachedTestImage(): Promise<string> {
   process.stderr.write(`image test: building the test image (cache key ${key})\n`);
   const code = await build(['--test', '--out', dir]);
   if (code !== 0 || !existsSync(qcow2)) throw new Error('test image build failed');
+  // Older cached images (other source states) only take disk space.
+  for (const entry of await readdir(dirname(dir))) if (entry !== key) await rm(join(dirname(dir), entry), { recursive: true, force: true });
   return qcow2;
 }
 
