@@ -110,6 +110,8 @@ async function build(argv: string[]): Promise<number> {
     },
   });
   const o = parse(buildSchema, values);
+  // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
+  if (process.getuid?.() !== 0) throw new ConfigError([{ field: 'image build', message: 'must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)' }]);
   const kind = o.test === true ? 'test' : 'release';
   if (o.model === undefined && kind === 'release') throw new ConfigError([{ field: '--model', message: 'a release image needs --model FILE (GGUF); use --test for a generated test model' }]);
   for (const [flag, path] of [['--model', o.model], ['--context-deb', o['context-deb']], ['--packages-lock', o['packages-lock']]] as const) {
