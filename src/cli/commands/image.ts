@@ -27,7 +27,8 @@ const HELP = `Usage: slm-copilot image <build|test|release|marketplace> [options
     --keep-work          keep the rootfs and scratch files
 
   test         Boot an image with a context CD and run the VM acceptance checks.
-    --image FILE         image to test (default: build or reuse a cached test image)
+    --image FILE         a test image (image build --test: it carries the one-context stand-in the
+                         checks drive); default: build or reuse a cached test image
     --accel kvm|tcg|auto accelerator (default auto: kvm when /dev/kvm exists; tcg is software emulation)
     --cpus N             vCPUs (default 2)
     --memory MIB         RAM (default 3072)
