@@ -2,8 +2,20 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
-/** A port that was free a moment ago (bind to 0, read, close). */
+const handedOut = new Set<number>();
+
+/** A port that was free a moment ago (bind to 0, read, close), never the same one twice per process. */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
