@@ -90,14 +90,9 @@ export function renderCustomizeScript(options: Pick<RootfsOptions, 'releaseDir' 
     );
   }
   lines.push(
-    '# The appliance install stage (one-apps runs `service install` at build time too). No systemd runs',
-    '# in this chroot: a shim turns `systemctl daemon-reload` into a no-op (units are read at boot) and',
-    '# passes everything else (enable, …) to the real systemctl, which works offline.',
-    'mkdir -p "$root/tmp/slm-build-shims"',
-    `printf '%s\\n' '#!/bin/sh' '[ "$1" = daemon-reload ] && exit 0' 'exec /usr/bin/systemctl "$@"' > "$root/tmp/slm-build-shims/systemctl"`,
-    'chmod 0755 "$root/tmp/slm-build-shims/systemctl"',
-    'chroot "$root" env LANG=C.UTF-8 PATH=/tmp/slm-build-shims:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /opt/slm-copilot/bin/slm-copilot install',
-    'rm -rf "$root/tmp/slm-build-shims"',
+    '# The appliance install stage (one-apps runs `service install` at build time too). No systemd runs in',
+    '# this chroot; the controller skips daemon-reload there and `systemctl enable` works offline.',
+    'chroot "$root" env LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /opt/slm-copilot/bin/slm-copilot install',
     'chroot "$root" usermod -p "*" root',
     // grub-pc upgrades inside the VM must reinstall to the boot disk.
     'echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | chroot "$root" debconf-set-selections',

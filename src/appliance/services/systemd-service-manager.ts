@@ -1,18 +1,31 @@
 /** ServiceManager on the appliance VM: systemctl and Debian's nginx, through the command runner. */
+import { existsSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/command-runner.ts';
 import { ENGINE_UNIT_NAME } from '../layout.ts';
 import type { ServiceManager, ServiceName } from './service-manager.ts';
 
 const UNITS: Record<ServiceName, string> = { engine: ENGINE_UNIT_NAME, nginx: 'nginx.service' };
 
-export function createSystemdServiceManager(runner: CommandRunner): ServiceManager {
+export interface SystemdServiceManagerOptions {
+  /**
+   * Whether systemd is PID 1 here (sd_booted: /run/systemd/system exists). In an image-build chroot it is
+   * not: `daemon-reload` would fail there, while `enable` works offline and units are read at first boot.
+   */
+  systemdRunning?: () => boolean;
+}
+
+export function createSystemdServiceManager(
+  runner: CommandRunner,
+  options: SystemdServiceManagerOptions = {},
+): ServiceManager {
+  const systemdRunning = options.systemdRunning ?? (() => existsSync('/run/systemd/system'));
   const systemctl = (...args: string[]) => runner.run('systemctl', args);
   const manager: ServiceManager = {
     async checkEdgeConfig() {
       await runner.run('nginx', ['-t', '-q']);
     },
     async reloadUnits() {
-      await systemctl('daemon-reload');
+      if (systemdRunning()) await systemctl('daemon-reload');
     },
     async isRunning(name) {
       const r = await runner.run('systemctl', ['is-active', '--quiet', UNITS[name]], { check: false });

@@ -33,7 +33,8 @@ describe('install stage (system layout in a root)', () => {
     writeFileSync(join(root, 'etc/nginx/sites-enabled/default'), 'server {}');
     const fs = new ApplianceFs(root);
     const runner = recordingRunner();
-    const env = { fs, runner, profile: SYSTEM_PROFILE, services: createSystemdServiceManager(runner), echo: undefined };
+    const services = createSystemdServiceManager(runner, { systemdRunning: () => true });
+    const env = { fs, runner, profile: SYSTEM_PROFILE, services, echo: undefined };
     const old = process.umask(0o077);
     t.after(() => process.umask(old));
 
@@ -77,5 +78,14 @@ describe('systemd service manager', () => {
       'systemctl enable slm-copilot.service',
       'systemctl show -p MainPID --value slm-copilot.service',
     ]);
+  });
+
+  it('reloads units only where systemd runs (an image-build chroot has none)', async () => {
+    const booted = recordingRunner();
+    await createSystemdServiceManager(booted, { systemdRunning: () => true }).reloadUnits();
+    assert.deepEqual(booted.calls, ['systemctl daemon-reload']);
+    const chroot = recordingRunner();
+    await createSystemdServiceManager(chroot, { systemdRunning: () => false }).reloadUnits();
+    assert.deepEqual(chroot.calls, []);
   });
 });
