@@ -41,7 +41,10 @@ export async function waitUntil(
   output: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
   while (Date.now() < deadline) {
+    if (spawnError !== undefined) throw new Error(`${what} could not be started: ${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
     }
@@ -68,7 +71,7 @@ export async function stopAllChildren(): Promise<void> {
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

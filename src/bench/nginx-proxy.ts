@@ -83,6 +83,7 @@ export async function launchNginx(launch: NginxLaunch): Promise<TlsProxy> {
   const args = ['-p', launch.prefixDir, '-c', launch.confFile, '-e', 'stderr'];
   if (launch.globals !== undefined) args.push('-g', launch.globals);
   const child = spawn(launch.nginxBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('error', () => undefined); // reported by waitUntil (e.g. nginx not installed)
   const output = tail();
   child.stdout.on('data', (d: Buffer) => output.push(d));
   child.stderr.on('data', (d: Buffer) => output.push(d));

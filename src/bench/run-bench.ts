@@ -85,7 +85,9 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
       } catch (error) {
         const reason = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 2).join(' ');
         notes.push(`the appliance's nginx site did not start (${reason}); the edge row used a minimal nginx TLS proxy instead`);
-        proxy = await startTlsProxy(path.join(work, 'nginx'), server.port, options.nginx);
+        proxy = await startTlsProxy(path.join(work, 'nginx'), server.port, options.nginx).catch((e: unknown) => {
+          throw new Error(`${e instanceof Error ? e.message : String(e)} (--skip-nginx leaves the edge rows out)`);
+        });
       }
       edgeLabel = proxy.label;
       const edge = makeEndpoint(proxy.baseUrl, { apiKey, ca: proxy.ca });

@@ -5,6 +5,7 @@ import { BENCH_USAGE, parseBenchArgs } from '../../bench/options.ts';
 import { stderrProgress } from '../../bench/progress.ts';
 import { renderTable } from '../../bench/report.ts';
 import { runBench } from '../../bench/run-bench.ts';
+import { SlmError } from '../../lib/errors.ts';
 import type { CliCommand } from '../main.ts';
 
 export const benchCommand: CliCommand = {
@@ -28,6 +29,11 @@ export const benchCommand: CliCommand = {
     let report;
     try {
       report = await runBench({ options, modelPath, progress: stderrProgress });
+    } catch (error) {
+      // Benchmark failures are plain Errors with a useful message (a child's output, an HTTP status).
+      if (error instanceof SlmError || !(error instanceof Error)) throw error;
+      process.stderr.write(`slm-copilot bench: ${error.message}\n`);
+      return 1;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
