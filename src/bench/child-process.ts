@@ -1,32 +1,7 @@
 /** Helpers for the benchmark's child processes: free ports, readiness polling, clean stops by pid. */
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 
-const handedOut = new Set<number>();
-
-/** A port that was free a moment ago (bind to 0, read, close), never the same one twice per process. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
-
-function probePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../lib/free-port.ts';
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,7 +13,7 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { PATHS } from '../../src/appliance/layout.ts';
 import { startLocalStack, type LocalStack } from '../../src/appliance/local/local-stack.ts';
-import { freePort } from '../../src/appliance/local/sandbox-profile.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { readState } from '../../src/appliance/stage/appliance-state.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { startDnsResponder, type DnsResponder } from './tls/helpers/dns-responder.ts';

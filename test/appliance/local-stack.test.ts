@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
-import { freePort } from '../../src/appliance/local/sandbox-profile.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { startLocalStack, type LocalStack } from '../../src/appliance/local/local-stack.ts';
 import { PATHS } from '../../src/appliance/layout.ts';
 import { EDGE_ERRORS } from '../../src/appliance/render/nginx-site.ts';

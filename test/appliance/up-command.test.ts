@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/appliance/local/sandbox-profile.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const run = promisify(execFile);

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { z } from 'zod';
+import { freePort } from '../../lib/free-port.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import type { NetworkProfile } from '../layout.ts';
 
@@ -18,17 +19,6 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SandboxPorts {
   httpsPort?: number | undefined;

@@ -13,7 +13,8 @@ import { standInPaths } from '../context-stand-in.ts';
 import { logTail } from '../run-logged.ts';
 import { testContextVars, writeContextIso, type ContextVars } from './context-iso.ts';
 import { fetchPeerCertificate, httpsRequest, streamCompletion, type PeerCertificate } from './https-client.ts';
-import { freePort, QemuVm, type Accel } from './qemu-vm.ts';
+import { freePort } from '../../lib/free-port.ts';
+import { QemuVm, type Accel } from './qemu-vm.ts';
 import { renderResultTable, type CheckResult } from './result-table.ts';
 import { generateSshKey, Ssh } from './ssh.ts';
 

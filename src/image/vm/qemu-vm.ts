@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { createServer } from 'node:net';
 import { runLogged } from '../run-logged.ts';
 
 export type Accel = 'kvm' | 'tcg';
@@ -51,17 +50,6 @@ export function qemuArgs(o: VmOptions): string[] {
   ];
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class QemuVm {
   readonly options: VmOptions;

@@ -14,7 +14,8 @@ import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from '../../../
 import { ensureAcmeWebroot } from '../../../src/appliance/tls/acme-webroot.ts';
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
 import { startDnsResponder, type DnsResponder } from './helpers/dns-responder.ts';
-import { freeTcpPort, type TestProcess } from './helpers/processes.ts';
+import { type TestProcess } from './helpers/processes.ts';
+import { freePort } from '../../../src/lib/free-port.ts';
 import { startAcmeNginx, type AcmeNginx } from './helpers/nginx.ts';
 import { startPebble, type Pebble } from './helpers/pebble.ts';
 
@@ -166,7 +167,7 @@ test('fallback: challenge address unreachable (connection refused) → ok:false 
 });
 
 test('fallback: ACME server down or not trusted → ok:false naming the server problem', async (t) => {
-  const closed = await freeTcpPort();
+  const closed = await freePort();
   const down = await obtainLetsEncryptCertificate(options({ domain: UNSERVED, acmeServer: `https://127.0.0.1:${closed}/dir` }));
   assert.deepEqual(down, { ok: false, reason: `cannot reach the ACME server https://127.0.0.1:${closed}/dir: connection refused` });
   const { caBundle: _, ...untrusting } = options({ domain: UNSERVED });

@@ -5,7 +5,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACME_CHALLENGE_PREFIX } from '../../../../src/appliance/tls/paths.ts';
-import { freeTcpPort, startProcess, type TestProcess } from './processes.ts';
+import { startProcess, type TestProcess } from './processes.ts';
+import { freePort } from '../../../../src/lib/free-port.ts';
 
 export interface AcmeNginx {
   process: TestProcess;
@@ -17,7 +18,7 @@ export async function startAcmeNginx(options: { dir: string; webroot: string }):
   const prefix = options.dir;
   await mkdir(prefix, { recursive: true });
   await chmod(prefix, 0o755);
-  const port = await freeTcpPort();
+  const port = await freePort();
   const accessLogPath = join(prefix, 'access.log');
   const conf = `
 daemon off;

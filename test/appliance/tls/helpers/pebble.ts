@@ -7,7 +7,8 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { systemCommandRunner } from '../../../../src/lib/command-runner.ts';
 import { ensureSelfSignedCertificate } from '../../../../src/appliance/tls/ensure-self-signed-certificate.ts';
-import { freeTcpPort, startProcess, type TestProcess } from './processes.ts';
+import { startProcess, type TestProcess } from './processes.ts';
+import { freePort } from '../../../../src/lib/free-port.ts';
 
 export interface Pebble {
   process: TestProcess;
@@ -21,9 +22,9 @@ export interface Pebble {
 export async function startPebble(options: { dir: string; httpPort: number; dnsPort: number }): Promise<Pebble> {
   // Our own self-signed module makes pebble's API certificate (localhost + 127.0.0.1).
   const tls = await ensureSelfSignedCertificate({ dir: join(options.dir, 'api-tls'), hostname: 'localhost', ips: [], runner: systemCommandRunner });
-  const listen = await freeTcpPort();
-  const management = await freeTcpPort();
-  const tlsPort = await freeTcpPort(); // TLS-ALPN-01 target; unused by certbot's webroot (HTTP-01)
+  const listen = await freePort();
+  const management = await freePort();
+  const tlsPort = await freePort(); // TLS-ALPN-01 target; unused by certbot's webroot (HTTP-01)
   const configPath = join(options.dir, 'pebble-config.json');
   await writeFile(
     configPath,

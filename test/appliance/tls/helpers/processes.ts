@@ -3,7 +3,6 @@
  * stopped (TERM, then KILL) by the test's `after()` even when assertions failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface TestProcess {
   name: string;
@@ -62,15 +61,3 @@ export function startProcess(name: string, command: string, args: string[], env:
   };
 }
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it; tiny race until the caller binds it). */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
