@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/lib/free-port.ts';
 import { testModelPath } from '../support/test-models.ts';
@@ -30,6 +30,42 @@ function processesMentioning(text: string): number[] {
   return found;
 }
 
+interface UpProcess {
+  /** Standard output so far (the report); stderr is only shown when `up` fails to come up. */
+  output(): string;
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts `up` as a child, stops it (SIGINT) and removes `dir` after the test, waits for "Press Ctrl-C". */
+async function startUp(
+  t: TestContext,
+  dir: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<UpProcess> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up did not come up:\n${out}\n${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { output: () => out, exited, kill: (signal) => child.kill(signal) };
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -44,28 +80,11 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   const weights = await testModelPath('tiny');
   writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-up\ncontext_size: 2048\nparameters:\n  model: ${weights}\n`);
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)], {
-    env: { ...process.env, ONEAPP_COPILOT_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const up = await startUp(t, dir, process.execPath, [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)], {
+    ...process.env,
+    ONEAPP_COPILOT_THREADS: '1',
   });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const deadline = Date.now() + 180_000;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up did not come up:\n${out}\n${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const out = up.output();
   assert.match(out, /SLM-Copilot is up/);
   assert.match(out, new RegExp(`url = https://localhost:${port}/v1`));
 
@@ -87,8 +106,8 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   const second = await run(process.execPath, [MAIN, 'up', '--root', join(dir, 'root')]).catch((e: { code: number; stderr: string }) => e);
   assert.equal((second as { code: number }).code, 1, 'a second up on the same root is refused');
   assert.match((second as { stderr: string }).stderr, /another "slm-copilot up" is serving/);
-  child.kill('SIGINT');
-  assert.equal(await exited, 0);
+  up.kill('SIGINT');
+  assert.equal(await up.exited, 0);
   assert.equal(alive(nginxPid), false, 'nginx stopped with up');
   assert.deepEqual(processesMentioning(dir), [], 'no engine or nginx process left behind');
   await assert.rejects(run('curl', ['-sS', '-k', `https://127.0.0.1:${port}/readyz`]), 'nothing listens any more');
@@ -108,32 +127,18 @@ it('slm-copilot up works as an unprivileged user (high ports, no root)', async (
   mkdirSync(join(dir, 'root'));
   chownSync(join(dir, 'root'), 65534, 65534);
   const port = await freePort();
-  const child = spawn(
+  const up = await startUp(
+    t,
+    dir,
     'setpriv',
     ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)],
-    { env: { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_THREADS: '1' },
   );
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const deadline = Date.now() + 180_000;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up (as nobody) did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
   assert.equal(readFileSync(`/proc/${nginxPid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '65534', 'nginx runs unprivileged');
   const ready = await run('curl', ['-sS', '--fail', '--cacert', join(dir, 'root/var/lib/slm-copilot/tls/cert.pem'), `https://localhost:${port}/readyz`]);
   assert.ok(ready.stdout.length > 0);
-  child.kill('SIGINT');
-  assert.equal(await exited, 0);
+  up.kill('SIGINT');
+  assert.equal(await up.exited, 0);
   assert.deepEqual(processesMentioning(join(dir, 'root')), []);
 });
