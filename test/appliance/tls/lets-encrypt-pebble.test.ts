@@ -10,6 +10,7 @@ import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemCommandRunner, type CommandRunner } from '../../../src/lib/command-runner.ts';
+import { countingRunner } from './helpers/counting-runner.ts';
 import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from '../../../src/appliance/tls/obtain-lets-encrypt-certificate.ts';
 import { ensureAcmeWebroot } from '../../../src/appliance/tls/acme-webroot.ts';
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
@@ -31,18 +32,6 @@ let dns: DnsResponder;
 let nginx: AcmeNginx;
 let pebble: Pebble;
 const processes: TestProcess[] = [];
-
-/** Counts certbot runs, so "reused" means no certbot process, not only equal files. */
-function countingRunner(): CommandRunner & { calls: string[][] } {
-  const calls: string[][] = [];
-  return {
-    calls,
-    run(command, args, options) {
-      calls.push([command, ...args]);
-      return systemCommandRunner.run(command, args, options);
-    },
-  };
-}
 
 function options(overrides: Partial<LetsEncryptOptions> = {}): LetsEncryptOptions {
   return {

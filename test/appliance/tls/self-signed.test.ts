@@ -11,25 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkServerIdentity } from 'node:tls';
-import { systemCommandRunner, type CommandRunner } from '../../../src/lib/command-runner.ts';
+import { systemCommandRunner } from '../../../src/lib/command-runner.ts';
+import { countingRunner } from './helpers/counting-runner.ts';
 import { ensureSelfSignedCertificate } from '../../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { certificateFingerprint, inspectCertificate } from '../../../src/appliance/tls/certificate-info.ts';
 
 let root: string;
 let savedUmask: number;
 const DAY = 86_400_000;
-
-/** Counts real openssl runs, so "not regenerated" is proven by no process, not only by equal bytes. */
-function countingRunner(): CommandRunner & { calls: string[][] } {
-  const calls: string[][] = [];
-  return {
-    calls,
-    run(command, args, options) {
-      calls.push([command, ...args]);
-      return systemCommandRunner.run(command, args, options);
-    },
-  };
-}
 
 before(async () => {
   // The one-apps framework runs every stage under umask 0077; modes must not depend on it.
