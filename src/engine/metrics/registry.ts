@@ -8,9 +8,8 @@ interface Metric {
   render(): string[];
 }
 
-function labelText(labels: Labels, extra: Labels = {}): string {
-  const all = { ...labels, ...extra };
-  const parts = Object.entries(all).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
@@ -41,10 +40,6 @@ export class Counter implements Metric {
     const entry = this.#values.get(key) ?? { labels, value: 0 };
     entry.value += by;
     this.#values.set(key, entry);
-  }
-
-  get(labels: Labels = {}): number {
-    return this.#values.get(JSON.stringify(labels))?.value ?? 0;
   }
 
   render(): string[] {
@@ -94,10 +89,6 @@ export class Histogram implements Metric {
     this.#buckets.forEach((b, i) => {
       if (value <= b) this.#counts[i]! += 1;
     });
-  }
-
-  get count(): number {
-    return this.#count;
   }
 
   render(): string[] {
