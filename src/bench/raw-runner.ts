@@ -1,7 +1,7 @@
 /** Parent side of the raw baseline: forks raw-worker.ts and exchanges one request/answer at a time. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { trackChild } from './child-process.ts';
+import { stopProcess, trackChild } from './child-process.ts';
 import type { BenchMessage } from './prompts.ts';
 import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 
@@ -17,9 +17,7 @@ const WORKER = fileURLToPath(new URL('./raw-worker.ts', import.meta.url));
 
 export async function startRawRunner(modelPath: string, threads: number, contextSize: number): Promise<RawRunner> {
   const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const untrack = trackChild(() => stopChild(child, () => exited));
+  const untrack = trackChild(() => stopChild(child));
 
   const ask = (request: RawRequest): Promise<RawResponse> =>
     new Promise((resolve, reject) => {
@@ -59,26 +57,21 @@ export async function startRawRunner(modelPath: string, threads: number, context
       },
       close: () => {
         untrack();
-        return stopChild(child, () => exited, ask);
+        return stopChild(child, ask);
       },
     };
   } catch (error) {
     untrack();
-    await stopChild(child, () => exited);
+    await stopChild(child);
     throw error;
   }
 }
 
-async function stopChild(child: ChildProcess, exited: () => boolean, ask?: (r: RawRequest) => Promise<RawResponse>): Promise<void> {
-  if (exited()) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+/** Asks the worker to dispose of llama.cpp and exit; SIGTERM, then SIGKILL, if it does not. */
+async function stopChild(child: ChildProcess, ask?: (r: RawRequest) => Promise<RawResponse>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   if (ask !== undefined && child.connected) await Promise.race([ask({ type: 'close' }).catch(() => undefined), delay(5000)]);
-  if (!exited()) {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    if (!exited()) child.kill('SIGTERM');
-    await gone;
-    clearTimeout(timer);
-  }
+  await stopProcess(child, 'SIGTERM', 5000);
 }
 
 function delay(ms: number): Promise<void> {
