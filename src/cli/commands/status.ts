@@ -1,6 +1,7 @@
 /** `slm-copilot status`: the appliance status line (one-apps convention) and the endpoint, without the key. */
 import { parseArgs } from 'node:util';
 import { ApplianceFs } from '../../appliance/appliance-fs.ts';
+import { PATHS } from '../../appliance/layout.ts';
 import { readState } from '../../appliance/stage/appliance-state.ts';
 import { readStatus } from '../../appliance/stage/status-file.ts';
 import type { CliCommand } from '../main.ts';
@@ -21,7 +22,7 @@ export const statusCommand: CliCommand = {
       lines.push(`endpoint: ${state.url}`, `model: ${state.modelId}`, `context size: ${state.contextSize}`, `tls: ${state.certificateKind} (${state.fingerprintSha256})`);
       if (state.selfTest !== undefined) lines.push(`self-test: ${state.selfTest.ok ? 'passed' : 'FAILED'} — ${state.selfTest.detail}`);
     }
-    lines.push(`details (incl. key and errors): ${fs.real('/etc/one-appliance/config')}`);
+    lines.push(`details (incl. key and errors): ${fs.real(PATHS.report)}`);
     process.stdout.write(lines.join('\n') + '\n');
     return status === 'bootstrap_success' ? 0 : 1;
   },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
+import { PATHS } from '../../appliance/layout.ts';
 import { startLocalStack, type LocalStack } from '../../appliance/local/local-stack.ts';
 import { collectReport } from '../../appliance/report/write-report.ts';
 import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
@@ -137,7 +138,7 @@ export const upCommand: CliCommand = {
       say('');
     }
     say(reportText);
-    say(`The report is also in ${stack.fs.real('/etc/one-appliance/config')}; logs in ${stack.fs.real('/var/log')}.`);
+    say(`The report is also in ${stack.fs.real(PATHS.report)}; logs in ${stack.fs.real('/var/log')}.`);
     say('Press Ctrl-C to stop.');
     return new Promise<number>(() => {});
   },
