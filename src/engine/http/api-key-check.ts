@@ -21,15 +21,13 @@ export function presentedKey(headers: Headers): string | undefined {
 }
 
 export interface ApiKeyCheck {
-  /** False when no keys are configured (auth off). */
-  readonly enabled: boolean;
+  /** True for any key when no keys are configured (auth off). */
   accepts(key: string | undefined): boolean;
 }
 
 export function createApiKeyCheck(keys: readonly string[]): ApiKeyCheck {
   const digests = keys.map(digest);
   return {
-    enabled: digests.length > 0,
     accepts(key) {
       if (digests.length === 0) return true;
       if (key === undefined || key === '') return false;

@@ -6,7 +6,7 @@
 import type { Token } from 'node-llama-cpp';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
-import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
+import { createChatPromptRenderer } from '../chat/chat-prompt.ts';
 import { newToolCallId } from '../chat/tool-call-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { commonPrefixLength, runGeneration, type RunContext } from './generation-run.ts';
@@ -40,7 +40,6 @@ interface Loaded {
   runtime: ModelRuntime;
   preparer: PreparerDeps;
   run: RunContext;
-  renderer: ChatPromptRenderer;
   scheduler: Scheduler;
   lastUsed: number[];
 }
@@ -91,7 +90,6 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
     });
     loaded = {
       runtime,
-      renderer,
       preparer: {
         contextSize: config.contextSize,
         vocab,

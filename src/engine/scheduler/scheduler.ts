@@ -51,10 +51,6 @@ export class Scheduler {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   stats(): EngineStats {
     return {
       queueDepth: this.#queue.length,
