@@ -3,11 +3,12 @@
  * test, the release bundle alone, and the marketplace YAML's image block from a manifest.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../lib/atomic-write.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { CliCommand } from '../main.ts';
 
@@ -246,9 +247,7 @@ async function marketplace(argv: string[]): Promise<number> {
   const text = fillMarketplaceImages(current, manifest, values.url);
   const problems = validateMarketplaceAppliance(parseYaml(text), { allowUnfilledImages: manifest === undefined });
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ field: 'marketplace', message })));
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target + '.tmp', text);
-  await rename(target + '.tmp', target);
+  await writeFileAtomic(target, text, { mode: 0o644 });
   process.stdout.write(manifest === undefined ? `${target}: regenerated (images unchanged)\n` : `${target}: images ← ${manifest.name} ${manifest.version} (${manifest.size} bytes virtual)\n`);
   return 0;
 }
