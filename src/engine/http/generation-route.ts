@@ -6,6 +6,8 @@
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import { toOpenAIError } from '../../lib/errors.ts';
+import type { ResponseMeta } from '../api/chat-frames.ts';
+import { newId, unixSeconds } from '../api/ids.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult } from '../inference/types.ts';
 import { SseWriter } from '../stream/sse-writer.ts';
 import type { AppEnv, AppDeps } from './app-types.ts';
@@ -28,6 +30,11 @@ export interface GenerationRequest {
   includeUsage: boolean;
 }
 
+/** What every object of one response shares; `idPrefix` is OpenAI's (`chatcmpl`, `cmpl`). */
+export function newResponseMeta(deps: AppDeps, idPrefix: string): ResponseMeta {
+  return { id: newId(idPrefix), created: unixSeconds(), model: deps.engine.modelId, systemFingerprint: deps.systemFingerprint };
+}
+
 const isToken = (e: GenerationEvent) => e.type === 'content' || e.type === 'tool-call-start';
 
 export async function runGeneration(c: Context<AppEnv>, deps: AppDeps, request: GenerationRequest, frames: GenerationFrames): Promise<Response> {
@@ -35,31 +42,28 @@ export async function runGeneration(c: Context<AppEnv>, deps: AppDeps, request: 
   const requestSignal = createRequestSignal(c.req.raw.signal, deps.lifecycle.shutdownSignal, deps.requestTimeoutMs);
   const signal = requestSignal.signal;
   try {
-    if (!request.stream) {
-      const started = await startGeneration(deps.engine, request.input, {
-        signal,
-        draining: () => deps.lifecycle.draining,
-        onEvent: (e) => {
-          if (isToken(e)) record.markFirstToken();
-        },
-      });
-      const result = await started.result;
-      record.setResult(result);
-      return c.json(frames.whole(result) as object);
+    // Streams send their opening frames at once; the SSE writer buffers until the stream is attached.
+    const sse = request.stream ? new SseWriter(deps.pingIntervalMs) : undefined;
+    if (sse !== undefined) {
+      record.stream = true;
+      for (const frame of frames.opening()) sse.send(frame);
     }
-
-    record.stream = true;
-    const sse = new SseWriter(deps.pingIntervalMs);
-    for (const frame of frames.opening()) sse.send(frame);
     const started = await startGeneration(deps.engine, request.input, {
       signal,
       draining: () => deps.lifecycle.draining,
       onEvent: (e) => {
         if (isToken(e)) record.markFirstToken();
+        if (sse === undefined) return;
         const frame = frames.event(e);
         if (frame !== undefined) sse.send(frame);
       },
     });
+    if (sse === undefined) {
+      const result = await started.result;
+      record.setResult(result);
+      return c.json(frames.whole(result) as object);
+    }
+
     record.deferred = true;
     c.header('Content-Type', 'text/event-stream; charset=utf-8');
     c.header('Cache-Control', 'no-cache');
