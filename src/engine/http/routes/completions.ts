@@ -1,22 +1,15 @@
 /** POST /v1/completions: raw-prompt completion (e.g. Continue autocomplete), whole or streamed. */
 import type { Context } from 'hono';
-import type { ResponseMeta } from '../../api/chat-frames.ts';
 import { textChunk, textCompletion, textFinishChunk, textUsageChunk } from '../../api/completion-frames.ts';
 import { parseCompletionRequest } from '../../api/completion-request.ts';
-import { newId, unixSeconds } from '../../api/ids.ts';
 import type { AppDeps, AppEnv } from '../app-types.ts';
-import { runGeneration } from '../generation-route.ts';
+import { newResponseMeta, runGeneration } from '../generation-route.ts';
 import { readJsonBody } from '../read-json-body.ts';
 
 export function completionsHandler(deps: AppDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const request = parseCompletionRequest(await readJsonBody(c.req.raw, deps.bodyLimitBytes), deps.defaults);
-    const meta: ResponseMeta = {
-      id: newId('cmpl'),
-      created: unixSeconds(),
-      model: deps.engine.modelId,
-      systemFingerprint: deps.systemFingerprint,
-    };
+    const meta = newResponseMeta(deps, 'cmpl');
     return runGeneration(c, deps, request, {
       whole: (result) => textCompletion(meta, result),
       opening: () => [],
