@@ -6,6 +6,7 @@
  */
 import { open, readFile, rm, writeFile, truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderGrubEarlyCfg } from './guest-files.ts';
 import { runLogged } from './run-logged.ts';
 
 export const sectorSize = 512;
@@ -58,7 +59,7 @@ export async function buildDisk(options: DiskOptions): Promise<void> {
 
   const core = join(options.scratch, 'core.img');
   const early = join(options.scratch, 'grub-early.cfg');
-  await writeFile(early, `search.fs_uuid ${options.rootUuid} root\nset prefix=($root)/boot/grub\n`);
+  await writeFile(early, renderGrubEarlyCfg({ rootUuid: options.rootUuid }));
   await runLogged('grub-mkimage', ['-d', options.grubDir, '-O', 'i386-pc', '-o', core, '-c', early, '-p', '/boot/grub', ...coreModules], { log, timeoutMs: 60_000 });
   const coreImg = await readFile(core);
   if (coreImg.length > (partitionStartSector - 1) * sectorSize) throw new Error(`GRUB core.img (${coreImg.length} bytes) does not fit before the partition`);
