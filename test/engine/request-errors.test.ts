@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FakeServer, fakeTokenCountFor, jsonHeaders, startFakeServer } from '../support/fake-server.ts';
+import { fakeMessagesTokenCount } from '../support/fake-engine.ts';
+import { type FakeServer, jsonHeaders, startFakeServer } from '../support/fake-server.ts';
 
 interface Case {
   name: string;
@@ -105,7 +106,7 @@ describe('bad requests get 4xx OpenAI error JSON naming the field', () => {
     const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: j({ messages, stream: true }) });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: Record<string, unknown> };
-    const tokens = fakeTokenCountFor(messages);
+    const tokens = fakeMessagesTokenCount(messages);
     assert.deepEqual(body.error, {
       message: `This model's maximum context length is 100 tokens. However, your messages resulted in ${tokens} tokens.`,
       type: 'invalid_request_error',

@@ -52,10 +52,14 @@ interface Prepared extends PreparedGeneration {
   input: GenerationInput;
 }
 
-/** Deterministic token count: one per 4 characters of message text, plus 4 per message. */
+/** Deterministic token count of chat messages: one per 4 characters of message text, plus 4 per message. */
+export function fakeMessagesTokenCount(messages: readonly { content: string | null }[]): number {
+  return messages.reduce((n, m) => n + 4 + Math.ceil((m.content ?? '').length / 4), 0);
+}
+
 export function fakeTokenCount(input: GenerationInput): number {
   if (input.kind === 'completion') return Math.ceil(input.prompt.length / 4) + 1;
-  return input.messages.reduce((n, m) => n + 4 + Math.ceil((m.content ?? '').length / 4), 0);
+  return fakeMessagesTokenCount(input.messages);
 }
 
 export class FakeEngine implements InferenceEngine {

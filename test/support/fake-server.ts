@@ -57,8 +57,3 @@ export function chatBody(extra: Record<string, unknown> = {}): string {
 }
 
 export const jsonHeaders = { 'content-type': 'application/json' };
-
-/** The fake engine's token count for a list of chat messages (to assert overflow messages exactly). */
-export function fakeTokenCountFor(messages: { content: string }[]): number {
-  return messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 4), 0);
-}
