@@ -33,17 +33,7 @@ export const samplingFields = {
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
 };
 
-type SamplingRequest = {
-  temperature?: number | null | undefined;
-  top_p?: number | null | undefined;
-  top_k?: number | null | undefined;
-  seed?: number | null | undefined;
-  stop?: string | string[] | null | undefined;
-  max_tokens?: number | null | undefined;
-  max_completion_tokens?: number | null | undefined;
-  presence_penalty?: number | null | undefined;
-  frequency_penalty?: number | null | undefined;
-};
+type SamplingRequest = z.infer<z.ZodObject<typeof samplingFields>>;
 
 export function toSamplingParams(req: SamplingRequest, defaults: Partial<SamplingParams>): SamplingParams {
   const stop = req.stop == null ? (defaults.stop ?? BUILTIN_SAMPLING.stop) : typeof req.stop === 'string' ? [req.stop] : req.stop;
