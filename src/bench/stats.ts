@@ -11,11 +11,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function minOf(values: readonly number[]): number {
-  const finite = values.filter((v) => Number.isFinite(v));
-  return finite.length === 0 ? Number.NaN : Math.min(...finite);
-}
-
 export function maxOf(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v));
   return finite.length === 0 ? Number.NaN : Math.max(...finite);

@@ -3,7 +3,7 @@
  * partitioned BIOS-bootable raw disk → compressed QCOW2 → manifest. Each stage is timed by Progress.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile, cp } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile, cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
 import { readAptSources, debianMirrorLines } from './apt-sources.ts';
@@ -163,9 +163,5 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     if (options.keepWorkDir !== true) await rm(work, { recursive: true, force: true });
     return { qcow2, manifest, manifestPath };
   });
-}
-
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }
 

@@ -173,14 +173,3 @@ export function validateMarketplaceAppliance(doc: unknown, options: ValidationOp
   }
   return problems;
 }
-
-/**
- * Advisory only: Sunstone groups inputs by the name segments after ONEAPP_; names with fewer than 4
- * segments (ONEAPP_COPILOT_THREADS) land in its "Others" group. The names are the issue's seed names.
- */
-export function marketplaceWarnings(doc: MarketplaceAppliance): string[] {
-  const inputs = ((doc['opennebula_template'] as Record<string, unknown> | undefined)?.['user_inputs'] ?? {}) as Record<string, unknown>;
-  return Object.keys(inputs)
-    .filter((n) => n.split('_').length < 4)
-    .map((n) => `${n.toUpperCase()}: fewer than 4 name segments, Sunstone shows it under "Others"`);
-}

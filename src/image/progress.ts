@@ -18,7 +18,6 @@ export class Progress {
   readonly #started: number;
   readonly #total: number;
   #index = 0;
-  readonly #timings: { stage: string; seconds: number }[] = [];
 
   constructor(total: number, sink: ProgressSink = process.stderr, clock: Clock = systemClock) {
     this.#total = total;
@@ -36,7 +35,6 @@ export class Progress {
     try {
       const result = await work();
       const seconds = (this.#clock.now() - t0) / 1000;
-      this.#timings.push({ stage: title, seconds });
       this.#sink.write(`${tag} ${title}: done in ${formatSeconds(seconds)} (total ${formatSeconds(this.elapsedSeconds())})\n`);
       return result;
     } catch (error) {
@@ -51,10 +49,6 @@ export class Progress {
 
   elapsedSeconds(): number {
     return (this.#clock.now() - this.#started) / 1000;
-  }
-
-  timings(): readonly { stage: string; seconds: number }[] {
-    return this.#timings;
   }
 }
 
