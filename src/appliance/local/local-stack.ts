@@ -77,6 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const echo = options.echo;
   await fs.mkdir(PATHS.modelsDir, 0o755);
   await prepareModel(fs, options);
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
 
   const makeEnv = (context: Record<string, string | undefined>): ApplianceEnv => {
     const raw = collectRawContext(context, undefined);
@@ -87,7 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       profile,
       raw,
       facts: { totalMemoryBytes: totalmem(), usableCpus: usableCpus(), addresses: vmAddresses(raw, networkInterfaces()) },
-      cpuinfo: undefined,
+      cpuinfo,
       now: () => new Date(),
       acme: options.acme ?? {},
       echo,
@@ -96,8 +97,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   };
   let env = makeEnv(options.context ?? {});
-  env.cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
-  const cpuinfo = env.cpuinfo;
 
   const install = await runInstall(env);
   if (!install.ok) throw new Error(`sandbox install failed: ${install.error}`);
@@ -121,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     configure,
     bootstrap,
     async reconfigure(context, opts = {}) {
-      env = { ...makeEnv(context), cpuinfo };
+      env = makeEnv(context);
       const outcome = await runConfigure(env);
       if (outcome.ok && opts.bootstrap !== false) stack.bootstrap = await runBootstrap(env);
       return outcome;
