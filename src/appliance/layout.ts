@@ -40,7 +40,6 @@ export const PATHS = {
 } as const;
 
 export const ENGINE_USER = 'slm-copilot';
-export const NGINX_GROUP = 'www-data';
 export const ENGINE_UNIT_NAME = 'slm-copilot.service';
 
 /** Engine concurrency: one slot is fastest on CPU (prior art measured 2x with --parallel 1). */
