@@ -6,24 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { buildRelease, smokeTestRelease } from '../../src/image/release.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('release bundle: help and serve run with no Node on PATH', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'slm-release-'));
