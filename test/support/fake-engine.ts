@@ -1,10 +1,11 @@
 /**
- * An `InferenceEngine` without a model, for testing the HTTP layer: a real bounded FIFO with slots,
+ * An `InferenceEngine` without a model, for testing the HTTP layer: the engine's own slot scheduler,
  * scripted events emitted with delays, and honest abort handling (queued, prefill, generating), so
  * SSE framing, pings, 429s and disconnect-cancel are observable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContextLengthExceededError, ModelNotReadyError, QueueFullError } from '../../src/lib/errors.ts';
+import { Scheduler } from '../../src/engine/scheduler/scheduler.ts';
+import { ContextLengthExceededError, ModelNotReadyError } from '../../src/lib/errors.ts';
 import type {
   EngineStats,
   FinishReason,
@@ -68,18 +69,14 @@ export class FakeEngine implements InferenceEngine {
   readonly runs: FakeRun[] = [];
   #ready = false;
   #closed = false;
-  #busy = 0;
-  readonly #slots: number;
-  readonly #queueLimit: number;
+  readonly #scheduler: Scheduler;
   readonly #loadDelayMs: number;
   readonly #script: (input: GenerationInput) => FakeScript;
-  #waiters: { grant: () => void; fail: (e: unknown) => void }[] = [];
 
   constructor(options: FakeEngineOptions = {}) {
     this.modelId = options.modelId ?? 'fake-model';
     this.contextSize = options.contextSize ?? 4096;
-    this.#slots = options.slots ?? 1;
-    this.#queueLimit = options.queueLimit ?? 8;
+    this.#scheduler = new Scheduler({ slots: options.slots ?? 1, queueLimit: options.queueLimit ?? 8 });
     this.#loadDelayMs = options.loadDelayMs ?? 0;
     this.#script = options.script ?? (() => ({}));
   }
@@ -104,7 +101,7 @@ export class FakeEngine implements InferenceEngine {
   }
 
   stats(): EngineStats {
-    return { queueDepth: this.#waiters.length, queueLimit: this.#queueLimit, busySlots: this.#busy, slots: this.#slots };
+    return this.#scheduler.stats();
   }
 
   generate(prepared: PreparedGeneration, options: GenerateOptions): Promise<GenerationResult> {
@@ -120,40 +117,9 @@ export class FakeEngine implements InferenceEngine {
     return run;
   }
 
-  async #acquire(signal: AbortSignal): Promise<void> {
-    if (this.#busy < this.#slots && this.#waiters.length === 0) {
-      this.#busy++;
-      return;
-    }
-    if (this.#waiters.length >= this.#queueLimit) throw new QueueFullError(this.#queueLimit);
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        fail: reject,
-      };
-      const onAbort = () => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #release(): void {
-    const next = this.#waiters.shift();
-    if (next !== undefined) next.grant();
-    else this.#busy--;
-  }
-
   async #run(prepared: Prepared, options: GenerateOptions): Promise<GenerationResult> {
     const { signal } = options;
-    const queuedAt = performance.now();
-    if (signal.aborted) throw signal.reason;
-    await this.#acquire(signal);
+    const lease = await this.#scheduler.acquire(signal, (free) => free[0] as number);
     const acquiredAt = performance.now();
     try {
       options.onSlotAcquired?.();
@@ -189,18 +155,18 @@ export class FakeEngine implements InferenceEngine {
         toolCalls: calls,
         usage: { promptTokens: prepared.promptTokens, cachedTokens, completionTokens: generated },
         timings: {
-          queueMs: acquiredAt - queuedAt,
+          queueMs: lease.queueMs,
           promptMs: promptDoneAt - acquiredAt,
           generationMs: performance.now() - promptDoneAt,
         },
       };
     } finally {
-      this.#release();
+      lease.release();
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const w of this.#waiters.splice(0)) w.fail(new Error('engine closed'));
+    this.#scheduler.close();
   }
 }
