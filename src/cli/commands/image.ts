@@ -154,7 +154,7 @@ async function build(argv: string[]): Promise<number> {
 }
 
 /** The scripted test model: greedy decoding always answers with this sentence. */
-export const TEST_MODEL_TEXT = 'Hello from the SLM-Copilot test appliance.';
+const TEST_MODEL_TEXT = 'Hello from the SLM-Copilot test appliance.';
 
 async function generatedTestModel(dir: string): Promise<string> {
   const { makeModel } = await import('../../modelgen/make-model.ts');
