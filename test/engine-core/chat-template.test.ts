@@ -20,6 +20,14 @@ const ROUND_TRIP: ChatMessage[] = [
 // Jinja's tojson and the built-in renderer both write Python-style separators.
 const TOOLS_JSON = pythonJson([{ type: 'function', function: ATTEMPT_COMPLETION }]);
 
+// ROUND_TRIP with ATTEMPT_COMPLETION in Devstral's layout: the model's template and the built-in renderer agree on it.
+const ROUND_TRIP_TEXT =
+  '<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT]' +
+  `[AVAILABLE_TOOLS]${TOOLS_JSON}[/AVAILABLE_TOOLS]` +
+  '[INST]Finish.[/INST]' +
+  '[TOOL_CALLS]attempt_completion[ARGS]{"result":"done"}</s>' +
+  '[TOOL_RESULTS]ok[/TOOL_RESULTS]';
+
 describe('chat template rendering with the model’s own template', () => {
   let runtime: ModelRuntime;
   let vocab: ModelVocab;
@@ -48,14 +56,7 @@ describe('chat template rendering with the model’s own template', () => {
       .render({ messages: ROUND_TRIP, tools: [ATTEMPT_COMPLETION] })
       .map((s) => s.text)
       .join('');
-    assert.equal(
-      text,
-      '<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT]' +
-        `[AVAILABLE_TOOLS]${TOOLS_JSON}[/AVAILABLE_TOOLS]` +
-        '[INST]Finish.[/INST]' +
-        '[TOOL_CALLS]attempt_completion[ARGS]{"result":"done"}</s>' +
-        '[TOOL_RESULTS]ok[/TOOL_RESULTS]',
-    );
+    assert.equal(text, ROUND_TRIP_TEXT);
   });
 
   it('tokenizes template control tokens as single control tokens', () => {
@@ -96,12 +97,6 @@ describe('built-in Devstral renderer (model without a template)', () => {
       .render({ messages: [...ROUND_TRIP, { role: 'assistant', content: 'All done.' }, { role: 'user', content: 'Thanks' }], tools: [ATTEMPT_COMPLETION] })
       .map((s) => s.text)
       .join('');
-    assert.equal(
-      text,
-      '<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT]' +
-        `[AVAILABLE_TOOLS]${TOOLS_JSON}[/AVAILABLE_TOOLS]` +
-        '[INST]Finish.[/INST][TOOL_CALLS]attempt_completion[ARGS]{"result":"done"}</s>' +
-        '[TOOL_RESULTS]ok[/TOOL_RESULTS]All done.</s>[INST]Thanks[/INST]',
-    );
+    assert.equal(text, `${ROUND_TRIP_TEXT}All done.</s>[INST]Thanks[/INST]`);
   });
 });
