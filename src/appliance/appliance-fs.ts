@@ -3,14 +3,9 @@
  * (`/etc/slm-copilot/engine.env`) to the real one under an optional `--root` prefix. Tests and
  * `slm-copilot up` run the whole appliance flow in a temporary tree this way.
  */
-import { appendFile, chmod, chown, mkdir, readFile, readdir, rm, stat, symlink, readlink } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, readdir, rm, stat, symlink, readlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
-
-export interface Ownership {
-  uid?: number;
-  gid?: number;
-}
 
 /** Characters allowed in a sandbox root: real paths are rendered into nginx and engine configuration. */
 const SAFE_ROOT = /^\/[A-Za-z0-9._/+-]*$/;
@@ -27,10 +22,6 @@ export class ApplianceFs {
     this.root = abs === '/' ? '' : abs.replace(/\/+$/, '');
   }
 
-  get isSandbox(): boolean {
-    return this.root !== '';
-  }
-
   /** The real path of a logical absolute path. */
   real(logical: string): string {
     if (!isAbsolute(logical)) throw new Error(`logical path must be absolute: ${logical}`);
@@ -44,13 +35,6 @@ export class ApplianceFs {
     });
   }
 
-  async exists(logical: string): Promise<boolean> {
-    return stat(this.real(logical)).then(
-      () => true,
-      () => false,
-    );
-  }
-
   async size(logical: string): Promise<number | undefined> {
     return stat(this.real(logical)).then(
       (s) => s.size,
@@ -58,18 +42,16 @@ export class ApplianceFs {
     );
   }
 
-  /** Atomic write with an explicit mode; returns whether the file changed. Ownership only when root. */
-  async write(logical: string, content: string, mode: number, owner: Ownership = {}): Promise<boolean> {
-    return writeFileAtomic(this.real(logical), content, { mode, dirMode: 0o755, ...this.ownerIfRoot(owner) });
+  /** Atomic write with an explicit mode; returns whether the file changed. */
+  async write(logical: string, content: string, mode: number): Promise<boolean> {
+    return writeFileAtomic(this.real(logical), content, { mode, dirMode: 0o755 });
   }
 
-  async mkdir(logical: string, mode: number, owner: Ownership = {}): Promise<void> {
+  async mkdir(logical: string, mode: number): Promise<void> {
     const path = this.real(logical);
     await mkdir(path, { recursive: true, mode });
     // mkdir's mode is filtered by umask (0077 under one-apps): set it explicitly.
     await chmod(path, mode);
-    const o = this.ownerIfRoot(owner);
-    if (o.uid !== undefined || o.gid !== undefined) await chown(path, o.uid ?? -1, o.gid ?? -1);
   }
 
   async list(logical: string): Promise<string[]> {
@@ -89,19 +71,10 @@ export class ApplianceFs {
 
   /** Points the logical `link` at `realTarget` (a real path, stored as is). */
   async symlink(realTarget: string, link: string): Promise<boolean> {
-    const real = realTarget;
     const current = await readlink(this.real(link)).catch(() => undefined);
-    if (current === real) return false;
+    if (current === realTarget) return false;
     await rm(this.real(link), { force: true });
-    await symlink(real, this.real(link));
+    await symlink(realTarget, this.real(link));
     return true;
-  }
-
-  private ownerIfRoot(owner: Ownership): Ownership {
-    if (process.getuid?.() !== 0) return {};
-    const out: Ownership = {};
-    if (owner.uid !== undefined) out.uid = owner.uid;
-    if (owner.gid !== undefined) out.gid = owner.gid;
-    return out;
   }
 }
