@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createChatPromptRenderer } from '../../src/engine/chat/chat-prompt.ts';
 import { pythonJson } from '../../src/engine/chat/python-json.ts';
 import { loadModelRuntime, type ModelRuntime } from '../../src/engine/inference/model-runtime.ts';
-import { createModelVocab, type ModelVocab } from '../../src/engine/inference/model-vocab.ts';
+import { createModelChatRenderer, createModelVocab, type ModelVocab } from '../../src/engine/inference/model-vocab.ts';
 import type { ChatMessage, Role } from '../../src/engine/inference/types.ts';
 import { InvalidRequestError } from '../../src/lib/errors.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
@@ -40,13 +40,7 @@ describe('chat template rendering with the model’s own template', () => {
   });
   after(() => runtime.dispose());
 
-  const renderer = () =>
-    createChatPromptRenderer({
-      templateSource: vocab.chatTemplate,
-      bosToken: vocab.bosText,
-      eosToken: vocab.eosText,
-      isSpecialText: (t) => vocab.isSpecialText(t),
-    });
+  const renderer = () => createModelChatRenderer(vocab);
 
   it('reads tokenizer.chat_template and renders tools and a tool round trip in Devstral format', () => {
     assert.ok(vocab.chatTemplate !== undefined);

@@ -6,13 +6,12 @@
 import type { Token } from 'node-llama-cpp';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
-import { createChatPromptRenderer } from '../chat/chat-prompt.ts';
 import { newToolCallId } from '../chat/tool-call-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { commonPrefixLength, runGeneration, type RunContext } from './generation-run.ts';
 import { GrammarProvider } from './grammar-provider.ts';
 import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
-import { createModelVocab } from './model-vocab.ts';
+import { createModelChatRenderer, createModelVocab } from './model-vocab.ts';
 import { PreparedRequest } from './prepared-request.ts';
 import { prepareRequest, type PreparerDeps } from './request-preparer.ts';
 import type {
@@ -82,12 +81,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
     const runtime = await loadModelRuntime(config, logger);
     const vocab = createModelVocab(runtime.model);
     const grammars = new GrammarProvider(runtime.llama, runtime.model, logger);
-    const renderer = createChatPromptRenderer({
-      templateSource: vocab.chatTemplate,
-      bosToken: vocab.bosText,
-      eosToken: vocab.eosText,
-      isSpecialText: (t) => vocab.isSpecialText(t),
-    });
+    const renderer = createModelChatRenderer(vocab);
     loaded = {
       runtime,
       preparer: {

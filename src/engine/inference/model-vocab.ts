@@ -3,6 +3,7 @@
  * Devstral control tokens it steers generation with, and tokenization of rendered prompts.
  */
 import type { LlamaModel, Token } from 'node-llama-cpp';
+import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { PromptSegment } from '../chat/special-text-guard.ts';
 
 export interface ModelVocab {
@@ -64,4 +65,14 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
       return model.isEogToken(token);
     },
   };
+}
+
+/** The model's chat renderer: its own template (or the built-in one) with its bos/eos text and control tokens. */
+export function createModelChatRenderer(vocab: ModelVocab): ChatPromptRenderer {
+  return createChatPromptRenderer({
+    templateSource: vocab.chatTemplate,
+    bosToken: vocab.bosText,
+    eosToken: vocab.eosText,
+    isSpecialText: (t) => vocab.isSpecialText(t),
+  });
 }
