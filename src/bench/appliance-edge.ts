@@ -8,7 +8,7 @@ import path from 'node:path';
 import { renderNginxKeyConf } from '../appliance/render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../appliance/render/nginx-main-conf.ts';
 import { renderNginxSite } from '../appliance/render/nginx-site.ts';
-import { freePort } from './child-process.ts';
+import { freePort } from '../lib/free-port.ts';
 import { launchNginx, selfSignedCertificate, type TlsProxy } from './nginx-proxy.ts';
 
 export async function startApplianceEdge(dir: string, upstreamPort: number, apiKey: string, nginxBinary = 'nginx'): Promise<TlsProxy> {

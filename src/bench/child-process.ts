@@ -1,7 +1,5 @@
-/** Helpers for the benchmark's child processes: free ports, readiness polling, clean stops by pid. */
+/** Helpers for the benchmark's child processes: readiness polling, clean stops by pid. */
 import type { ChildProcess } from 'node:child_process';
-
-export { freePort } from '../lib/free-port.ts';
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,7 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
+import { freePort } from '../lib/free-port.ts';
+import { stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
 
 const run = promisify(execFile);
 

@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { delay, freePort, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
+import { freePort } from '../lib/free-port.ts';
+import { delay, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
 import { getText, makeEndpoint, servedModelId, type Endpoint } from './stream-client.ts';
 
 export interface ServerSettings {
