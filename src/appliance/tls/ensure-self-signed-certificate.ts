@@ -49,17 +49,19 @@ export async function ensureSelfSignedCertificate(options: SelfSignedOptions): P
   const certPath = join(options.dir, SELF_SIGNED_CERT_FILE);
   const keyPath = join(options.dir, SELF_SIGNED_KEY_FILE);
 
+  const existing = await readExisting(certPath, keyPath);
   const decision = decideSelfSignedCertificate({
-    existing: await readExisting(certPath, keyPath),
+    existing,
     wanted,
     now,
     renewBeforeDays: options.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
   });
   if (!decision.regenerate) {
+    // Only a present certificate is ever kept, and it was just inspected: no second read.
+    const { info } = existing as Extract<ExistingCertificate, { state: 'present' }>;
     // Repair modes a manual copy or the framework's umask may have changed; content stays.
     await chmod(keyPath, 0o600);
     await chmod(certPath, 0o644);
-    const info = inspectCertificate(await readFile(certPath));
     return { certPath, keyPath, changed: false, fingerprintSha256: info.fingerprintSha256, notAfter: info.notAfter };
   }
 
