@@ -70,7 +70,12 @@ export function usableCpus(probe: CpuProbe = systemCpuProbe): number {
 
 /** The default inference thread count: usable CPUs − 1 (min 1), leaving a core for HTTP and nginx. */
 export function defaultThreadCount(probe: CpuProbe = systemCpuProbe): number {
-  return Math.max(1, usableCpus(probe) - 1);
+  return threadCountFor(usableCpus(probe));
+}
+
+/** defaultThreadCount's rule for a CPU count known otherwise (the appliance plan's machine facts). */
+export function threadCountFor(usableCpuCount: number): number {
+  return Math.max(1, usableCpuCount - 1);
 }
 
 function ancestors(path: string): string[] {

@@ -9,6 +9,7 @@ import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts
 import { autoContextSize } from './context-size.ts';
 import { loadModelDefinition, type ModelDefinition } from './model-definition.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { threadCountFor } from '../../lib/usable-cpus.ts';
 
 export interface MachineFacts {
   totalMemoryBytes: number;
@@ -69,7 +70,7 @@ export async function buildPlan(
   const hostname = context.hostname ?? (sandbox ? 'localhost' : (facts.addresses[0] ?? 'localhost'));
   const contextSize =
     context.contextSize === 'auto' ? autoContextSize(facts.totalMemoryBytes, model.weightsBytes, model.contextSize) : context.contextSize;
-  const threads = context.threads === 'auto' ? Math.max(1, facts.usableCpus - 1) : context.threads;
+  const threads = context.threads === 'auto' ? threadCountFor(facts.usableCpus) : context.threads;
   const hostInUrl = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
   const portInUrl = profile.httpsPort === 443 ? '' : `:${profile.httpsPort}`;
   const ips = [...new Set([...facts.addresses, '127.0.0.1', ...(isIP(hostname) !== 0 ? [hostname] : [])])];
