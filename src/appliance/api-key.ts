@@ -1,7 +1,7 @@
 /**
  * The API key is state, not configuration: generated once when the operator gives none, persisted 0600
  * under /var/lib/slm-copilot, reused on every boot, replaced only when the operator sets a new value.
- * Deciding (resolveApiKey) is separate from writing (persistApiKey), so an invalid configuration can
+ * Deciding (decideApiKey) is separate from writing (persistApiKey), so an invalid configuration can
  * never rotate or lose the key.
  */
 import { randomInt } from 'node:crypto';
