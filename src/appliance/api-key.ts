@@ -8,6 +8,9 @@ import { randomInt } from 'node:crypto';
 import type { ApplianceFs } from './appliance-fs.ts';
 import { PATHS } from './layout.ts';
 
+/** What a key may look like, generated or configured: safe in nginx maps, headers and files. */
+export const API_KEY_PATTERN = /^[A-Za-z0-9._-]{16,256}$/;
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** `sk-` + 48 random letters/digits (≈285 bits), drawn without modulo bias. */
@@ -35,7 +38,7 @@ export function decideApiKey(configured: string | undefined, persisted: string |
 export async function readPersistedApiKey(fs: ApplianceFs): Promise<string | undefined> {
   const text = await fs.readText(PATHS.apiKey);
   const key = text?.trim();
-  return key === undefined || key === '' || !/^[A-Za-z0-9._-]{16,256}$/.test(key) ? undefined : key;
+  return key === undefined || !API_KEY_PATTERN.test(key) ? undefined : key;
 }
 
 export async function persistApiKey(fs: ApplianceFs, key: string): Promise<boolean> {

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../lib/errors.ts';
+import { API_KEY_PATTERN } from '../api-key.ts';
 import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
 
 export type TlsMode = 'self-signed' | 'letsencrypt';
@@ -29,7 +30,6 @@ export interface ApplianceContext {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[] };
 
-const KEY_RE = /^[A-Za-z0-9._-]{16,256}$/;
 const DNS_RE = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const MODEL_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -81,7 +81,7 @@ function hostnameSchema() {
 
 const schema = z
   .object({
-    ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', KEY_RE, true)),
+    ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', API_KEY_PATTERN, true)),
     ONEAPP_COPILOT_HOSTNAME: optional(hostnameSchema()),
     ONEAPP_COPILOT_TLS_MODE: z
       .string()

@@ -3,12 +3,11 @@
  * Case-sensitive regex entries, because nginx's plain map strings compare case-insensitively.
  * Written 0600 (only the nginx master, running as root, reads configuration).
  */
-
-const KEY_RE = /^[A-Za-z0-9._-]{16,256}$/;
+import { API_KEY_PATTERN } from '../api-key.ts';
 
 export function renderNginxKeyConf(apiKey: string): string {
   // The key was validated at the context edge; re-check so no other path can smuggle syntax in.
-  if (!KEY_RE.test(apiKey)) throw new Error('API key has characters that cannot be rendered');
+  if (!API_KEY_PATTERN.test(apiKey)) throw new Error('API key has characters that cannot be rendered');
   const re = apiKey.replaceAll('.', '[.]');
   return [
     '# SLM-Copilot API key for the edge. Written by `slm-copilot configure`. Secret: keep 0600.',
