@@ -13,6 +13,7 @@ import { makeRow, type BenchRow } from '../report.ts';
 import { nextRecord, type RunningServer } from '../server-process.ts';
 import { median, pairedRatios } from '../stats.ts';
 import { streamChat, type StreamResult } from '../stream-client.ts';
+import { inAlternatingOrder } from './alternate.ts';
 
 export interface DecodeSection {
   rows: BenchRow[];
@@ -46,20 +47,21 @@ export async function runDecodeSection(
   let rawIdleCpuMs = 0;
   let serverIdleCpuMs = 0;
   for (let i = 0; i < repeat; i++) {
-    const order = i % 2 === 0 ? (['raw', 'server'] as const) : (['server', 'raw'] as const);
-    for (const side of order) {
-      if (side === 'raw') {
+    await inAlternatingOrder(
+      i,
+      async () => {
         const before = cpuTimeMs(server.pid);
         rawResults.push(await raw.run(decodeMessages(`d${i}`), tokens));
         serverIdleCpuMs += cpuTimeMs(server.pid) - before;
-      } else {
+      },
+      async () => {
         const before = cpuTimeMs(raw.pid);
         const seen = server.records.length;
         serverResults.push(await serverRun(`d${i}`, tokens));
         rawIdleCpuMs += cpuTimeMs(raw.pid) - before;
         engineRates.push((await nextRecord(server, seen))?.tokPerSec ?? Number.NaN);
-      }
-    }
+      },
+    );
     progress(
       `decode ${i + 1}/${repeat}: raw ${rawResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s, ` +
         `server ${serverResults.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s (engine log ${engineRates.at(-1)?.toFixed(1)})`,

@@ -11,6 +11,7 @@ import { makeRow, type BenchRow } from '../report.ts';
 import type { RunningServer } from '../server-process.ts';
 import { median, pairedRatios } from '../stats.ts';
 import { streamChat, type Endpoint, type StreamResult } from '../stream-client.ts';
+import { inAlternatingOrder } from './alternate.ts';
 
 export interface EdgeDetails {
   edgeLabel: string;
@@ -39,11 +40,15 @@ export async function runEdgeSection(
   const direct: StreamResult[] = [];
   const proxied: StreamResult[] = [];
   for (let i = 0; i < repeat; i++) {
-    const order = i % 2 === 0 ? (['direct', 'edge'] as const) : (['edge', 'direct'] as const);
-    for (const side of order) {
-      if (side === 'direct') direct.push(await run(server.endpoint, tokens));
-      else proxied.push(await run(edge, tokens));
-    }
+    await inAlternatingOrder(
+      i,
+      async () => {
+        direct.push(await run(server.endpoint, tokens));
+      },
+      async () => {
+        proxied.push(await run(edge, tokens));
+      },
+    );
     progress(
       `edge ${i + 1}/${repeat}: direct ${direct.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s, ` +
         `nginx ${proxied.at(-1)!.decodeTokPerSec.toFixed(1)} tok/s`,
@@ -52,10 +57,17 @@ export async function runEdgeSection(
 
   const pairs: number[][] = [];
   for (let i = 0; i < ttftPairs; i++) {
-    const first = i % 2 === 0 ? server.endpoint : edge;
-    const a = (await run(first, 2)).ttftMs;
-    const b = (await run(first === edge ? server.endpoint : edge, 2)).ttftMs;
-    pairs.push(first === edge ? [b, a] : [a, b]);
+    const pair = [Number.NaN, Number.NaN];
+    await inAlternatingOrder(
+      i,
+      async () => {
+        pair[0] = (await run(server.endpoint, 2)).ttftMs;
+      },
+      async () => {
+        pair[1] = (await run(edge, 2)).ttftMs;
+      },
+    );
+    pairs.push(pair);
   }
   const added = median(pairs.map(([d, e]) => e! - d!));
   progress(`edge: ${ttftPairs} TTFT pairs, median added ${added.toFixed(1)} ms`);
