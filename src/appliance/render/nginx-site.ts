@@ -4,6 +4,7 @@
  * Every interpolated value is a number, a validated path or a constant — never raw operator input.
  */
 import type { EdgeSettings, EngineSettings } from '../plan/plan.ts';
+import { ACME_CHALLENGE_PREFIX } from '../tls/paths.ts';
 
 export interface NginxSitePaths {
   certificate: string;
@@ -91,7 +92,7 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    server_tokens off;',
     `    access_log ${paths.accessLog} slm_copilot;`,
     '',
-    '    location ^~ /.well-known/acme-challenge/ {',
+    `    location ^~ ${ACME_CHALLENGE_PREFIX} {`,
     `        root ${paths.acmeWebroot};`,
     '        default_type text/plain;',
     '        try_files $uri =404;',
