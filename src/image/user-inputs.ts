@@ -57,7 +57,6 @@ function checkTyped(i: UserInput): string | undefined {
       const defaults = i.type === 'list-multiple' ? d.split(',').filter((x) => x !== '') : d === '' ? [] : [d];
       const bad = defaults.filter((x) => !options.includes(x));
       if (bad.length > 0) return `default "${bad.join(',')}" is not one of ${options.join(', ')}`;
-      if (i.mandatory && i.type === 'list' && d === '' && options.length === 0) return 'mandatory list without options';
       return undefined;
     }
     case 'fixed':
