@@ -4,7 +4,6 @@
  */
 
 export const PATHS = {
-  installDir: '/opt/slm-copilot',
   cli: '/opt/slm-copilot/bin/slm-copilot',
   configDir: '/etc/slm-copilot',
   engineEnv: '/etc/slm-copilot/engine.env',
@@ -14,9 +13,6 @@ export const PATHS = {
   state: '/var/lib/slm-copilot/state.json',
   tlsDir: '/var/lib/slm-copilot/tls',
   acmeWebroot: '/var/lib/slm-copilot/acme',
-  letsencryptConfig: '/var/lib/slm-copilot/letsencrypt/config',
-  letsencryptWork: '/var/lib/slm-copilot/letsencrypt/work',
-  letsencryptLogs: '/var/lib/slm-copilot/letsencrypt/logs',
   modelsDir: '/models',
   engineUnit: '/etc/systemd/system/slm-copilot.service',
   nginxSite: '/etc/nginx/sites-available/slm-copilot.conf',
@@ -36,7 +32,6 @@ export const PATHS = {
   loginBanner: '/etc/profile.d/slm-copilot.sh',
   contextHooksDir: '/etc/one-context.d',
   oneEnv: '/run/one-context/one_env',
-  caCopy: '/var/lib/slm-copilot/tls/ca.pem',
 } as const;
 
 export const ENGINE_USER = 'slm-copilot';
