@@ -2,6 +2,7 @@
  * The appliance's file layout (logical paths, see ApplianceFs) and the network profile: the real VM uses
  * 80/443 and systemd; the sandbox (`slm-copilot up`, tests) uses high ports and child processes.
  */
+import { DEFAULT_ACME_WEBROOT, DEFAULT_SELF_SIGNED_DIR } from './tls/paths.ts';
 
 export const PATHS = {
   cli: '/opt/slm-copilot/bin/slm-copilot',
@@ -11,8 +12,8 @@ export const PATHS = {
   stateDir: '/var/lib/slm-copilot',
   apiKey: '/var/lib/slm-copilot/api-key',
   state: '/var/lib/slm-copilot/state.json',
-  tlsDir: '/var/lib/slm-copilot/tls',
-  acmeWebroot: '/var/lib/slm-copilot/acme',
+  tlsDir: DEFAULT_SELF_SIGNED_DIR,
+  acmeWebroot: DEFAULT_ACME_WEBROOT,
   modelsDir: '/models',
   engineUnit: '/etc/systemd/system/slm-copilot.service',
   nginxSite: '/etc/nginx/sites-available/slm-copilot.conf',
