@@ -30,6 +30,8 @@ export const PATHS = {
   status: '/etc/one-appliance/status',
   report: '/etc/one-appliance/config',
   logDir: '/var/log/one-appliance',
+  /** `slm-copilot up` only: stdout/stderr of the engine and nginx child processes. */
+  sandboxLogDir: '/var/log/slm-copilot',
   loginBanner: '/etc/profile.d/slm-copilot.sh',
   contextHooksDir: '/etc/one-context.d',
   oneEnv: '/run/one-context/one_env',

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
@@ -26,8 +25,6 @@ export interface ChildServiceOptions {
   onUnexpectedExit?: (name: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
-export const SANDBOX_LOG_DIR = '/var/log/slm-copilot';
-
 export interface ChildServiceManager extends ServiceManager {
   /** Stops both children (SIGTERM, then SIGKILL after a grace period). */
   stopAll(): Promise<void>;
@@ -42,7 +39,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
   const children = new Map<ServiceName, ChildProcess>();
   const stopping = new Set<ChildProcess>();
   const logs: Record<ServiceName, string> = {
-    engine: fs.real(`${SANDBOX_LOG_DIR}/engine.out.log`),
+    engine: fs.real(`${PATHS.sandboxLogDir}/engine.out.log`),
     nginx: fs.real(PATHS.nginxErrorLog),
   };
   const nginxArgs = () => ['-p', fs.real(PATHS.nginxTempDir) + '/', '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];
@@ -53,8 +50,9 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
   }
 
   function launch(name: ServiceName, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-    mkdirSync(dirname(logs.engine), { recursive: true, mode: 0o755 });
-    const out = openSync(`${fs.real(SANDBOX_LOG_DIR)}/${name}.out.log`, 'a', 0o600);
+    const logDir = fs.real(PATHS.sandboxLogDir);
+    mkdirSync(logDir, { recursive: true, mode: 0o755 });
+    const out = openSync(`${logDir}/${name}.out.log`, 'a', 0o600);
     // Own process group: Ctrl-C reaches only `up`, which then stops the children in order.
     const child = spawn(command, args, { stdio: ['ignore', out, out], env, detached: true });
     closeSync(out);

@@ -137,7 +137,7 @@ async function ensureDirectories(env: ApplianceEnv): Promise<void> {
   await fs.mkdir(PATHS.logDir, 0o755);
   if (env.profile.mode === 'sandbox') {
     await fs.mkdir('/var/log/nginx', 0o755);
-    await fs.mkdir('/var/log/slm-copilot', 0o755);
+    await fs.mkdir(PATHS.sandboxLogDir, 0o755);
     await fs.mkdir('/run', 0o755);
     for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await fs.mkdir(`${PATHS.nginxTempDir}/${d}`, 0o700);
   } else {
