@@ -13,6 +13,11 @@ import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from './paths.ts';
 
 export type Clock = () => Date;
 
+/** The time an option gives (a fixed Date or a clock), else the system clock's. */
+export function timeOf(now: Date | Clock | undefined): Date {
+  return now === undefined ? new Date() : now instanceof Date ? now : now();
+}
+
 export interface SelfSignedOptions {
   /** State directory for `cert.pem` (0644) and `key.pem` (0600); created 0755. */
   dir: string;
@@ -44,7 +49,7 @@ export const DEFAULT_SELF_SIGNED_VALIDITY_DAYS = 825;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
 
 export async function ensureSelfSignedCertificate(options: SelfSignedOptions): Promise<SelfSignedResult> {
-  const now = options.now === undefined ? new Date() : options.now instanceof Date ? options.now : options.now();
+  const now = timeOf(options.now);
   const wanted = wantedCertificateNames(options.hostname, options.ips);
   const certPath = join(options.dir, SELF_SIGNED_CERT_FILE);
   const keyPath = join(options.dir, SELF_SIGNED_KEY_FILE);

@@ -14,7 +14,7 @@ import { ensureAcmeWebroot, probeAcmeWebroot } from './acme-webroot.ts';
 import { isDnsName } from './certificate-names.ts';
 import { readLetsEncryptLineage } from './lets-encrypt-lineage.ts';
 import { DEFAULT_DEPLOY_HOOK, LETS_ENCRYPT_DIRECTORY, type CertbotDirs } from './paths.ts';
-import type { Clock } from './ensure-self-signed-certificate.ts';
+import { timeOf, type Clock } from './ensure-self-signed-certificate.ts';
 
 export interface LetsEncryptOptions {
   /** `ONEAPP_COPILOT_HOSTNAME`: a public DNS name pointing at this VM. */
@@ -64,7 +64,6 @@ export async function obtainLetsEncryptCertificate(options: LetsEncryptOptions):
   const invalid = validate(domain, options);
   if (invalid !== undefined) return { ok: false, reason: invalid };
   const acmeServer = options.acmeServer ?? LETS_ENCRYPT_DIRECTORY;
-  const clock = () => (options.now === undefined ? new Date() : options.now instanceof Date ? options.now : options.now());
   const lineageQuery = {
     configDir: options.certbotDirs.config,
     domain,
@@ -73,7 +72,7 @@ export async function obtainLetsEncryptCertificate(options: LetsEncryptOptions):
   };
 
   // A valid lineage is served without certbot: no network needed at boot, no CA request spent.
-  const existing = await readLetsEncryptLineage({ ...lineageQuery, now: clock() });
+  const existing = await readLetsEncryptLineage({ ...lineageQuery, now: timeOf(options.now) });
   if (existing.state === 'usable') {
     const { certPath, keyPath, fingerprintSha256, notAfter } = existing;
     return { ok: true, certPath, keyPath, fingerprintSha256, notAfter, issued: false };
@@ -120,7 +119,7 @@ export async function obtainLetsEncryptCertificate(options: LetsEncryptOptions):
   }
 
   // Only expiry matters now: certbot decides "due" by its own renew_before_expiry.
-  const issued = await readLetsEncryptLineage({ ...lineageQuery, renewBeforeDays: 0, now: clock() });
+  const issued = await readLetsEncryptLineage({ ...lineageQuery, renewBeforeDays: 0, now: timeOf(options.now) });
   if (issued.state !== 'usable') {
     const detail = issued.state === 'absent' ? 'no certificate was written' : issued.state === 'other-server' ? `lineage still from ${issued.server}` : issued.detail;
     return { ok: false, reason: `certbot succeeded but the certificate is not usable: ${detail}` };
