@@ -42,6 +42,14 @@ export class ApplianceFs {
     );
   }
 
+  /** Permission bits of a file, or undefined when it does not exist. */
+  async mode(logical: string): Promise<number | undefined> {
+    return stat(this.real(logical)).then(
+      (s) => s.mode & 0o7777,
+      () => undefined,
+    );
+  }
+
   /** Atomic write with an explicit mode; returns whether the file changed. */
   async write(logical: string, content: string, mode: number): Promise<boolean> {
     return writeFileAtomic(this.real(logical), content, { mode, dirMode: 0o755 });

@@ -25,8 +25,10 @@ export async function applyFiles(fs: ApplianceFs, files: readonly DesiredFile[],
   const changedRoles = new Set<FileRole>();
   for (const file of files) {
     const before = await fs.readText(file.path);
+    const beforeMode = await fs.mode(file.path);
     if (await fs.write(file.path, file.content, file.mode)) {
-      previous.set(file.path, { content: before, mode: file.mode });
+      // A rollback restores the old mode too: a change of mode alone is a change.
+      previous.set(file.path, { content: before, mode: beforeMode ?? file.mode });
       changedRoles.add(file.role);
     }
   }
