@@ -1,5 +1,5 @@
 /**
- * `npm test`: type-check, then every unit and integration test with node:test, one file at a time
+ * `npm test`: type-check, format and lint check, then every unit and integration test with node:test, one file at a time
  * (the tests run real llama.cpp inference and real nginx; on 2 cores parallel files only add noise).
  * The VM acceptance suite runs first when the machine can boot VMs with KVM, so node:test's summary ends the output.
  */
@@ -22,6 +22,7 @@ if (only.length === 0 && !vmSuite) {
   process.stdout.write('== VM acceptance suite skipped: /dev/kvm does not exist on this machine (no KVM); run it by hand with `slm-copilot image test --accel tcg`.\n');
 }
 step('typecheck', 'tsc', ['-p', 'tsconfig.json', '--noEmit']);
+step('format and lint (biome check; fix with `npm run format`)', 'biome', ['check', '.']);
 if (vmSuite) step('VM acceptance (slm-copilot image test)', process.execPath, ['src/cli/main.ts', 'image', 'test']);
 const files = only.length > 0 ? only : ['src/**/*.test.ts', 'test/**/*.test.ts'];
 step('tests', process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...files]);

@@ -42,5 +42,5 @@ export async function readPersistedApiKey(fs: ApplianceFs): Promise<string | und
 }
 
 export async function persistApiKey(fs: ApplianceFs, key: string): Promise<boolean> {
-  return fs.write(PATHS.apiKey, key + '\n', 0o600);
+  return fs.write(PATHS.apiKey, `${key}\n`, 0o600);
 }

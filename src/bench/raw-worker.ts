@@ -35,7 +35,7 @@ function render(messages: BenchMessage[]): { text: string; templated: boolean } 
       // fall through to plain text; the row then says "untemplated"
     }
   }
-  return { text: messages.map((x) => `${x.role}: ${x.content}`).join('\n') + '\nassistant:', templated: false };
+  return { text: `${messages.map((x) => `${x.role}: ${x.content}`).join('\n')}\nassistant:`, templated: false };
 }
 
 function tokens(messages: BenchMessage[]): { tokens: Token[]; templated: boolean } {

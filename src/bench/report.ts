@@ -114,5 +114,5 @@ export function renderTable(report: BenchReport): string {
   const notes = [...report.rows.filter((r) => r.note !== undefined).map((r) => `${r.id}: ${r.note}`), ...report.notes];
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
   lines.push('', `Finished in ${(report.durationMs / 1000).toFixed(0)} s.`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -42,7 +42,7 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
   const untrackWork = trackChild(() => rm(work, { recursive: true, force: true }));
   const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
   const apiKeyFile = path.join(work, 'api-key');
-  await writeFile(apiKeyFile, apiKey + '\n', { mode: 0o600 });
+  await writeFile(apiKeyFile, `${apiKey}\n`, { mode: 0o600 });
   const settings = (parallel: number): ServerSettings => ({
     modelPath,
     threads: options.threads,

@@ -33,7 +33,7 @@ async function printHelp(): Promise<void> {
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   lines.push('  help       This text; `slm-copilot <command> --help` for a command\'s options.');
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {

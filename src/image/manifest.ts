@@ -38,7 +38,7 @@ export function renderManifestYaml(manifest: ImageManifest): string {
 }
 
 export function renderManifestJson(manifest: ImageManifest): string {
-  return JSON.stringify(manifestSchema.parse(manifest), null, 2) + '\n';
+  return `${JSON.stringify(manifestSchema.parse(manifest), null, 2)}\n`;
 }
 
 /** one-apps style version: `<version>-<release>-YYYYMMDD`. */

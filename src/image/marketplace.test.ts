@@ -73,7 +73,9 @@ test('filled from a manifest, the YAML passes appmarket-simple validation in ful
 
 test('the validator catches what appmarket-simple and the CLI reject', () => {
   const base = load(fillMarketplaceImages(committed, manifest, 'https://d.example/x.qcow2'));
+  // biome-ignore lint/suspicious/noExplicitAny: the mutations reach into arbitrary YAML paths on purpose
   const mutate = (f: (d: any) => void) => {
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     const d = structuredClone(base) as any;
     f(d);
     return validateMarketplaceAppliance(d).join('\n');

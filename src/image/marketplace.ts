@@ -105,7 +105,7 @@ const header = `# OpenNebula marketplace appliance: SLM-Copilot.
 `;
 
 export function renderMarketplaceYaml(appliance: MarketplaceAppliance): string {
-  return header + '---\n' + stringify(appliance, { version: '1.1', lineWidth: 0, blockQuote: 'literal' });
+  return `${header}---\n${stringify(appliance, { version: '1.1', lineWidth: 0, blockQuote: 'literal' })}`;
 }
 
 /**

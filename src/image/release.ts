@@ -68,7 +68,7 @@ export async function buildRelease(input: ReleaseOptions): Promise<Release> {
   await chmod(join(dir, 'bin/slm-copilot'), 0o755);
   // node-llama-cpp resolves its own package.json and addon paths relative to itself; a package.json at
   // the root marks the bundle as ESM for any tool that inspects it.
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'slm-copilot', version: pkg.version, private: true, type: 'module' }, null, 2) + '\n');
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'slm-copilot', version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
   await writeFile(join(dir, 'VERSION'), `${pkg.version}\n`);
   return { dir, version: pkg.version, packages };
 }

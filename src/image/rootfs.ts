@@ -98,7 +98,7 @@ export function renderCustomizeScript(options: Pick<RootfsOptions, 'releaseDir' 
     'echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | chroot "$root" debconf-set-selections',
     `chroot "$root" dpkg-query -W -f '\${Package}=\${Version}\\n' > ${shellWord(options.packagesOut)}`,
   );
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function buildRootfs(options: RootfsOptions): Promise<void> {

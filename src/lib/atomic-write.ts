@@ -20,7 +20,7 @@ export interface WriteOptions {
 export async function writeFileAtomic(path: string, content: string | Uint8Array, options: WriteOptions): Promise<boolean> {
   const data = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
   const existing = await readFile(path).catch(() => undefined);
-  if (existing !== undefined && existing.equals(data)) {
+  if (existing?.equals(data)) {
     const st = await stat(path);
     if ((st.mode & 0o7777) === options.mode && ownerMatches(st, options)) return false;
     await chmod(path, options.mode);

@@ -26,7 +26,7 @@ export function createLogger(options: LoggerOptions = {}, bound: Record<string, 
   const now = options.now ?? (() => new Date());
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVEL_ORDER[level] < min) return;
-    write(JSON.stringify({ time: now().toISOString(), level, msg, ...bound, ...fields }) + '\n');
+    write(`${JSON.stringify({ time: now().toISOString(), level, msg, ...bound, ...fields })}\n`);
   };
   return {
     debug: (msg, fields) => log('debug', msg, fields),

@@ -81,6 +81,6 @@ export function threadCountFor(usableCpuCount: number): number {
 function ancestors(path: string): string[] {
   const parts = path.split('/').filter(Boolean);
   const dirs = [''];
-  for (let i = 1; i <= parts.length; i++) dirs.push('/' + parts.slice(0, i).join('/'));
+  for (let i = 1; i <= parts.length; i++) dirs.push(`/${parts.slice(0, i).join('/')}`);
   return dirs;
 }

@@ -85,7 +85,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   });
 
   it('rejects a missing or wrong key at the edge with the OpenAI 401 JSON', async () => {
-    for (const headers of [{}, { authorization: 'Bearer sk-wrong' }, { authorization: `Bearer ${key.toUpperCase()}` }, { 'x-api-key': key + 'x' }]) {
+    for (const headers of [{}, { authorization: 'Bearer sk-wrong' }, { authorization: `Bearer ${key.toUpperCase()}` }, { 'x-api-key': `${key}x` }]) {
       const res = await get('/v1/models', headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.equal(res.body.trim(), EDGE_ERRORS[401], 'answered by nginx, not the engine');

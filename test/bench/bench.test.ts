@@ -74,7 +74,7 @@ test('bench --quick --json runs every section and reports finite positive figure
   // temperature 0 would differ in every pair.
   const decode = report.details['decode'] as { raw: { text: string; promptTokens: number }[]; server: { text: string; promptTokens: number }[] };
   assert.equal(decode.raw.length, decode.server.length);
-  decode.raw.forEach((raw, i) => assert.equal(decode.server[i]!.promptTokens, raw.promptTokens, `pair ${i}: prompt tokens`));
+  for (const [i, raw] of decode.raw.entries()) assert.equal(decode.server[i]!.promptTokens, raw.promptTokens, `pair ${i}: prompt tokens`);
   assert.ok(decode.raw.some((raw, i) => decode.server[i]!.text === raw.text), 'no pair produced the same greedy text');
 
   // The follow-up request must have reused the conversation's prefix (a functional fact, not a timing).

@@ -42,8 +42,7 @@ async function startServe(args: string[], env: Record<string, string> = {}): Pro
     let buffer = '';
     child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         const entry = JSON.parse(line) as Record<string, unknown>;

@@ -72,7 +72,7 @@ describe('parseApplianceContext', () => {
   for (const variable of CONTEXT_VARIABLES) {
     it(`rejects injection characters in ${variable.name}`, () => {
       for (const bad of INJECTIONS) {
-        for (const value of [VALID[variable.name]! + bad + 'x', bad + VALID[variable.name]!]) {
+        for (const value of [`${VALID[variable.name]! + bad}x`, bad + VALID[variable.name]!]) {
           const r = parseApplianceContext({ ...VALID, [variable.name]: value });
           assert.equal(r.ok, false, `${variable.name}=${JSON.stringify(value)} was accepted`);
           if (!r.ok) {

@@ -41,7 +41,7 @@ function allowedOf(name: ContextVariableName): string {
 
 /** A short, single-line, quoted rendering of a rejected value (never used for secrets). */
 export function quoteValue(value: string): string {
-  const shown = value.length > 40 ? value.slice(0, 40) + '…' : value;
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
   return JSON.stringify(shown);
 }
 

@@ -106,7 +106,7 @@ export function formatVariablesHelp(): string {
   for (const v of CONTEXT_VARIABLES) {
     lines.push(`  ${v.name}`, `      ${v.description}`, `      allowed: ${v.allowed}`, `      default: ${v.defaultText}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Markdown table for docs/appliance.md. */
@@ -114,7 +114,7 @@ export function formatVariablesMarkdown(): string {
   const esc = (s: string) => s.replaceAll('|', '\\|');
   const lines = ['| Variable | Default | Allowed | Meaning |', '|---|---|---|---|'];
   for (const v of CONTEXT_VARIABLES) lines.push(`| \`${v.name}\` | ${esc(v.defaultText)} | ${esc(v.allowed)} | ${esc(v.description)} |`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Names other SLM-Copilot images used, mapped to ours, for a helpful warning. */

@@ -16,9 +16,9 @@ export function parseOneEnv(text: string): Record<string, string> {
     let rest = m[2]!;
     // A double-quoted value may span lines (a multi-line context value); join until it closes.
     if (rest.startsWith('"')) {
-      while (!closesDoubleQuote(rest) && i + 1 < lines.length) rest += '\n' + lines[++i];
+      while (!closesDoubleQuote(rest) && i + 1 < lines.length) rest += `\n${lines[++i]}`;
     } else if (rest.startsWith("'")) {
-      while (rest.indexOf("'", 1) === -1 && i + 1 < lines.length) rest += '\n' + lines[++i];
+      while (rest.indexOf("'", 1) === -1 && i + 1 < lines.length) rest += `\n${lines[++i]}`;
     }
     const value = unquote(rest);
     if (value !== undefined) vars[name] = value;

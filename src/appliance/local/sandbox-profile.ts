@@ -38,6 +38,6 @@ export async function sandboxProfile(fs: ApplianceFs, wanted: SandboxPorts, list
   const httpsPort = await pick(wanted.httpsPort, previous?.httpsPort, 8443);
   const httpPort = await pick(wanted.httpPort, previous?.httpPort, undefined);
   const enginePort = await pick(wanted.enginePort, previous?.enginePort, undefined);
-  await fs.write(FILE, JSON.stringify({ httpsPort, httpPort, enginePort }) + '\n', 0o600);
+  await fs.write(FILE, `${JSON.stringify({ httpsPort, httpPort, enginePort })}\n`, 0o600);
   return { mode: 'sandbox', httpsPort, httpPort, enginePort, listenAddress };
 }

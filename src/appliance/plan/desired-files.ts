@@ -34,7 +34,7 @@ export function desiredFiles(plan: AppliancePlan, apiKey: string, cert: ServedCe
   const sandbox = plan.profile.mode === 'sandbox';
   const modelYaml = engineModelYaml(plan.model, fs.real(plan.model.weightsPath), plan.engine.contextSize, plan.engine.threads);
   const files: DesiredFile[] = [
-    { path: PATHS.apiKey, content: apiKey + '\n', mode: 0o600, role: 'engine' },
+    { path: PATHS.apiKey, content: `${apiKey}\n`, mode: 0o600, role: 'engine' },
     { path: PATHS.modelConfig, content: renderModelConfig(modelYaml), mode: 0o644, role: 'engine' },
     {
       path: PATHS.engineEnv,

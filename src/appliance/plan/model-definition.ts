@@ -43,7 +43,7 @@ export async function loadModelDefinition(fs: ApplianceFs, wanted: string | unde
   const file = wanted ?? available[0]!;
   if (!available.includes(file)) throw new Error(`no model definition "${file}.yaml" in ${PATHS.modelsDir}; available: ${available.join(', ')}`);
   const logical = posix.join(PATHS.modelsDir, file);
-  const text = (await fs.readText(logical + '.yaml')) ?? (await fs.readText(logical + '.yml'));
+  const text = (await fs.readText(`${logical}.yaml`)) ?? (await fs.readText(`${logical}.yml`));
   if (text === undefined) throw new Error(`cannot read ${logical}.yaml`);
   let parsed: unknown;
   try {

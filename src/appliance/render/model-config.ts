@@ -2,5 +2,5 @@
 import { stringify } from 'yaml';
 
 export function renderModelConfig(model: Record<string, unknown>): string {
-  return '# SLM-Copilot model configuration. Written by `slm-copilot configure` from /models.\n' + stringify(model);
+  return `# SLM-Copilot model configuration. Written by \`slm-copilot configure\` from /models.\n${stringify(model)}`;
 }

@@ -90,7 +90,7 @@ describe('renderNginxSite', () => {
     writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
     writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge: { ...edge, httpsPort: 18443, httpPort: 18080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 18081 }, paths: p }));
     writeFileSync(join(dir, 'nginx.conf'), renderNginxMainConf({ pidFile: join(dir, 'nginx.pid'), errorLog: join(dir, 'logs/error.log'), tempDir: join(dir, 'temp'), siteFile: join(dir, 'site.conf'), runAsRoot: process.getuid?.() === 0 }));
-    execFileSync('nginx', ['-t', '-q', '-p', dir + '/', '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'pipe' });
+    execFileSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'pipe' });
   });
 });
 
@@ -113,7 +113,7 @@ describe('in Debian\'s stock nginx.conf', () => {
       .replace(/^\s*include\s+\/etc\/nginx\/sites-enabled\/\*;/m, `include ${join(dir, 'site.conf')};`)
       .replace(/^\s*include\s+\/etc\/nginx\/conf\.d\/\*\.conf;/m, '')
       .replace(/^pid .*;/m, `pid ${join(dir, 'nginx.pid')};`)
-      .replace(/^\s*(access|error)_log\s+\/var\/log\/nginx\/[a-z.]+;/gm, (_m, kind: string) => `${kind}_log ${join(dir, kind + '.log')};`);
+      .replace(/^\s*(access|error)_log\s+\/var\/log\/nginx\/[a-z.]+;/gm, (_m, kind: string) => `${kind}_log ${join(dir, `${kind}.log`)};`);
     assert.ok(conf.includes(join(dir, 'site.conf')), 'stock nginx.conf includes sites-enabled');
     writeFileSync(join(dir, 'nginx.conf'), conf);
     if (process.getuid?.() !== 0) return t.skip('nginx -t on the stock config needs root (user directive)');

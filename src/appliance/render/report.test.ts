@@ -56,7 +56,7 @@ describe('renderReport', () => {
       'avx2 = yes',
       'ui_supports_images = untick "Supports Images" (this model reads text only)',
       `statement = ${SOVEREIGNTY_STATEMENT}`,
-    ]) assert.ok(text.includes(line + '\n'), line);
+    ]) assert.ok(text.includes(`${line}\n`), line);
   });
 
   it('gives a curl with --cacert and the OpenAI env exports', () => {

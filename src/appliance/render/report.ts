@@ -36,7 +36,7 @@ function continueYaml(e: EndpointInfo, caPath: string | undefined): string {
     name: 'SLM-Copilot',
     provider: 'openai',
     model: e.modelId,
-    apiBase: e.url + '/',
+    apiBase: `${e.url}/`,
     apiKey: '${{ secrets.SLM_COPILOT_API_KEY }}',
     roles: ['chat', 'edit', 'apply'],
     capabilities: ['tool_use'],

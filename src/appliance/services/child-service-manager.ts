@@ -42,7 +42,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     engine: fs.real(`${PATHS.sandboxLogDir}/engine.out.log`),
     nginx: fs.real(PATHS.nginxErrorLog),
   };
-  const nginxArgs = () => ['-p', fs.real(PATHS.nginxTempDir) + '/', '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];
+  const nginxArgs = () => ['-p', `${fs.real(PATHS.nginxTempDir)}/`, '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];
 
   function running(name: ServiceName): ChildProcess | undefined {
     const child = children.get(name);
@@ -99,7 +99,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
       if (readPid(pidFile) === child.pid) return;
       await sleep(25);
     }
-    throw new CommandError([nginx, ...nginxArgs()], null, 'nginx did not write its pid file within 5 s\n' + tail(logs.nginx));
+    throw new CommandError([nginx, ...nginxArgs()], null, `nginx did not write its pid file within 5 s\n${tail(logs.nginx)}`);
   }
 
   const manager: ChildServiceManager = {
@@ -127,7 +127,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
         await sleep(25);
         started = workerPids(child.pid!).some((pid) => !before.includes(pid));
       }
-      if (!started) throw new CommandError([nginx, '-s', 'reload'], null, 'nginx did not start new workers within 10 s\n' + tail(logs.nginx));
+      if (!started) throw new CommandError([nginx, '-s', 'reload'], null, `nginx did not start new workers within 10 s\n${tail(logs.nginx)}`);
       for (let i = 0; i < 120; i++) {
         if (!workerPids(child.pid!).some((pid) => before.includes(pid))) return;
         await sleep(25);

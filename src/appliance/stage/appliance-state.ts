@@ -39,5 +39,5 @@ export async function readState(fs: ApplianceFs): Promise<ApplianceState | undef
 }
 
 export async function writeState(fs: ApplianceFs, state: ApplianceState): Promise<void> {
-  await fs.write(PATHS.state, JSON.stringify(state, null, 2) + '\n', 0o600);
+  await fs.write(PATHS.state, `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }

@@ -21,7 +21,7 @@ export function createStageLog(fs: ApplianceFs, stage: Stage, echo: ((line: stri
       if (echo !== undefined) {
         const o = JSON.parse(line) as Record<string, unknown>;
         const { time: _t, level, msg, ...rest } = o;
-        const extra = Object.keys(rest).length > 0 ? ' ' + JSON.stringify(rest) : '';
+        const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
         echo(`[${stage}] ${level === 'info' ? '' : `${String(level).toUpperCase()}: `}${String(msg)}${extra}`);
       }
     },

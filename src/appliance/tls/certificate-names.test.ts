@@ -36,7 +36,7 @@ test('injection attempts in hostname or IPs are rejected with a ConfigError nami
 
 test('isDnsName and normalizeIp', () => {
   assert.equal(isDnsName('a-b.c1.example'), true);
-  assert.equal(isDnsName('x'.repeat(64) + '.example'), false);
+  assert.equal(isDnsName(`${'x'.repeat(64)}.example`), false);
   assert.equal(isDnsName('1.2.3.4'), false);
   assert.equal(normalizeIp('2001:DB8:0:0:0:0:0:1'), '2001:db8::1');
   assert.equal(normalizeIp('::ffff:1.2.3.4'), '::ffff:102:304');

@@ -73,7 +73,7 @@ export async function runDecodeSection(
   const serverPrompt = median(serverResults.map((r) => r.promptTokens));
   const notes = [
     `${tokens} tokens/run, greedy, ${repeat} runs per side interleaved; ratio of medians`,
-    `prompt tokens raw ${rawPrompt}, server ${serverPrompt}` + (rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'),
+    `prompt tokens raw ${rawPrompt}, server ${serverPrompt}${rawResults[0]?.templated ? ' (both chat-templated)' : ' (raw untemplated)'}`,
   ];
   const same = rawResults.filter((r, i) => r.text === serverResults[i]?.text).length;
   notes.push(`greedy output identical on both sides in ${same}/${repeat} pairs`);

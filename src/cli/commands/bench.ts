@@ -26,7 +26,7 @@ export const benchCommand: CliCommand = {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    let report;
+    let report: Awaited<ReturnType<typeof runBench>>;
     try {
       report = await runBench({ options, modelPath, progress: stderrProgress });
     } catch (error) {
@@ -38,7 +38,7 @@ export const benchCommand: CliCommand = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
     return 0;
   },
 };

@@ -26,7 +26,7 @@ export const bootstrapCommand: CliCommand = {
     }
     const env = await systemApplianceEnv({
       env: process.env,
-      echo: (line) => process.stdout.write(line + '\n'),
+      echo: (line) => process.stdout.write(`${line}\n`),
       ...(seconds !== undefined ? { readyTimeoutMs: seconds * 1000 } : {}),
     });
     const outcome = await runBootstrap(env);

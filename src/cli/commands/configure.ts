@@ -30,7 +30,7 @@ export const configureCommand: CliCommand = {
     }
     const env = await systemApplianceEnv({
       env: process.env,
-      echo: (line) => process.stdout.write(line + '\n'),
+      echo: (line) => process.stdout.write(`${line}\n`),
       acmeServer: values['acme-server'],
       acmeCaBundle: values['acme-ca-bundle'],
     });

@@ -200,7 +200,7 @@ async function test(argv: string[]): Promise<number> {
     bootTimeoutMs: (o['boot-timeout'] ?? (accel === 'kvm' ? 360 : 1800)) * 1000,
     write: (t) => process.stderr.write(t),
   });
-  process.stdout.write('\n' + report.table);
+  process.stdout.write(`\n${report.table}`);
   if (report.bootToReadySeconds !== undefined) process.stdout.write(`boot-to-ready: ${report.bootToReadySeconds.toFixed(1)}s (${accel})\n`);
   return report.results.every((r) => r.outcome === 'pass') ? 0 : 1;
 }

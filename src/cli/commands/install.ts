@@ -19,7 +19,7 @@ export const installCommand: CliCommand = {
       process.stdout.write(HELP);
       return 0;
     }
-    const env = await systemApplianceEnv({ env: process.env, echo: (line) => process.stdout.write(line + '\n') });
+    const env = await systemApplianceEnv({ env: process.env, echo: (line) => process.stdout.write(`${line}\n`) });
     const outcome = await runInstall(env);
     if (!outcome.ok) {
       process.stderr.write(`slm-copilot install: failed: ${outcome.error}\n`);

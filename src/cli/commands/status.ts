@@ -23,7 +23,7 @@ export const statusCommand: CliCommand = {
       if (state.selfTest !== undefined) lines.push(`self-test: ${state.selfTest.ok ? 'passed' : 'FAILED'} — ${state.selfTest.detail}`);
     }
     lines.push(`details (incl. key and errors): ${fs.real(PATHS.report)}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(`${lines.join('\n')}\n`);
     return status === 'bootstrap_success' ? 0 : 1;
   },
 };

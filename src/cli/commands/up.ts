@@ -68,7 +68,7 @@ export const upCommand: CliCommand = {
       return 2;
     }
     const root = resolve(values.root ?? join(process.cwd(), '.slm-copilot-local'));
-    const say = (line: string) => process.stdout.write(line + '\n');
+    const say = (line: string) => process.stdout.write(`${line}\n`);
     say(`SLM-Copilot: starting the local appliance in ${root}`);
 
     let stack: LocalStack | undefined;
@@ -92,7 +92,7 @@ export const upCommand: CliCommand = {
         ports: { httpsPort: port },
         context,
         cliCommand: selfCliCommand(),
-        echo: (line) => say('  ' + line),
+        echo: (line) => say(`  ${line}`),
         readyTimeoutMs: readySeconds * 1000,
         generateModel: async (out) => {
           await makeModel({ kind: 'scripted', out, text: DEMO_TEXT, afterToolText: DEMO_AFTER_TOOL_TEXT });
@@ -147,7 +147,7 @@ export const upCommand: CliCommand = {
 /** The last lines of a log, for a failure message. */
 function logTail(path: string, lines = 12): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => '  | ' + l).join('\n');
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
   } catch {
     return '  (no log)';
   }

@@ -84,7 +84,9 @@ export async function runGeneration(
   let firstTokenAt: number | undefined;
   let finishReason: FinishReason = 'length';
   let replacement: Token[] | undefined;
-  const emitAll = (events: readonly GenerationEvent[]): void => events.forEach((e) => onEvent(e));
+  const emitAll = (events: readonly GenerationEvent[]): void => {
+    for (const e of events) onEvent(e);
+  };
   try {
     while (true) {
       const step = await gen.next(replacement);

@@ -148,7 +148,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         options.onSlotAcquired?.();
         const sequence = sequences[lease.slot];
         if (sequence === undefined) throw new InternalError(`No sequence for slot ${lease.slot}.`);
-        let out;
+        let out: Awaited<ReturnType<typeof runGeneration>>;
         try {
           out = await runGeneration(l.run, sequence, prepared, options.signal, (e) => options.onEvent?.(e));
         } catch (error) {

@@ -23,7 +23,7 @@ export interface PreparerDeps {
 export async function prepareRequest(input: GenerationInput, deps: PreparerDeps): Promise<PreparedRequest> {
   let tokens: Token[];
   let tools: ToolPlan | undefined;
-  let contentGrammar;
+  let contentGrammar: PreparedRequest['contentGrammar'];
   if (input.kind === 'completion') {
     // Like llama-server, control-token text in a raw prompt is parsed as control tokens: FIM prompts
     // (<|fim_prefix|>…) depend on it, and the client owns the whole prompt anyway.

@@ -93,7 +93,7 @@ export class Histogram implements Metric {
 
   render(): string[] {
     const lines = header(this.#name, this.#help, 'histogram');
-    this.#buckets.forEach((b, i) => lines.push(`${this.#name}_bucket${labelText({ le: num(b) })} ${this.#counts[i]}`));
+    for (const [i, b] of this.#buckets.entries()) lines.push(`${this.#name}_bucket${labelText({ le: num(b) })} ${this.#counts[i]}`);
     lines.push(`${this.#name}_bucket{le="+Inf"} ${this.#count}`);
     lines.push(`${this.#name}_sum ${num(this.#sum)}`, `${this.#name}_count ${this.#count}`);
     return lines;
@@ -110,7 +110,7 @@ export class Registry {
 
   /** The whole exposition, served as `text/plain; version=0.0.4`. */
   render(): string {
-    return this.#metrics.flatMap((m) => m.render()).join('\n') + '\n';
+    return `${this.#metrics.flatMap((m) => m.render()).join('\n')}\n`;
   }
 }
 

@@ -27,8 +27,14 @@ describe('Scheduler', () => {
     const s = new Scheduler({ slots: 1, queueLimit: 2 });
     const held = await s.acquire(new AbortController().signal, first);
     const order: string[] = [];
-    const w1 = s.acquire(new AbortController().signal, first).then((l) => (order.push('w1'), l));
-    const w2 = s.acquire(new AbortController().signal, first).then((l) => (order.push('w2'), l));
+    const w1 = s.acquire(new AbortController().signal, first).then((l) => {
+      order.push('w1');
+      return l;
+    });
+    const w2 = s.acquire(new AbortController().signal, first).then((l) => {
+      order.push('w2');
+      return l;
+    });
     assert.equal(s.stats().queueDepth, 2);
     assert.throws(() => s.acquire(new AbortController().signal, first), QueueFullError);
     held.release();

@@ -44,7 +44,7 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
   await mkdir(options.workDir, { recursive: true });
   const log = join(options.workDir, 'test.log');
   const key = await generateSshKey(options.workDir, log);
-  const apiKey = 'sk-imagetest' + randomBytes(18).toString('hex');
+  const apiKey = `sk-imagetest${randomBytes(18).toString('hex')}`;
   const [httpsPort, sshPort] = [await freePort(), await freePort()];
   const ssh = new Ssh(key, sshPort);
   const ctx = (extra: ContextVars) => testContextVars({ apiKey, sshPublicKey: key.publicKey, mac: MAC, extra });

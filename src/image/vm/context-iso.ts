@@ -15,7 +15,7 @@ export function renderContextSh(vars: ContextVars): string {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`invalid context variable name: ${key}`);
     lines.push(`${key}='${value.replaceAll("'", "'\\''")}'`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export interface TestContextOptions {

@@ -101,7 +101,7 @@ export class QemuVm {
         clearTimeout(timer);
         reject(e);
       });
-      socket.on('connect', () => socket.write(command + '\n'));
+      socket.on('connect', () => socket.write(`${command}\n`));
     });
   }
 
@@ -133,5 +133,5 @@ export class QemuVm {
 
 function stripAnsi(text: string): string {
   // The human monitor echoes input with cursor-movement escapes.
-  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  return text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
 }

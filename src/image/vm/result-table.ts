@@ -18,5 +18,5 @@ export function renderResultTable(results: readonly CheckResult[], title: string
   }
   const passed = results.filter((r) => r.outcome === 'pass').length;
   lines.push(`${passed}/${results.length} checks passed`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ export interface SshKey {
 export async function generateSshKey(dir: string, log: string): Promise<SshKey> {
   const privateKey = join(dir, 'id_ed25519');
   await runLogged('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slm-copilot-image-test', '-f', privateKey], { log, timeoutMs: 30_000 });
-  return { privateKey, publicKey: (await readFile(privateKey + '.pub', 'utf8')).trim() };
+  return { privateKey, publicKey: (await readFile(`${privateKey}.pub`, 'utf8')).trim() };
 }
 
 export interface SshResult {

@@ -15,7 +15,7 @@ import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from '../../../
 import { ensureAcmeWebroot } from '../../../src/appliance/tls/acme-webroot.ts';
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
 import { startDnsResponder, type DnsResponder } from './helpers/dns-responder.ts';
-import { type TestProcess } from './helpers/processes.ts';
+import type { TestProcess } from './helpers/processes.ts';
 import { freePort } from '../../../src/lib/free-port.ts';
 import { startAcmeNginx, type AcmeNginx } from './helpers/nginx.ts';
 import { startPebble, type Pebble } from './helpers/pebble.ts';

@@ -66,6 +66,6 @@ function aRecord(ip: string): Buffer {
   rr.writeUInt16BE(1, 4); // IN
   rr.writeUInt32BE(60, 6);
   rr.writeUInt16BE(4, 10);
-  ip.split('.').forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+  for (const [i, octet] of ip.split('.').entries()) rr.writeUInt8(Number(octet), 12 + i);
   return rr;
 }
