@@ -19,7 +19,9 @@ const only = process.argv.slice(2);
 const vmSuite = only.length === 0 && existsSync('/dev/kvm');
 if (only.length === 0 && !vmSuite) {
   // Said first, so the test runner's own summary stays the last thing CI prints.
-  process.stdout.write('== VM acceptance suite skipped: /dev/kvm does not exist on this machine (no KVM); run it by hand with `slm-copilot image test --accel tcg`.\n');
+  process.stdout.write(
+    '== VM acceptance suite skipped: /dev/kvm does not exist on this machine (no KVM); run it by hand with `slm-copilot image test --accel tcg`.\n',
+  );
 }
 step('typecheck', 'tsc', ['-p', 'tsconfig.json', '--noEmit']);
 step('format and lint (biome check; fix with `npm run format`)', 'biome', ['check', '.']);

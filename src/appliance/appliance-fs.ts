@@ -3,7 +3,7 @@
  * (`/etc/slm-copilot/engine.env`) to the real one under an optional `--root` prefix. Tests and
  * `slm-copilot up` run the whole appliance flow in a temporary tree this way.
  */
-import { appendFile, chmod, mkdir, readFile, readdir, rm, stat, symlink, readlink } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.ts';
 
@@ -17,7 +17,9 @@ export class ApplianceFs {
   constructor(root = '/') {
     const abs = resolve(root);
     if (!SAFE_ROOT.test(abs)) {
-      throw new Error(`root directory ${JSON.stringify(abs)} has characters that cannot be used in nginx/systemd paths (allowed: A-Z a-z 0-9 . _ / + -)`);
+      throw new Error(
+        `root directory ${JSON.stringify(abs)} has characters that cannot be used in nginx/systemd paths (allowed: A-Z a-z 0-9 . _ / + -)`,
+      );
     }
     this.root = abs === '/' ? '' : abs.replace(/\/+$/, '');
   }

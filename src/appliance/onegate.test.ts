@@ -10,7 +10,13 @@ it('PUTs READY, endpoint and model id to <endpoint>/vm with the token headers, a
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      seen.push({ method: req.method, url: req.url, token: req.headers['x-onegate-token'] as string, vmid: req.headers['x-onegate-vmid'] as string, body });
+      seen.push({
+        method: req.method,
+        url: req.url,
+        token: req.headers['x-onegate-token'] as string,
+        vmid: req.headers['x-onegate-vmid'] as string,
+        body,
+      });
       res.writeHead(status).end('nope');
     });
   });
@@ -19,7 +25,13 @@ it('PUTs READY, endpoint and model id to <endpoint>/vm with the token headers, a
   const port = (server.address() as { port: number }).port;
   const access = { endpoint: `http://127.0.0.1:${port}`, token: 'tok', vmId: '9' };
   await publishToOneGate(access, { url: 'https://10.0.0.5/v1', modelId: 'm' });
-  assert.deepEqual(seen[0], { method: 'PUT', url: '/vm', token: 'tok', vmid: '9', body: 'READY=YES\nONEAPP_COPILOT_ENDPOINT=https://10.0.0.5/v1\nONEAPP_COPILOT_MODEL_ID=m' });
+  assert.deepEqual(seen[0], {
+    method: 'PUT',
+    url: '/vm',
+    token: 'tok',
+    vmid: '9',
+    body: 'READY=YES\nONEAPP_COPILOT_ENDPOINT=https://10.0.0.5/v1\nONEAPP_COPILOT_MODEL_ID=m',
+  });
   status = 403;
   await assert.rejects(publishToOneGate(access, { url: 'u', modelId: 'm' }), /HTTP 403/);
   assert.doesNotMatch(oneGateBody({ url: 'u', modelId: 'm' }), /KEY|sk-/);

@@ -10,6 +10,9 @@ it('packaging/service/ matches what install and configure render (regenerate: no
 it('docs/appliance.md carries the current variables table', async () => {
   const { formatVariablesMarkdown } = await import('./context/context-variables.ts');
   const doc = readFileSync(new URL('../../docs/appliance.md', import.meta.url), 'utf8');
-  const table = doc.slice(doc.indexOf('<!-- variables:begin -->\n') + '<!-- variables:begin -->\n'.length, doc.indexOf('<!-- variables:end -->'));
+  const table = doc.slice(
+    doc.indexOf('<!-- variables:begin -->\n') + '<!-- variables:begin -->\n'.length,
+    doc.indexOf('<!-- variables:end -->'),
+  );
   assert.equal(table, formatVariablesMarkdown());
 });

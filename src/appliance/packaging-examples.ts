@@ -3,7 +3,7 @@
  * service entry, the one-context hooks, the engine unit and an nginx site with placeholder values.
  * `node src/appliance/packaging-examples.ts` rewrites them; a unit test fails when they drift.
  */
-import { writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PATHS } from './layout.ts';
 import { engineUnitText } from './plan/desired-files.ts';
@@ -19,7 +19,16 @@ export function packagingExamples(): { file: string; content: string; mode: numb
     {
       file: 'nginx-slm-copilot.conf.example',
       content: renderNginxSite({
-        edge: { httpsPort: 443, httpPort: 80, listenAddress: undefined, timeoutSeconds: 300, rateLimit: 10, rateBurst: 20, maxConnections: 16, maxBodyMegabytes: 32 },
+        edge: {
+          httpsPort: 443,
+          httpPort: 80,
+          listenAddress: undefined,
+          timeoutSeconds: 300,
+          rateLimit: 10,
+          rateBurst: 20,
+          maxConnections: 16,
+          maxBodyMegabytes: 32,
+        },
         engine: { host: '127.0.0.1', port: 8081 },
         paths: {
           certificate: `${PATHS.tlsDir}/cert.pem`,

@@ -20,9 +20,24 @@ export async function startApplianceEdge(dir: string, upstreamPort: number, apiK
   await writeFile(p('key.conf'), renderNginxKeyConf(apiKey), { mode: 0o600 });
   const site = renderNginxSite({
     // Limits generous enough never to throttle the benchmark's sequential requests.
-    edge: { httpsPort, httpPort, listenAddress: '127.0.0.1', timeoutSeconds: 600, rateLimit: 100, rateBurst: 100, maxConnections: 64, maxBodyMegabytes: 32 },
+    edge: {
+      httpsPort,
+      httpPort,
+      listenAddress: '127.0.0.1',
+      timeoutSeconds: 600,
+      rateLimit: 100,
+      rateBurst: 100,
+      maxConnections: 64,
+      maxBodyMegabytes: 32,
+    },
     engine: { host: '127.0.0.1', port: upstreamPort },
-    paths: { certificate: p('cert.pem'), certificateKey: p('key.pem'), acmeWebroot: p('acme'), keyConf: p('key.conf'), accessLog: p('access.log') },
+    paths: {
+      certificate: p('cert.pem'),
+      certificateKey: p('key.pem'),
+      acmeWebroot: p('acme'),
+      keyConf: p('key.conf'),
+      accessLog: p('access.log'),
+    },
   });
   await writeFile(p('site.conf'), site, { mode: 0o600 });
   const main = renderNginxMainConf({

@@ -1,5 +1,5 @@
 /** Parent side of the raw baseline: forks raw-worker.ts and exchanges one request/answer at a time. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopProcess, trackChild } from './child-process.ts';
 import type { BenchMessage } from './prompts.ts';

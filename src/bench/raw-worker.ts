@@ -3,9 +3,10 @@
  * that it never computes while the server does, and so that its model and threads go away with it.
  * Generation is a plain greedy `sequence.evaluate` loop stopped after exactly N tokens (EOS ignored).
  */
-import { Template } from '@huggingface/jinja';
-import { getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+
 import { performance } from 'node:perf_hooks';
+import { Template } from '@huggingface/jinja';
+import { getLlama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { BenchMessage } from './prompts.ts';
 import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 import { decodeRate } from './stats.ts';

@@ -14,13 +14,13 @@ import { startTlsProxy, type TlsProxy } from './nginx-proxy.ts';
 import type { BenchOptions } from './options.ts';
 import type { Progress } from './progress.ts';
 import { decodeMessages } from './prompts.ts';
-import { startRawRunner, type RawRunner } from './raw-runner.ts';
+import { type RawRunner, startRawRunner } from './raw-runner.ts';
 import type { BenchReport, BenchRow } from './report.ts';
-import { concurrencyRows, measureConcurrency, type ConcurrencySample } from './sections/concurrency.ts';
+import { type ConcurrencySample, concurrencyRows, measureConcurrency } from './sections/concurrency.ts';
 import { runDecodeSection } from './sections/decode.ts';
 import { runEdgeSection } from './sections/edge.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
-import { startServer, type RunningServer, type ServerSettings } from './server-process.ts';
+import { type RunningServer, type ServerSettings, startServer } from './server-process.ts';
 import { makeEndpoint, streamChat } from './stream-client.ts';
 
 export interface BenchRunInput {

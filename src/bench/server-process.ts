@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../lib/free-port.ts';
 import { delay, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
-import { getText, makeEndpoint, servedModelId, type Endpoint } from './stream-client.ts';
+import { type Endpoint, getText, makeEndpoint, servedModelId } from './stream-client.ts';
 
 export interface ServerSettings {
   modelPath: string;
@@ -47,15 +47,24 @@ const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 export async function startServer(settings: ServerSettings, readyTimeoutMs = 180_000): Promise<RunningServer> {
   const port = await freePort();
   const args = [
-    MAIN, 'serve',
-    '--model', settings.modelPath,
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--threads', String(settings.threads),
-    '--context-size', String(settings.contextSize),
-    '--parallel', String(settings.parallel),
-    '--queue', String(settings.queue),
-    '--api-key-file', settings.apiKeyFile,
+    MAIN,
+    'serve',
+    '--model',
+    settings.modelPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--threads',
+    String(settings.threads),
+    '--context-size',
+    String(settings.contextSize),
+    '--parallel',
+    String(settings.parallel),
+    '--queue',
+    String(settings.queue),
+    '--api-key-file',
+    settings.apiKeyFile,
   ];
   const started = Date.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,7 +96,13 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
   };
   const untrack = trackChild(stop);
   try {
-    await waitUntil('slm-copilot serve', async () => (await getText(endpoint, '/readyz')).status === 200, child, readyTimeoutMs, output.text);
+    await waitUntil(
+      'slm-copilot serve',
+      async () => (await getText(endpoint, '/readyz')).status === 200,
+      child,
+      readyTimeoutMs,
+      output.text,
+    );
     const modelId = await servedModelId(endpoint);
     return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, logTail: output.text, records, stop };
   } catch (error) {

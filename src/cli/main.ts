@@ -29,10 +29,13 @@ const commands: Record<string, Loader> = {
 async function printHelp(): Promise<void> {
   const lines = ['Usage: slm-copilot <command> [options]', '', 'Commands:'];
   for (const [name, load] of Object.entries(commands)) {
-    const summary = await load().then((c) => c.summary, () => '(unavailable)');
+    const summary = await load().then(
+      (c) => c.summary,
+      () => '(unavailable)',
+    );
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
-  lines.push('  help       This text; `slm-copilot <command> --help` for a command\'s options.');
+  lines.push("  help       This text; `slm-copilot <command> --help` for a command's options.");
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -4,9 +4,10 @@
  * background, and shutting down in order: stop accepting → let in-flight work finish within the grace
  * period → abort the rest with `ShuttingDownError` → close the engine.
  */
-import { type ServerType, serve } from '@hono/node-server';
+
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import { unixSeconds } from './api/ids.ts';
@@ -81,7 +82,12 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
 
   const loadStarted = performance.now();
   const loaded = engine.load().then(
-    () => logger.info('model loaded', { model: engine.modelId, contextSize: engine.contextSize, loadMs: Math.round(performance.now() - loadStarted) }),
+    () =>
+      logger.info('model loaded', {
+        model: engine.modelId,
+        contextSize: engine.contextSize,
+        loadMs: Math.round(performance.now() - loadStarted),
+      }),
     (error: unknown) => {
       logger.error('model load failed', { model: engine.modelId, error: error instanceof Error ? error.message : String(error) });
       throw error;

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { debianMirrorLines, parseDeb822, parseOneLine } from './apt-sources.ts';
 
 const deb822 = `Types: deb
@@ -35,7 +35,9 @@ test('deb822 stanzas: deb only, disabled ones skipped', () => {
 });
 
 test('one-line sources with options and comments', () => {
-  const sources = parseOneLine('# x\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main non-free\ndeb-src http://m.example/debian bookworm main\n');
+  const sources = parseOneLine(
+    '# x\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main non-free\ndeb-src http://m.example/debian bookworm main\n',
+  );
   assert.deepEqual(sources, [{ uri: 'http://m.example/debian', suites: ['bookworm'], components: ['main', 'non-free'] }]);
 });
 

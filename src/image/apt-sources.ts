@@ -2,7 +2,7 @@
  * The Debian mirror the image is built from is the one this machine already uses: parsed from
  * /etc/apt/sources.list and /etc/apt/sources.list.d/*.{list,sources}, never a hard-coded host.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface AptSource {

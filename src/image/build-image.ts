@@ -3,19 +3,19 @@
  * partitioned BIOS-bootable raw disk → compressed QCOW2 → manifest. Each stage is timed by Progress.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
-import { readAptSources, debianMirrorLines } from './apt-sources.ts';
-import { buildRelease, smokeTestRelease } from './release.ts';
-import { buildRootfs } from './rootfs.ts';
+import { debianMirrorLines, readAptSources } from './apt-sources.ts';
 import { cleanRootfs } from './cleanup.ts';
 import { buildDisk } from './disk.ts';
-import { includeList, parsePackageLock, renderPackageLock, debianSuite } from './package-set.ts';
-import { fileDigests, imageVersion, renderManifestJson, renderManifestYaml, type ImageManifest } from './manifest.ts';
-import { renderGrubCfg, renderFstab } from './guest-files.ts';
-import { runLogged } from './run-logged.ts';
+import { renderFstab, renderGrubCfg } from './guest-files.ts';
+import { fileDigests, type ImageManifest, imageVersion, renderManifestJson, renderManifestYaml } from './manifest.ts';
+import { debianSuite, includeList, parsePackageLock, renderPackageLock } from './package-set.ts';
 import type { Progress } from './progress.ts';
+import { buildRelease, smokeTestRelease } from './release.ts';
+import { buildRootfs } from './rootfs.ts';
+import { runLogged } from './run-logged.ts';
 
 export interface BuildImageOptions {
   repoRoot: string;
@@ -50,7 +50,9 @@ export function modelDefinitionYaml(id: string, weightsFile: string): string {
 }
 
 export function defaultModelId(modelPath: string): string {
-  return basename(modelPath).replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9._:/-]/g, '-');
+  return basename(modelPath)
+    .replace(/\.gguf$/i, '')
+    .replace(/[^A-Za-z0-9._:/-]/g, '-');
 }
 
 export async function buildImage(options: BuildImageOptions): Promise<BuiltImage> {
@@ -115,10 +117,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
 
   const raw = join(work, 'disk.raw');
   const sizeBytes = await progress.stage('disk (MBR, ext4 via mke2fs -d, GRUB BIOS boot code)', async () => {
-    const used = Number((await runLogged('du', ['-sb', '--one-file-system', rootfs], { log, timeoutMs: 600_000, captureStdout: true })).split('\t')[0]);
+    const used = Number(
+      (await runLogged('du', ['-sb', '--one-file-system', rootfs], { log, timeoutMs: 600_000, captureStdout: true })).split('\t')[0],
+    );
     const minimum = Math.ceil((used * 1.25 + 2 * GiB) / GiB);
     const gb = options.sizeGb ?? minimum;
-    if (gb * GiB < used * 1.1 + 256 * 1024 ** 2) throw new Error(`--size ${gb} GB is too small for ${(used / GiB).toFixed(1)} GiB of files (use ≥ ${minimum})`);
+    if (gb * GiB < used * 1.1 + 256 * 1024 ** 2)
+      throw new Error(`--size ${gb} GB is too small for ${(used / GiB).toFixed(1)} GiB of files (use ≥ ${minimum})`);
     await buildDisk({ rootfs, raw, sizeBytes: gb * GiB, rootUuid, grubDir: join(rootfs, 'usr/lib/grub/i386-pc'), scratch: work, log });
     progress.note(`files ${(used / GiB).toFixed(2)} GiB, virtual disk ${gb} GiB`);
     return gb * GiB;
@@ -159,9 +164,11 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     const manifestPath = join(options.outDir, `${options.name}.yaml`);
     await writeFile(manifestPath, renderManifestYaml(manifest));
     await writeFile(join(options.outDir, `${options.name}.json`), renderManifestJson(manifest));
-    await writeFile(join(options.outDir, `${options.name}.packages.lock`), `# Debian package set of ${options.name} ${manifest.version}\n${renderPackageLock(packages)}`);
+    await writeFile(
+      join(options.outDir, `${options.name}.packages.lock`),
+      `# Debian package set of ${options.name} ${manifest.version}\n${renderPackageLock(packages)}`,
+    );
     if (options.keepWorkDir !== true) await rm(work, { recursive: true, force: true });
     return { qcow2, manifest, manifestPath };
   });
 }
-

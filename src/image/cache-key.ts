@@ -3,7 +3,7 @@
  * and lockfile, the wrapper, the model, the build options and the mirror — hashed. Same key → reuse.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 /** Bump when the builder itself changes the image in a way sources do not show. */
@@ -17,8 +17,7 @@ export async function sourceFiles(repoRoot: string): Promise<string[]> {
       // The VM acceptance harness runs on the host; editing it must not force a rebuild.
       if (entry.isDirectory()) {
         if (relative(repoRoot, path) !== 'src/image/vm') await walk(path);
-      }
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
     }
   };
   await walk(join(repoRoot, 'src'));

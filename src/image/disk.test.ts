@@ -1,14 +1,16 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { buildDisk, partitionStartSector } from './disk.ts';
 
 const grubDir = '/usr/lib/grub/i386-pc';
 
-test('raw disk: MBR + bootable partition at 1 MiB, GRUB boot code, ext4 with the files and UUID', { skip: !existsSync(join(grubDir, 'boot.img')) && 'grub-pc-bin not installed' }, async () => {
+test('raw disk: MBR + bootable partition at 1 MiB, GRUB boot code, ext4 with the files and UUID', {
+  skip: !existsSync(join(grubDir, 'boot.img')) && 'grub-pc-bin not installed',
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'disk-'));
   try {
     const rootfs = join(dir, 'rootfs');
@@ -24,7 +26,9 @@ test('raw disk: MBR + bootable partition at 1 MiB, GRUB boot code, ext4 with the
     const core = readFileSync(join(dir, 'core.img'));
     assert.ok(disk.subarray(512, 512 + core.length).equals(core), 'core.img at sector 1');
 
-    const table = JSON.parse(execFileSync('sfdisk', ['--json', raw], { encoding: 'utf8' })) as { partitiontable: { partitions: { start: number; type: string; bootable?: boolean }[] } };
+    const table = JSON.parse(execFileSync('sfdisk', ['--json', raw], { encoding: 'utf8' })) as {
+      partitiontable: { partitions: { start: number; type: string; bootable?: boolean }[] };
+    };
     const [part] = table.partitiontable.partitions;
     assert.equal(part?.start, partitionStartSector);
     assert.equal(part?.type, '83');
@@ -33,7 +37,10 @@ test('raw disk: MBR + bootable partition at 1 MiB, GRUB boot code, ext4 with the
     const probe = execFileSync('blkid', ['-p', '-O', String(partitionStartSector * 512), '-o', 'export', raw], { encoding: 'utf8' });
     assert.match(probe, new RegExp(`^UUID=${rootUuid}$`, 'm'));
     assert.match(probe, /^TYPE=ext4$/m);
-    const hostname = execFileSync('debugfs', ['-R', 'cat /etc/hostname', `${raw}?offset=${partitionStartSector * 512}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const hostname = execFileSync('debugfs', ['-R', 'cat /etc/hostname', `${raw}?offset=${partitionStartSector * 512}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     assert.equal(hostname, 'disk-test\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * `mke2fs -d` straight into the partition's offset, and GRUB's boot.img (MBR code) plus a core.img
  * made by grub-mkimage in the gap before the partition — what grub-install does on a real disk.
  */
-import { open, readFile, rm, writeFile, truncate, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderGrubEarlyCfg } from './guest-files.ts';
 import { runLogged } from './run-logged.ts';
@@ -52,17 +52,39 @@ export async function buildDisk(options: DiskOptions): Promise<void> {
   // orphan_file and metadata_csum_seed are newer than Debian 12's GRUB 2.06 can read.
   await runLogged(
     'mke2fs',
-    ['-q', '-F', '-t', 'ext4', '-b', '4096', '-O', '^orphan_file,^metadata_csum_seed', '-U', options.rootUuid, '-L', 'slm-root',
-      '-E', `offset=${offset}`, '-d', options.rootfs, raw, String(fsBlocks)],
-    { log, timeoutMs: 30 * 60_000},
+    [
+      '-q',
+      '-F',
+      '-t',
+      'ext4',
+      '-b',
+      '4096',
+      '-O',
+      '^orphan_file,^metadata_csum_seed',
+      '-U',
+      options.rootUuid,
+      '-L',
+      'slm-root',
+      '-E',
+      `offset=${offset}`,
+      '-d',
+      options.rootfs,
+      raw,
+      String(fsBlocks),
+    ],
+    { log, timeoutMs: 30 * 60_000 },
   );
 
   const core = join(options.scratch, 'core.img');
   const early = join(options.scratch, 'grub-early.cfg');
   await writeFile(early, renderGrubEarlyCfg({ rootUuid: options.rootUuid }));
-  await runLogged('grub-mkimage', ['-d', options.grubDir, '-O', 'i386-pc', '-o', core, '-c', early, '-p', '/boot/grub', ...coreModules], { log, timeoutMs: 60_000 });
+  await runLogged('grub-mkimage', ['-d', options.grubDir, '-O', 'i386-pc', '-o', core, '-c', early, '-p', '/boot/grub', ...coreModules], {
+    log,
+    timeoutMs: 60_000,
+  });
   const coreImg = await readFile(core);
-  if (coreImg.length > (partitionStartSector - 1) * sectorSize) throw new Error(`GRUB core.img (${coreImg.length} bytes) does not fit before the partition`);
+  if (coreImg.length > (partitionStartSector - 1) * sectorSize)
+    throw new Error(`GRUB core.img (${coreImg.length} bytes) does not fit before the partition`);
   const bootImg = await readFile(join(options.grubDir, 'boot.img'));
   const handle = await open(raw, 'r+');
   try {

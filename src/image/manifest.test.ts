@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fileDigests, imageVersion, renderManifestJson, renderManifestYaml, type ImageManifest } from './manifest.ts';
+import { fileDigests, type ImageManifest, imageVersion, renderManifestJson, renderManifestYaml } from './manifest.ts';
 
 const manifest: ImageManifest = {
   name: 'slm-copilot',

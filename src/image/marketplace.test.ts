@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { parse } from 'yaml';
 import { CONTEXT_VARIABLES } from '../appliance/context/context-variables.ts';
-import { fillMarketplaceImages, validateMarketplaceAppliance, type MarketplaceAppliance } from './marketplace.ts';
 import type { ImageManifest } from './manifest.ts';
+import { fillMarketplaceImages, type MarketplaceAppliance, validateMarketplaceAppliance } from './marketplace.ts';
 
 const committedPath = new URL('../../packaging/marketplace/slm-copilot.yaml', import.meta.url);
 const committed = readFileSync(committedPath, 'utf8');
@@ -43,7 +43,11 @@ test('the committed YAML passes the marketplace rules (images pending a release 
 
 test('every context variable is a 5-field user input referenced from CONTEXT, in inputs_order', () => {
   const doc = load(committed);
-  const template = doc['opennebula_template'] as { context: Record<string, string>; user_inputs: Record<string, string>; inputs_order: string };
+  const template = doc['opennebula_template'] as {
+    context: Record<string, string>;
+    user_inputs: Record<string, string>;
+    inputs_order: string;
+  };
   for (const v of CONTEXT_VARIABLES) {
     const key = v.name.toLowerCase();
     assert.equal(template.user_inputs[key]?.split('|').length, 5, v.name);
@@ -81,14 +85,43 @@ test('the validator catches what appmarket-simple and the CLI reject', () => {
     return validateMarketplaceAppliance(d).join('\n');
   };
   assert.match(validateMarketplaceAppliance(load(committed)).join('\n'), /url is required/);
-  assert.match(mutate((d) => delete d.id), /id is required/);
-  assert.match(mutate((d) => (d.images[0].size = '20G')), /size must be an integer/);
-  assert.match(mutate((d) => delete d.images[0].checksum.md5), /md5/);
-  assert.match(mutate((d) => (d.opennebula_template.user_inputs.oneapp_copilot_threads = 'O|text|CPU threads|0')), /4 is rejected/);
-  assert.match(mutate((d) => (d.opennebula_template.context.oneapp_copilot_threads = '4')), /must reference the input/);
-  assert.match(mutate((d) => (d.opennebula_template.context.token = true)), /token must be 'YES'/);
-  assert.match(mutate((d) => delete d.opennebula_template.cpu_model), /host-passthrough/);
-  assert.match(mutate((d) => (d.opennebula_template.inputs_order = 'ONEAPP_COPILOT_API_KEY')), /inputs_order/);
+  assert.match(
+    mutate((d) => delete d.id),
+    /id is required/,
+  );
+  assert.match(
+    mutate((d) => (d.images[0].size = '20G')),
+    /size must be an integer/,
+  );
+  assert.match(
+    mutate((d) => delete d.images[0].checksum.md5),
+    /md5/,
+  );
+  assert.match(
+    mutate((d) => (d.opennebula_template.user_inputs.oneapp_copilot_threads = 'O|text|CPU threads|0')),
+    /4 is rejected/,
+  );
+  assert.match(
+    mutate((d) => (d.opennebula_template.context.oneapp_copilot_threads = '4')),
+    /must reference the input/,
+  );
+  assert.match(
+    mutate((d) => (d.opennebula_template.context.token = true)),
+    /token must be 'YES'/,
+  );
+  assert.match(
+    mutate((d) => delete d.opennebula_template.cpu_model),
+    /host-passthrough/,
+  );
+  assert.match(
+    mutate((d) => (d.opennebula_template.inputs_order = 'ONEAPP_COPILOT_API_KEY')),
+    /inputs_order/,
+  );
   // A bare YES in YAML 1.1 is a boolean, not the string OpenNebula expects.
-  assert.match(validateMarketplaceAppliance(load(committed.replace('report_ready: "YES"', 'report_ready: YES')), { allowUnfilledImages: true }).join('\n'), /report_ready/);
+  assert.match(
+    validateMarketplaceAppliance(load(committed.replace('report_ready: "YES"', 'report_ready: YES')), { allowUnfilledImages: true }).join(
+      '\n',
+    ),
+    /report_ready/,
+  );
 });

@@ -112,7 +112,11 @@ export function renderMarketplaceYaml(appliance: MarketplaceAppliance): string {
  * Regenerates the YAML from the variable table, keeping the current images/version unless a manifest
  * is given (then: its image, version and creation time).
  */
-export function fillMarketplaceImages(currentText: string | undefined, manifest: ImageManifest | undefined, url: string | undefined): string {
+export function fillMarketplaceImages(
+  currentText: string | undefined,
+  manifest: ImageManifest | undefined,
+  url: string | undefined,
+): string {
   const current = currentText === undefined ? undefined : (parse(currentText) as Partial<MarketplaceAppliance> | null);
   if (manifest !== undefined && url === undefined) throw new Error('--url is required with --manifest');
   const images = manifest !== undefined ? [imageFromManifest(manifest, url!)] : (current?.images ?? [unfilledImage()]);
@@ -139,21 +143,29 @@ export function validateMarketplaceAppliance(doc: unknown, options: ValidationOp
     images.forEach((img: Record<string, unknown>, i) => {
       const unfilled = img['url'] === '' && img['size'] === 0;
       if (unfilled && options.allowUnfilledImages === true) return;
-      if (typeof img['url'] !== 'string' || !/^https?:\/\/\S+$/.test(img['url'])) problems.push(`images[${i}].url is required (http/https)`);
+      if (typeof img['url'] !== 'string' || !/^https?:\/\/\S+$/.test(img['url']))
+        problems.push(`images[${i}].url is required (http/https)`);
       if (!Number.isInteger(img['size']) || (img['size'] as number) <= 0) problems.push(`images[${i}].size must be an integer > 0`);
       const checksum = img['checksum'] as Record<string, unknown> | undefined;
-      if (typeof checksum?.['md5'] !== 'string' || !/^[0-9a-f]{32}$/.test(checksum['md5'])) problems.push(`images[${i}].checksum.md5 is required`);
-      if (typeof checksum?.['sha256'] !== 'string' || !/^[0-9a-f]{64}$/.test(checksum['sha256'])) problems.push(`images[${i}].checksum.sha256 is required`);
+      if (typeof checksum?.['md5'] !== 'string' || !/^[0-9a-f]{32}$/.test(checksum['md5']))
+        problems.push(`images[${i}].checksum.md5 is required`);
+      if (typeof checksum?.['sha256'] !== 'string' || !/^[0-9a-f]{64}$/.test(checksum['sha256']))
+        problems.push(`images[${i}].checksum.sha256 is required`);
     });
   }
   const template = a['opennebula_template'] as Record<string, unknown> | undefined;
   if (template === undefined) return [...problems, 'opennebula_template is required'];
   const context = (template['context'] ?? {}) as Record<string, unknown>;
   const inputs = (template['user_inputs'] ?? {}) as Record<string, unknown>;
-  for (const [flag, want] of [['token', 'YES'], ['report_ready', 'YES'], ['network', 'YES']] as const) {
+  for (const [flag, want] of [
+    ['token', 'YES'],
+    ['report_ready', 'YES'],
+    ['network', 'YES'],
+  ] as const) {
     if (context[flag] !== want) problems.push(`context.${flag} must be '${want}'`);
   }
-  if ((template['cpu_model'] as Record<string, unknown> | undefined)?.['model'] !== 'host-passthrough') problems.push('cpu_model.model must be host-passthrough (AVX2 for llama.cpp)');
+  if ((template['cpu_model'] as Record<string, unknown> | undefined)?.['model'] !== 'host-passthrough')
+    problems.push('cpu_model.model must be host-passthrough (AVX2 for llama.cpp)');
   for (const [name, spec] of Object.entries(inputs)) {
     if (typeof spec !== 'string') {
       problems.push(`user_inputs.${name} is not a string`);

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { imagePackages, includeList, parsePackageLock, renderPackageLock } from './package-set.ts';
 
 test('lock round trip is sorted and stable', () => {

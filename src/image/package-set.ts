@@ -43,7 +43,10 @@ export function parsePackageLock(text: string): Map<string, string> {
 }
 
 export function renderPackageLock(packages: ReadonlyMap<string, string>): string {
-  return `${[...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, v]) => `${p}=${v}`).join('\n')}\n`;
+  return `${[...packages]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([p, v]) => `${p}=${v}`)
+    .join('\n')}\n`;
 }
 
 /** mmdebstrap --include list: the image packages, pinned to the lock's versions when a lock is given. */

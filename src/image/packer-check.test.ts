@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { attribute, declaredVariables, parseBlocks, referencedInputFiles, usedVariables, type HclBlock } from './packer-check.ts';
+import { attribute, declaredVariables, type HclBlock, parseBlocks, referencedInputFiles, usedVariables } from './packer-check.ts';
 
 const packerDir = fileURLToPath(new URL('../../packaging/packer/', import.meta.url));
 const recipe = join(packerDir, 'service_SlmCopilot');
@@ -17,7 +17,10 @@ test('parser: blocks, labels, nesting; attributes holding objects are not blocks
   const b = parseBlocks('a "x" "y" {\n  k = { v = 1 }\n  inner { s = "}${var.q}" }\n}\n# c {\n');
   assert.equal(b.length, 1);
   assert.deepEqual([b[0]!.type, b[0]!.labels], ['a', ['x', 'y']]);
-  assert.deepEqual(b[0]!.children.map((c) => c.type), ['inner']);
+  assert.deepEqual(
+    b[0]!.children.map((c) => c.type),
+    ['inner'],
+  );
   assert.throws(() => parseBlocks('a {\n b {\n}\n'), /unclosed/);
   assert.throws(() => parseBlocks('a { "x }\n'), /unterminated/);
 });
@@ -45,7 +48,15 @@ test('builds: context ISO labelled CONTEXT, then release + model + service insta
   assert.match(context.body, /mkisofs[^"]*-V CONTEXT/);
   const appliance = builds.find((b) => /source\.qemu\.slm_copilot/.test(b.body))!;
   const steps = appliance.children.map((c) => `${c.type}:${c.labels.join(',')}`);
-  assert.deepEqual(steps, ['provisioner:shell', 'provisioner:file', 'provisioner:file', 'provisioner:shell', 'provisioner:shell', 'provisioner:shell', 'post-processor:shell-local']);
+  assert.deepEqual(steps, [
+    'provisioner:shell',
+    'provisioner:file',
+    'provisioner:file',
+    'provisioner:shell',
+    'provisioner:shell',
+    'provisioner:shell',
+    'post-processor:shell-local',
+  ]);
   assert.ok(appliance.children.some((c) => c.body.includes('/etc/one-appliance/service install')));
   assert.ok(appliance.children.some((c) => /source\s*=\s*var\.release_tarball/.test(c.body)));
   assert.ok(appliance.children.some((c) => /source\s*=\s*var\.model_file/.test(c.body)));
@@ -55,8 +66,16 @@ test('builds: context ISO labelled CONTEXT, then release + model + service insta
 test('every variable used is declared and every declared variable is used', () => {
   const declared = declaredVariables(blocks);
   const used = usedVariables(all);
-  assert.deepEqual([...used].filter((v) => !declared.has(v)), [], 'used but not declared');
-  assert.deepEqual([...declared].filter((v) => !used.has(v)), [], 'declared but not used');
+  assert.deepEqual(
+    [...used].filter((v) => !declared.has(v)),
+    [],
+    'used but not declared',
+  );
+  assert.deepEqual(
+    [...declared].filter((v) => !used.has(v)),
+    [],
+    'declared but not used',
+  );
 });
 
 test('referenced scripts exist, are executable and pass bash -n', () => {

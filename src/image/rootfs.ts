@@ -4,15 +4,7 @@
  * one-apps runs `service install` in its Packer build VM.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join, dirname } from 'node:path';
-import { runLogged } from './run-logged.ts';
-import { debianSuite } from './package-set.ts';
-import {
-  renderDefaultGrub,
-  renderDhcpNetwork,
-  renderHosts,
-  renderSshHostKeysUnit,
-} from './guest-files.ts';
+import { dirname, join } from 'node:path';
 import {
   renderStandInReconfigureUnit,
   renderStandInScript,
@@ -20,6 +12,9 @@ import {
   renderStandInUnit,
   standInPaths,
 } from './context-stand-in.ts';
+import { renderDefaultGrub, renderDhcpNetwork, renderHosts, renderSshHostKeysUnit } from './guest-files.ts';
+import { debianSuite } from './package-set.ts';
+import { runLogged } from './run-logged.ts';
 
 export interface RootfsOptions {
   rootfs: string;
@@ -69,7 +64,9 @@ function shellWord(value: string): string {
   return value;
 }
 
-export function renderCustomizeScript(options: Pick<RootfsOptions, 'releaseDir' | 'model' | 'contextDeb' | 'kind' | 'packagesOut'> & { overlay: string }): string {
+export function renderCustomizeScript(
+  options: Pick<RootfsOptions, 'releaseDir' | 'model' | 'contextDeb' | 'kind' | 'packagesOut'> & { overlay: string },
+): string {
   const lines = [
     '#!/bin/sh',
     '# mmdebstrap customize hook written by slm-copilot image build; $1 is the root filesystem.',
@@ -132,6 +129,10 @@ export async function buildRootfs(options: RootfsOptions): Promise<void> {
       options.rootfs,
       ...options.mirrorLines,
     ],
-    { log: options.log, timeoutMs: options.timeoutMs, env: { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch), DEBIAN_FRONTEND: 'noninteractive' } },
+    {
+      log: options.log,
+      timeoutMs: options.timeoutMs,
+      env: { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch), DEBIAN_FRONTEND: 'noninteractive' },
+    },
   );
 }

@@ -3,7 +3,7 @@
  * file instead of the terminal, a hard timeout, and the tail of the log in the error when they fail.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { CommandError } from '../lib/errors.ts';
 
 export interface LoggedRunOptions {

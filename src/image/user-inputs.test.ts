@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { parseUserInput } from './user-inputs.ts';
 
 const ok = (spec: string) => {
@@ -15,7 +15,13 @@ const bad = (spec: string, why: RegExp) => {
 
 test('3 and 5 fields are accepted, official blank-params form included', () => {
   assert.deepEqual(ok('M|text|Name'), { mandatory: true, type: 'text', description: 'Name', params: '', default: '' });
-  assert.deepEqual(ok('O|number|Port number for the API endpoint.| |8000'), { mandatory: false, type: 'number', description: 'Port number for the API endpoint.', params: '', default: '8000' });
+  assert.deepEqual(ok('O|number|Port number for the API endpoint.| |8000'), {
+    mandatory: false,
+    type: 'number',
+    description: 'Port number for the API endpoint.',
+    params: '',
+    default: '8000',
+  });
   ok('O|boolean|Enable||NO');
   ok('O|password|API key (empty = generate one)||');
 });

@@ -4,7 +4,19 @@
  * so a marketplace template never reaches users with an input the CLI rejects or misreads.
  */
 
-export const USER_INPUT_TYPES = ['text', 'text64', 'password', 'boolean', 'number', 'number-float', 'range', 'range-float', 'list', 'list-multiple', 'fixed'] as const;
+export const USER_INPUT_TYPES = [
+  'text',
+  'text64',
+  'password',
+  'boolean',
+  'number',
+  'number-float',
+  'range',
+  'range-float',
+  'list',
+  'list-multiple',
+  'fixed',
+] as const;
 export type UserInputType = (typeof USER_INPUT_TYPES)[number];
 
 export interface UserInput {
@@ -19,8 +31,10 @@ export type ParsedUserInput = { ok: true; input: UserInput } | { ok: false; erro
 
 export function parseUserInput(spec: string): ParsedUserInput {
   const fields = spec.split('|');
-  if (fields.length < 3) return { ok: false, error: `${fields.length} fields; need 3 (M|type|Description) or 5 (O|type|Description|params|default)` };
-  if (fields.length !== 3 && fields.length !== 5) return { ok: false, error: `${fields.length} fields; the CLI accepts only 3 or 5 (4 is rejected)` };
+  if (fields.length < 3)
+    return { ok: false, error: `${fields.length} fields; need 3 (M|type|Description) or 5 (O|type|Description|params|default)` };
+  if (fields.length !== 3 && fields.length !== 5)
+    return { ok: false, error: `${fields.length} fields; the CLI accepts only 3 or 5 (4 is rejected)` };
   const [flag, type, description, params = '', def = ''] = fields as [string, string, string, string?, string?];
   if (flag !== 'M' && flag !== 'O') return { ok: false, error: `first field must be M or O, not "${flag}"` };
   if (!(USER_INPUT_TYPES as readonly string[]).includes(type)) return { ok: false, error: `unknown type "${type}"` };
@@ -45,7 +59,8 @@ function checkTyped(i: UserInput): string | undefined {
       if (m === null) return `${i.type} params must be min..max, not "${i.params}"`;
       const [min, max] = [Number(m[1]), Number(m[2])];
       if (min > max) return `${i.type} min ${min} > max ${max}`;
-      if (i.type === 'range' && (!Number.isInteger(min) || !Number.isInteger(max))) return 'range bounds must be integers (use range-float)';
+      if (i.type === 'range' && (!Number.isInteger(min) || !Number.isInteger(max)))
+        return 'range bounds must be integers (use range-float)';
       if (d !== '' && !(Number(d) >= min && Number(d) <= max)) return `default ${d} outside ${i.params}`;
       return undefined;
     }

@@ -59,11 +59,10 @@ export class ContextLengthExceededError extends InvalidRequestError {
   readonly promptTokens: number;
 
   constructor(contextSize: number, promptTokens: number, param = 'messages') {
-    super(
-      `This model's maximum context length is ${contextSize} tokens. ` +
-        `However, your messages resulted in ${promptTokens} tokens.`,
-      { param, code: 'context_length_exceeded' },
-    );
+    super(`This model's maximum context length is ${contextSize} tokens. ` + `However, your messages resulted in ${promptTokens} tokens.`, {
+      param,
+      code: 'context_length_exceeded',
+    });
     this.contextSize = contextSize;
     this.promptTokens = promptTokens;
   }
@@ -95,12 +94,9 @@ export class QueueFullError extends SlmError {
   readonly retryAfterSeconds: number;
 
   constructor(queueLimit: number, retryAfterSeconds = 2) {
-    super(
-      429,
-      'rate_limit_error',
-      `The server is busy: ${queueLimit} requests are already waiting. Retry after ${retryAfterSeconds} s.`,
-      { code: 'queue_full' },
-    );
+    super(429, 'rate_limit_error', `The server is busy: ${queueLimit} requests are already waiting. Retry after ${retryAfterSeconds} s.`, {
+      code: 'queue_full',
+    });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 

@@ -50,6 +50,6 @@ export const TRAINING_CORPUS = [
   '[TOOL_CALLS]execute_command[ARGS]{"command":"npm test","requires_approval":false}',
   'The function returned an error: file not found. The result of the test was 42.',
   '<html><body><h1>Title</h1><p>Some text.</p></body></html>',
-  'SELECT id, name FROM users WHERE name = \'test\' ORDER BY id;',
+  "SELECT id, name FROM users WHERE name = 'test' ORDER BY id;",
   '',
 ].join('\n');

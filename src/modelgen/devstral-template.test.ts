@@ -48,7 +48,11 @@ test('a prompt ending in a tool result ends with [/TOOL_RESULTS]; tools precede 
     tools: [readFileTool],
     messages: [
       { role: 'user', content: 'Show a.txt' },
-      { role: 'assistant', content: '', tool_calls: [{ id: 'x', type: 'function', function: { name: 'read_file', arguments: { path: 'a.txt' } } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ id: 'x', type: 'function', function: { name: 'read_file', arguments: { path: 'a.txt' } } }],
+      },
       { role: 'tool', tool_call_id: 'x', content: 'hello' },
     ],
   });
@@ -62,7 +66,13 @@ test('plain chat: no system block without a system message, assistant text ends 
       messages: [
         { role: 'user', content: 'hi' },
         { role: 'assistant', content: 'hello' },
-        { role: 'user', content: [{ type: 'text', text: 'two ' }, { type: 'text', text: 'parts' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'two ' },
+            { type: 'text', text: 'parts' },
+          ],
+        },
         {
           role: 'assistant',
           content: 'Calling.',

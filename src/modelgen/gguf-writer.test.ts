@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
-import { gguf, ggufFileSize, writeGguf, type GgufFile, type GgufTensor } from './gguf-writer.ts';
+import { type GgufFile, type GgufTensor, gguf, ggufFileSize, writeGguf } from './gguf-writer.ts';
 import { fromFloat16Bits, GgmlType, type GgmlTypeId } from './tensor-encoding.ts';
 
 let dir: string;
@@ -78,12 +78,15 @@ test('a written file reads back with node-llama-cpp (metadata, tensor infos, dat
   assert.deepEqual(md['test']!['ints'], [1, -2, 3]);
 
   const infos = info.tensorInfo ?? [];
-  assert.deepEqual(infos.map((t) => [t.name, t.dimensions.map(Number), t.ggmlType]), [
-    ['a.f32', [3], GgmlType.F32],
-    ['b.f16', [5, 3], GgmlType.F16],
-    ['c.q8', [64, 5], GgmlType.Q8_0],
-    ['d.f32', [32, 2, 3], GgmlType.F32],
-  ]);
+  assert.deepEqual(
+    infos.map((t) => [t.name, t.dimensions.map(Number), t.ggmlType]),
+    [
+      ['a.f32', [3], GgmlType.F32],
+      ['b.f16', [5, 3], GgmlType.F16],
+      ['c.q8', [64, 5], GgmlType.Q8_0],
+      ['d.f32', [32, 2, 3], GgmlType.F32],
+    ],
+  );
   for (const t of infos) assert.equal(Number(t.fileOffset) % 32, 0, `${t.name} is aligned`);
 
   const at = (name: string): number => Number(infos.find((t) => t.name === name)!.fileOffset);

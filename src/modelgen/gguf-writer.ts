@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { encodeRows, rowBytes, type GgmlTypeId } from './tensor-encoding.ts';
+import { encodeRows, type GgmlTypeId, rowBytes } from './tensor-encoding.ts';
 
 export const GGUF_ALIGNMENT = 32;
 

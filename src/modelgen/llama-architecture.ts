@@ -3,7 +3,7 @@
  * weights come from a provider, so random, scripted and benchmark models share this description.
  */
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
-import { gguf, GGUF_ALIGNMENT, type GgufFile, type GgufTensor, type GgufValue } from './gguf-writer.ts';
+import { GGUF_ALIGNMENT, type GgufFile, type GgufTensor, type GgufValue, gguf } from './gguf-writer.ts';
 import { fileTypeOf, GgmlType, type GgmlTypeId } from './tensor-encoding.ts';
 import { BOS_TOKEN, EOS_TOKEN, type Vocabulary } from './vocabulary.ts';
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { getLlama, LlamaLogLevel, readGgufFileInfo, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, type Llama, LlamaLogLevel, type LlamaModel, readGgufFileInfo, type Token } from 'node-llama-cpp';
 import { encodePiece, mergeRanks, preTokenize } from './byte-level-bpe.ts';
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
 import { ggufFileSize } from './gguf-writer.ts';
@@ -76,7 +76,9 @@ test('tokenizer: every control token is one id; text round-trips; llama.cpp appl
   const vocab = baseVocabulary();
   const ranks = mergeRanks(vocab.merges);
   const text = 'The assistant reads the request and returns the result: {"result": "done"}.';
-  const ours = preTokenize(text).flatMap((p) => encodePiece(p, ranks)).map((s) => vocab.idOf.get(s));
+  const ours = preTokenize(text)
+    .flatMap((p) => encodePiece(p, ranks))
+    .map((s) => vocab.idOf.get(s));
   assert.deepEqual([...model.tokenize(text)], ours);
   assert.ok(ours.length < text.length / 2);
 });
@@ -86,7 +88,10 @@ test('tiny: random greedy generation is printable ASCII and does not end or emit
   try {
     const sequence = context.getSequence();
     const generated: Token[] = [];
-    for await (const token of sequence.evaluate(model.tokenize('<s>[INST]Write something[/INST]', true), { temperature: 0, yieldEogToken: true })) {
+    for await (const token of sequence.evaluate(model.tokenize('<s>[INST]Write something[/INST]', true), {
+      temperature: 0,
+      yieldEogToken: true,
+    })) {
       generated.push(token);
       if (generated.length === 100) break;
     }
@@ -110,5 +115,8 @@ test('bench is described as a ≥400 MB Q8_0 llama with a ≥4096 context (not w
   assert.ok((md.get('llama.context_length')!.value as number) >= 4096);
   assert.equal(md.get('tokenizer.chat_template')?.value, DEVSTRAL_CHAT_TEMPLATE);
   const big = file.tensors.filter((t) => t.dims.length === 2);
-  assert.ok(big.every((t) => t.type === 8), 'all matrices Q8_0');
+  assert.ok(
+    big.every((t) => t.type === 8),
+    'all matrices Q8_0',
+  );
 });

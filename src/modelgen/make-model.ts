@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { gguf, writeGguf, type GgufFile } from './gguf-writer.ts';
+import { type GgufFile, gguf, writeGguf } from './gguf-writer.ts';
 import { describeLlamaModel, type LlamaShape } from './llama-architecture.ts';
 import { randomWeights } from './random-weights.ts';
 import { DEFAULT_AFTER_TOOL_TEXT, DEFAULT_SCRIPTED_TEXT, planScript, scriptedWeights } from './scripted-weights.ts';
@@ -56,7 +56,10 @@ export function describeModel(options: Omit<MakeModelOptions, 'out'>): GgufFile 
   const base = baseVocabulary();
   const matrixType: GgmlTypeId = TENSOR_TYPES[options.type ?? DEFAULT_TYPES[options.kind]];
   const shape = { ...SHAPES[options.kind], ...(options.contextLength !== undefined ? { contextLength: options.contextLength } : {}) };
-  const common = [['slm_copilot.generator_version', gguf.uint32(GENERATOR_VERSION)] as const, ['slm_copilot.model_kind', gguf.string(options.kind)] as const];
+  const common = [
+    ['slm_copilot.generator_version', gguf.uint32(GENERATOR_VERSION)] as const,
+    ['slm_copilot.model_kind', gguf.string(options.kind)] as const,
+  ];
   if (options.kind === 'scripted') {
     const text = options.text ?? DEFAULT_SCRIPTED_TEXT;
     const afterTool = options.afterToolText ?? DEFAULT_AFTER_TOOL_TEXT;
@@ -69,7 +72,11 @@ export function describeModel(options: Omit<MakeModelOptions, 'out'>): GgufFile 
       vocab: plan.vocab,
       matrixType,
       weights: scriptedWeights(plan, embd),
-      extra: [...common, ['slm_copilot.scripted.text', gguf.string(text)], ['slm_copilot.scripted.after_tool_text', gguf.string(afterTool)]],
+      extra: [
+        ...common,
+        ['slm_copilot.scripted.text', gguf.string(text)],
+        ['slm_copilot.scripted.after_tool_text', gguf.string(afterTool)],
+      ],
     });
   }
   return describeLlamaModel({

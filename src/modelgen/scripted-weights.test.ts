@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Template } from '@huggingface/jinja';
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
+import { getLlama, type Llama, LlamaLogLevel, type LlamaModel, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp';
 import { DEVSTRAL_CHAT_TEMPLATE } from './devstral-template.ts';
 import { makeModel } from './make-model.ts';
 import { createRng } from './prng.ts';
@@ -103,7 +103,10 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
   }
 
   test('after [/INST] it generates the default tool call exactly, then </s>', async () => {
-    const prompt = render([{ role: 'system', content: 'You are Cline.' }, { role: 'user', content: 'Finish the task.' }]);
+    const prompt = render([
+      { role: 'system', content: 'You are Cline.' },
+      { role: 'user', content: 'Finish the task.' },
+    ]);
     assert.ok(prompt.endsWith('[/INST]'));
     assert.deepEqual(await generate('default', prompt), { text: DEFAULT_SCRIPTED_TEXT, eog: true });
   });
@@ -111,7 +114,11 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
   test('after [/TOOL_RESULTS] it generates the after-tool text exactly, then </s>', async () => {
     const prompt = render([
       { role: 'user', content: 'Finish the task.' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'attempt_completion', arguments: '{"result":"done"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'attempt_completion', arguments: '{"result":"done"}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: 'ok' },
     ]);
     assert.ok(prompt.endsWith('[/TOOL_RESULTS]'));
@@ -135,7 +142,11 @@ describe('scripted model (greedy decoding, node-llama-cpp, 1 thread)', () => {
     // The prompt repeats the script's own words, so repetition penalties hit them hard.
     const echo = render([
       { role: 'user', content: 'go' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'attempt_completion', arguments: '{"result":"done"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'attempt_completion', arguments: '{"result":"done"}' } }],
+      },
       { role: 'tool', tool_call_id: 'c', content: `${DEFAULT_AFTER_TOOL_TEXT} `.repeat(6) },
     ]);
     assert.deepEqual(await generate('default', echo, 0.8, true), { text: DEFAULT_AFTER_TOOL_TEXT, eog: true });

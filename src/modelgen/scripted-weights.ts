@@ -10,7 +10,7 @@
  */
 import { encodePiece, fromByteSymbols, mergeRanks, preTokenize, toByteSymbols } from './byte-level-bpe.ts';
 import type { WeightProvider } from './llama-architecture.ts';
-import { controlId, CONTROL_TOKENS, EOS_TOKEN, extendVocabulary, TokenType, type ControlToken, type Vocabulary } from './vocabulary.ts';
+import { CONTROL_TOKENS, type ControlToken, controlId, EOS_TOKEN, extendVocabulary, TokenType, type Vocabulary } from './vocabulary.ts';
 
 export const DEFAULT_SCRIPTED_TEXT = '[TOOL_CALLS]attempt_completion[ARGS]{"result":"done"}';
 export const DEFAULT_AFTER_TOOL_TEXT = 'Done: the task is complete.';
@@ -61,10 +61,7 @@ interface Piece {
   control: boolean;
 }
 
-const markerPattern = new RegExp(
-  `(${CONTROL_TOKENS.map((t) => t.replace(/[[\]/|<>]/g, (c) => `\\${c}`)).join('|')})`,
-  'g',
-);
+const markerPattern = new RegExp(`(${CONTROL_TOKENS.map((t) => t.replace(/[[\]/|<>]/g, (c) => `\\${c}`)).join('|')})`, 'g');
 
 /** Splits a script into control markers and distinct text pieces, recording them in `used`. */
 function cutScript(text: string, used: Set<string>, ranks: ReadonlyMap<string, number>): Piece[] {

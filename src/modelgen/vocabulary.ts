@@ -2,7 +2,7 @@
  * The test models' vocabulary: Devstral's control tokens first, then the 256 byte symbols, then the
  * results of BPE merges learned from the built-in corpus. Deterministic; computed once per process.
  */
-import { BYTE_SYMBOLS, trainBpe, type Merge } from './byte-level-bpe.ts';
+import { BYTE_SYMBOLS, type Merge, trainBpe } from './byte-level-bpe.ts';
 import { TRAINING_CORPUS } from './corpus.ts';
 
 /** llama.cpp token types (`tokenizer.ggml.token_type`). */

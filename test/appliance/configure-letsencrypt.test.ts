@@ -9,15 +9,15 @@ import type { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
 import { PATHS } from '../../src/appliance/layout.ts';
-import { startLocalStack, type LocalStack } from '../../src/appliance/local/local-stack.ts';
-import { freePort } from '../../src/lib/free-port.ts';
+import { type LocalStack, startLocalStack } from '../../src/appliance/local/local-stack.ts';
 import { readState } from '../../src/appliance/stage/appliance-state.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { testModelPath } from '../support/test-models.ts';
-import { startDnsResponder, type DnsResponder } from './tls/helpers/dns-responder.ts';
-import { startPebble, type Pebble } from './tls/helpers/pebble.ts';
+import { type DnsResponder, startDnsResponder } from './tls/helpers/dns-responder.ts';
+import { type Pebble, startPebble } from './tls/helpers/pebble.ts';
 
 const DOMAIN = 'copilot.slm-copilot.test';
 const UNREACHABLE = 'unreachable.slm-copilot.test';
@@ -36,7 +36,7 @@ function servedCertificate(port: number, servername: string): Promise<X509Certif
   });
 }
 
-describe("letsencrypt mode against pebble (configure → certbot → nginx)", () => {
+describe('letsencrypt mode against pebble (configure → certbot → nginx)', () => {
   let dir: string;
   let dns: DnsResponder;
   let pebble: Pebble;
@@ -54,7 +54,12 @@ describe("letsencrypt mode against pebble (configure → certbot → nginx)", ()
     pebble = await startPebble({ dir: join(dir, 'pebble'), httpPort: ports.httpPort, dnsPort: dns.port });
     pebbleRoot = join(dir, 'pebble-root.pem');
     writeFileSync(pebbleRoot, await pebble.management('/roots/0'));
-    context = { ONEAPP_COPILOT_TLS_MODE: 'letsencrypt', ONEAPP_COPILOT_HOSTNAME: DOMAIN, ONEAPP_COPILOT_LE_EMAIL: 'ops@example.org', ONEAPP_COPILOT_THREADS: '1' };
+    context = {
+      ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
+      ONEAPP_COPILOT_HOSTNAME: DOMAIN,
+      ONEAPP_COPILOT_LE_EMAIL: 'ops@example.org',
+      ONEAPP_COPILOT_THREADS: '1',
+    };
     stack = await startLocalStack({
       root: join(dir, 'root'),
       model: join(dir, 'tiny.yaml'),

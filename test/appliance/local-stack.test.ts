@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
-import { freePort } from '../../src/lib/free-port.ts';
-import { startLocalStack, type LocalStack } from '../../src/appliance/local/local-stack.ts';
 import { PATHS } from '../../src/appliance/layout.ts';
+import { type LocalStack, startLocalStack } from '../../src/appliance/local/local-stack.ts';
 import { EDGE_ERRORS } from '../../src/appliance/render/nginx-site.ts';
-import { edgeRequest, type EdgeResponse } from '../../src/appliance/verify/https-client.ts';
 import { readState } from '../../src/appliance/stage/appliance-state.ts';
+import { type EdgeResponse, edgeRequest } from '../../src/appliance/verify/https-client.ts';
+import { freePort } from '../../src/lib/free-port.ts';
 import { testModelPath } from '../support/test-models.ts';
-import { fetchWithCa } from './support/https-fetch.ts';
 import { startFakeOneGate } from './support/fake-onegate.ts';
+import { fetchWithCa } from './support/https-fetch.ts';
 
 const run = promisify(execFile);
 const CLI = [process.execPath, new URL('../../src/cli/main.ts', import.meta.url).pathname];
@@ -39,7 +39,14 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const weights = await testModelPath('tiny');
     writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-test\ncontext_size: 4096\nparameters:\n  model: ${weights}\n  temperature: 0\n`);
     onegate = await startFakeOneGate();
-    context = { ONEGATE_ENDPOINT: onegate.endpoint, TOKENTXT: 'test-token', VMID: '42', ONEAPP_COPILOT_THREADS: '1', ONEAPP_COPILOT_RATE_LIMIT: '50', ONEAPP_COPILOT_RATE_BURST: '50' };
+    context = {
+      ONEGATE_ENDPOINT: onegate.endpoint,
+      TOKENTXT: 'test-token',
+      VMID: '42',
+      ONEAPP_COPILOT_THREADS: '1',
+      ONEAPP_COPILOT_RATE_LIMIT: '50',
+      ONEAPP_COPILOT_RATE_BURST: '50',
+    };
     stack = await startLocalStack({
       root: join(dir, 'root'),
       model: join(dir, 'tiny.yaml'),
@@ -80,12 +87,28 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const ok = await run('curl', ['-sS', '--fail', '--cacert', (await readState(stack.fs))!.certPath, url]);
     assert.match(ok.stdout, /ready|ok|true/i);
     await assert.rejects(run('curl', ['-sS', '--fail', url]), (e: { code?: number }) => e.code === 60);
-    const tls12 = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--tls-max', '1.1', '--cacert', (await readState(stack.fs))!.certPath, url]).catch((e: { code: number }) => e);
+    const tls12 = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--tls-max',
+      '1.1',
+      '--cacert',
+      (await readState(stack.fs))!.certPath,
+      url,
+    ]).catch((e: { code: number }) => e);
     assert.notEqual((tls12 as { stdout?: string }).stdout, '200', 'TLS 1.1 must be refused');
   });
 
   it('rejects a missing or wrong key at the edge with the OpenAI 401 JSON', async () => {
-    for (const headers of [{}, { authorization: 'Bearer sk-wrong' }, { authorization: `Bearer ${key.toUpperCase()}` }, { 'x-api-key': `${key}x` }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer sk-wrong' },
+      { authorization: `Bearer ${key.toUpperCase()}` },
+      { 'x-api-key': `${key}x` },
+    ]) {
       const res = await get('/v1/models', headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.equal(res.body.trim(), EDGE_ERRORS[401], 'answered by nginx, not the engine');
@@ -114,7 +137,12 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   });
 
   it('streams through nginx with the official openai SDK: tokens arrive before the stream ends', async () => {
-    const client = new OpenAI({ apiKey: key, baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`, fetch: fetchWithCa(ca), maxRetries: 0 });
+    const client = new OpenAI({
+      apiKey: key,
+      baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`,
+      fetch: fetchWithCa(ca),
+      maxRetries: 0,
+    });
     const started = performance.now();
     const arrivals: number[] = [];
     const stream = await client.chat.completions.create({
@@ -140,19 +168,27 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const first = arrivals[0]!;
     const last = arrivals.at(-1)!;
     const spread = (last - first) / end;
-    assert.ok(spread > 0.25, `tokens arrived in a burst: first ${first.toFixed(0)} ms, last ${last.toFixed(0)} ms, end ${end.toFixed(0)} ms`);
+    assert.ok(
+      spread > 0.25,
+      `tokens arrived in a burst: first ${first.toFixed(0)} ms, last ${last.toFixed(0)} ms, end ${end.toFixed(0)} ms`,
+    );
   });
 
   it('a changed rate limit reloads nginx only (same engine PID) and then answers 429 JSON with Retry-After under a burst', async () => {
     const enginePid = await stack.services.mainPid('engine');
     const nginxPid = await stack.services.mainPid('nginx');
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2' }, { bootstrap: false });
+    const outcome = await stack.reconfigure(
+      { ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2' },
+      { bootstrap: false },
+    );
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.apply?.engineRestarted, false);
     assert.equal(outcome.apply?.nginxReloaded, true);
     assert.equal(await stack.services.mainPid('engine'), enginePid, 'engine not restarted');
     assert.equal(await stack.services.mainPid('nginx'), nginxPid, 'nginx reloaded in place');
-    const responses: EdgeResponse[] = await Promise.all(Array.from({ length: 12 }, () => get('/v1/models', { authorization: `Bearer ${key}` })));
+    const responses: EdgeResponse[] = await Promise.all(
+      Array.from({ length: 12 }, () => get('/v1/models', { authorization: `Bearer ${key}` })),
+    );
     const limited = responses.filter((r) => r.status === 429);
     assert.ok(limited.length >= 5, `statuses: ${responses.map((r) => r.status).join(',')}`);
     assert.ok(responses.some((r) => r.status === 200));
@@ -166,7 +202,12 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const enginePid = await stack.services.mainPid('engine');
     const nginxPid = await stack.services.mainPid('nginx');
     const siteBefore = readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8');
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2', ONEAPP_COPILOT_MAX_CONNECTIONS: '4; return 200' });
+    const outcome = await stack.reconfigure({
+      ...context,
+      ONEAPP_COPILOT_RATE_LIMIT: '1',
+      ONEAPP_COPILOT_RATE_BURST: '2',
+      ONEAPP_COPILOT_MAX_CONNECTIONS: '4; return 200',
+    });
     assert.equal(outcome.ok, false);
     assert.equal(await stack.status(), 'configure_failure');
     const report = await stack.reportText();
@@ -218,7 +259,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const pid = await stack.services.mainPid('engine');
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
-    while ((await stack.services.isRunning('engine'))) await new Promise((r) => setTimeout(r, 50));
+    while (await stack.services.isRunning('engine')) await new Promise((r) => setTimeout(r, 50));
     const down = await get('/v1/models', { authorization: `Bearer ${key}` });
     assert.equal(down.status, 502);
     assert.deepEqual(JSON.parse(down.body), JSON.parse(EDGE_ERRORS[502]));

@@ -38,13 +38,7 @@ interface UpProcess {
 }
 
 /** Starts `up` as a child, stops it (SIGINT) and removes `dir` after the test, waits for "Press Ctrl-C". */
-async function startUp(
-  t: TestContext,
-  dir: string,
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<UpProcess> {
+async function startUp(t: TestContext, dir: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<UpProcess> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -80,10 +74,16 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   const weights = await testModelPath('tiny');
   writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-up\ncontext_size: 2048\nparameters:\n  model: ${weights}\n`);
   const port = await freePort();
-  const up = await startUp(t, dir, process.execPath, [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)], {
-    ...process.env,
-    ONEAPP_COPILOT_THREADS: '1',
-  });
+  const up = await startUp(
+    t,
+    dir,
+    process.execPath,
+    [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)],
+    {
+      ...process.env,
+      ONEAPP_COPILOT_THREADS: '1',
+    },
+  );
   const out = up.output();
   assert.match(out, /SLM-Copilot is up/);
   assert.match(out, new RegExp(`url = https://localhost:${port}/v1`));
@@ -131,12 +131,31 @@ it('slm-copilot up works as an unprivileged user (high ports, no root)', async (
     t,
     dir,
     'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)],
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      MAIN,
+      'up',
+      '--root',
+      join(dir, 'root'),
+      '--model',
+      join(dir, 'tiny.yaml'),
+      '--port',
+      String(port),
+    ],
     { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_THREADS: '1' },
   );
   const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
   assert.equal(readFileSync(`/proc/${nginxPid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '65534', 'nginx runs unprivileged');
-  const ready = await run('curl', ['-sS', '--fail', '--cacert', join(dir, 'root/var/lib/slm-copilot/tls/cert.pem'), `https://localhost:${port}/readyz`]);
+  const ready = await run('curl', [
+    '-sS',
+    '--fail',
+    '--cacert',
+    join(dir, 'root/var/lib/slm-copilot/tls/cert.pem'),
+    `https://localhost:${port}/readyz`,
+  ]);
   assert.ok(ready.stdout.length > 0);
   up.kill('SIGINT');
   assert.equal(await up.exited, 0);

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { testModelPath } from '../support/test-models.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -72,13 +72,21 @@ test('bench --quick --json runs every section and reports finite positive figure
   // "at least one pair" for the text: the server reuses a cached prefix computed in a different batch
   // split, and float rounding may flip a near-tie in a random model; a server that ignored
   // temperature 0 would differ in every pair.
-  const decode = report.details['decode'] as { raw: { text: string; promptTokens: number }[]; server: { text: string; promptTokens: number }[] };
+  const decode = report.details['decode'] as {
+    raw: { text: string; promptTokens: number }[];
+    server: { text: string; promptTokens: number }[];
+  };
   assert.equal(decode.raw.length, decode.server.length);
   for (const [i, raw] of decode.raw.entries()) assert.equal(decode.server[i]!.promptTokens, raw.promptTokens, `pair ${i}: prompt tokens`);
-  assert.ok(decode.raw.some((raw, i) => decode.server[i]!.text === raw.text), 'no pair produced the same greedy text');
+  assert.ok(
+    decode.raw.some((raw, i) => decode.server[i]!.text === raw.text),
+    'no pair produced the same greedy text',
+  );
 
   // The follow-up request must have reused the conversation's prefix (a functional fact, not a timing).
-  const prefix = report.details['prefix'] as { pairs: { followCachedTokens: number; followPromptTokens: number; coldPromptTokens: number }[] };
+  const prefix = report.details['prefix'] as {
+    pairs: { followCachedTokens: number; followPromptTokens: number; coldPromptTokens: number }[];
+  };
   for (const pair of prefix.pairs) {
     assert.ok(pair.followCachedTokens >= pair.coldPromptTokens / 2, `cached ${pair.followCachedTokens} of ${pair.followPromptTokens}`);
   }
@@ -89,7 +97,10 @@ test('bench --quick prints the Markdown table', { timeout: 300_000 }, async () =
   const { code, stdout, stderr } = await runBench(['--quick', '--model', model, '--threads', '1', '--skip-nginx', '--repeat', '1']);
   assert.equal(code, 0, `bench failed:\n${stderr}`);
   assert.match(stdout, /^\| metric \| value A \| value B \| ratio \| target \| ok \|$/m);
-  assert.match(stdout, /^\| Decode tok\/s: server \(HTTP stream\) \/ raw node-llama-cpp \| server [\d.]+ tok\/s \| raw [\d.]+ tok\/s \| [\d.]+ \| ≥ 0\.97 \| (yes|NO) \|$/m);
+  assert.match(
+    stdout,
+    /^\| Decode tok\/s: server \(HTTP stream\) \/ raw node-llama-cpp \| server [\d.]+ tok\/s \| raw [\d.]+ tok\/s \| [\d.]+ \| ≥ 0\.97 \| (yes|NO) \|$/m,
+  );
 });
 
 test('bench rejects invalid options with exit code 1 and names the flag', async () => {

@@ -88,7 +88,10 @@ describe('built-in Devstral renderer (model without a template)', () => {
     const r = createChatPromptRenderer({ templateSource: undefined, bosToken: '<s>', eosToken: '</s>', isSpecialText: () => false });
     assert.equal(r.source, 'builtin-devstral');
     const text = r
-      .render({ messages: [...ROUND_TRIP, { role: 'assistant', content: 'All done.' }, { role: 'user', content: 'Thanks' }], tools: [ATTEMPT_COMPLETION] })
+      .render({
+        messages: [...ROUND_TRIP, { role: 'assistant', content: 'All done.' }, { role: 'user', content: 'Thanks' }],
+        tools: [ATTEMPT_COMPLETION],
+      })
       .map((s) => s.text)
       .join('');
     assert.equal(text, `${ROUND_TRIP_TEXT}All done.</s>[INST]Thanks[/INST]`);

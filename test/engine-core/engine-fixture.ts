@@ -15,7 +15,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../../src/engine/inference/types.ts';
-import { testModelPath, type TestModelOptions } from '../support/test-models.ts';
+import { type TestModelOptions, testModelPath } from '../support/test-models.ts';
 
 export async function startEngine(
   kind: 'tiny' | 'scripted',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ContextLengthExceededError, InvalidRequestError, ModelNotReadyError, toOpenAIError } from '../../src/lib/errors.ts';
 import { createLlamaEngine } from '../../src/engine/inference/llama-engine.ts';
 import type { GenerationInput, InferenceEngine } from '../../src/engine/inference/types.ts';
+import { ContextLengthExceededError, InvalidRequestError, ModelNotReadyError, toOpenAIError } from '../../src/lib/errors.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { chat, contentOf, run, sampling, startEngine, user } from './engine-fixture.ts';
 
@@ -82,10 +82,7 @@ describe('context limits, budgets and sampling on the tiny model', () => {
 
   it('applies presence and frequency penalties (output changes under strong penalties)', async () => {
     const plain = await run(engine, chat([user('Repeat')], { sampling: { maxTokens: 40 } }));
-    const penalised = await run(
-      engine,
-      chat([user('Repeat')], { sampling: { maxTokens: 40, presencePenalty: 2, frequencyPenalty: 2 } }),
-    );
+    const penalised = await run(engine, chat([user('Repeat')], { sampling: { maxTokens: 40, presencePenalty: 2, frequencyPenalty: 2 } }));
     assert.notEqual(plain.result.content, penalised.result.content);
   });
 

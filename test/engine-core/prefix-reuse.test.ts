@@ -24,10 +24,7 @@ describe('prompt-prefix reuse', () => {
       const processed = second.events.find((e) => e.type === 'prompt-processed');
       assert.ok(processed?.type === 'prompt-processed');
       assert.equal(processed.cachedTokens, second.result.usage.cachedTokens);
-      assert.ok(
-        second.result.usage.cachedTokens >= prompt1,
-        `cached ${second.result.usage.cachedTokens} < first prompt ${prompt1}`,
-      );
+      assert.ok(second.result.usage.cachedTokens >= prompt1, `cached ${second.result.usage.cachedTokens} < first prompt ${prompt1}`);
       assert.ok(second.result.usage.cachedTokens < second.result.usage.promptTokens);
 
       const reference = await run(cold, chat(turn2, { sampling: { maxTokens: 24 } }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QueueFullError, ShuttingDownError } from '../../src/lib/errors.ts';
 import type { GenerationEvent, InferenceEngine } from '../../src/engine/inference/types.ts';
+import { QueueFullError, ShuttingDownError } from '../../src/lib/errors.ts';
 import { chat, run, sampling, startEngine, user } from './engine-fixture.ts';
 
 /** Resolves when `predicate` holds for an event of the request. */
@@ -99,10 +99,7 @@ describe('queue and cancellation (1 slot)', () => {
       const controller = new AbortController();
       abortAfterChunks = { controller, chunks: 3 };
       const events: GenerationEvent[] = [];
-      await assert.rejects(
-        engine.generate(prepared, { signal: controller.signal, onEvent: (e) => events.push(e) }),
-        /gone during prefill/,
-      );
+      await assert.rejects(engine.generate(prepared, { signal: controller.signal, onEvent: (e) => events.push(e) }), /gone during prefill/);
       assert.equal(chunksSeen, 3, 'no chunk is evaluated after the abort');
       assert.deepEqual(events, [], 'the prompt was never completed');
       assert.equal(engine.stats().busySlots, 0);

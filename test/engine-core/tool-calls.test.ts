@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { InvalidRequestError } from '../../src/lib/errors.ts';
 import type { InferenceEngine } from '../../src/engine/inference/types.ts';
+import { InvalidRequestError } from '../../src/lib/errors.ts';
 import { DEFAULT_AFTER_TOOL_TEXT } from '../support/test-models.ts';
 import { ATTEMPT_COMPLETION, chat, contentOf, READ_FILES, run, SET_MODE, startEngine, streamedCalls, user } from './engine-fixture.ts';
 
@@ -102,7 +102,10 @@ describe('prose on the scripted model', () => {
 });
 
 describe('a tool name that is a prefix of another declared name', () => {
-  const READ = { name: 'read', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } };
+  const READ = {
+    name: 'read',
+    parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false },
+  };
   const READ_FILE = { ...READ, name: 'read_file' };
   let engine: InferenceEngine;
   before(async () => {
@@ -111,7 +114,10 @@ describe('a tool name that is a prefix of another declared name', () => {
   after(() => engine.close());
 
   it('ends the name where the model puts its [ARGS] control token', async () => {
-    for (const tools of [[READ, READ_FILE], [READ_FILE, READ]]) {
+    for (const tools of [
+      [READ, READ_FILE],
+      [READ_FILE, READ],
+    ]) {
       const { result } = await run(engine, chat([user('Read a.txt')], { tools }));
       assert.equal(result.finishReason, 'tool_calls');
       assert.deepEqual(
@@ -158,7 +164,11 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const { result } = await run(
         engine,
-        chat([user('Pick')], { tools: [SET_MODE, MODE_NOW], toolChoice: { type: 'required' }, sampling: { temperature: 1, seed, maxTokens: 400 } }),
+        chat([user('Pick')], {
+          tools: [SET_MODE, MODE_NOW],
+          toolChoice: { type: 'required' },
+          sampling: { temperature: 1, seed, maxTokens: 400 },
+        }),
       );
       assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
       for (const call of result.toolCalls) {
@@ -171,7 +181,11 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
   it('a named tool_choice forces that tool and its schema', async () => {
     const { result, events } = await run(
       engine,
-      chat([user('Go')], { tools: [ATTEMPT_COMPLETION, SET_MODE], toolChoice: { type: 'function', name: 'set_mode' }, sampling: { maxTokens: 200 } }),
+      chat([user('Go')], {
+        tools: [ATTEMPT_COMPLETION, SET_MODE],
+        toolChoice: { type: 'function', name: 'set_mode' },
+        sampling: { maxTokens: 200 },
+      }),
     );
     assert.equal(result.finishReason, 'tool_calls');
     assert.equal(result.toolCalls.length, 1);
@@ -184,7 +198,11 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
   it('a schema outside the exact subset still gets syntactically valid JSON (generic grammar)', async () => {
     const { result } = await run(
       engine,
-      chat([user('Read')], { tools: [READ_FILES], toolChoice: { type: 'function', name: 'read_files' }, sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 } }),
+      chat([user('Read')], {
+        tools: [READ_FILES],
+        toolChoice: { type: 'function', name: 'read_files' },
+        sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 },
+      }),
     );
     assert.equal(result.finishReason, 'tool_calls', JSON.stringify(result));
     assert.equal(typeof JSON.parse(result.toolCalls[0]?.arguments ?? ''), 'object');

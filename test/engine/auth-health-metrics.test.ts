@@ -21,7 +21,10 @@ describe('auth', () => {
     try {
       for (const c of cases) {
         for (const path of ['/v1/models', '/v1/chat/completions']) {
-          const init: RequestInit = path === '/v1/models' ? { headers: c.headers } : { method: 'POST', headers: { ...jsonHeaders, ...c.headers }, body: chatBody() };
+          const init: RequestInit =
+            path === '/v1/models'
+              ? { headers: c.headers }
+              : { method: 'POST', headers: { ...jsonHeaders, ...c.headers }, body: chatBody() };
           const res = await fetch(`${s.url}${path}`, init);
           assert.equal(res.status, c.status, `${c.name} ${path}`);
           if (c.status === 401) {
@@ -101,7 +104,11 @@ describe('health, readiness, models, metrics', () => {
     const s = await startFakeServer({ script: () => ({ cachedTokens: 4, eventDelayMs: 2 }) });
     try {
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: chatBody({ stream: i === 0 }) });
+        const res = await fetch(`${s.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: jsonHeaders,
+          body: chatBody({ stream: i === 0 }),
+        });
         await res.text();
       }
       await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: '{' }).then((r) => r.text());
@@ -126,7 +133,18 @@ describe('health, readiness, models, metrics', () => {
         assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\d.eE]+(Inf)?)$/, line);
       }
       const log = s.logs.find((l) => l['msg'] === 'request' && l['stream'] === true)!;
-      for (const field of ['requestId', 'route', 'status', 'queueMs', 'promptTokens', 'cachedTokens', 'generatedTokens', 'ttftMs', 'tokPerSec', 'durationMs']) {
+      for (const field of [
+        'requestId',
+        'route',
+        'status',
+        'queueMs',
+        'promptTokens',
+        'cachedTokens',
+        'generatedTokens',
+        'ttftMs',
+        'tokPerSec',
+        'durationMs',
+      ]) {
         assert.ok(field in log, `log line lacks ${field}`);
       }
     } finally {

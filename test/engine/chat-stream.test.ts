@@ -83,7 +83,11 @@ describe('chat completions over SSE (fake engine)', () => {
       delta: { tool_calls: [{ index: 0, id: 'call_abc', type: 'function', function: { name: 'editor', arguments: '' } }] },
       finish_reason: null,
     });
-    assert.deepEqual(choices[2], { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"path":' } }] }, finish_reason: null });
+    assert.deepEqual(choices[2], {
+      index: 0,
+      delta: { tool_calls: [{ index: 0, function: { arguments: '{"path":' } }] },
+      finish_reason: null,
+    });
     assert.deepEqual(choices[4], { index: 0, delta: {}, finish_reason: 'tool_calls' });
     assert.deepEqual((frames[5]!['usage'] as Record<string, unknown>)['prompt_tokens_details'], { cached_tokens: 3 });
   });
@@ -92,7 +96,10 @@ describe('chat completions over SSE (fake engine)', () => {
     const res = await fetch(`${s.url}/v1/chat/completions`, {
       method: 'POST',
       headers: jsonHeaders,
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'call a tool' }], tools: [{ type: 'function', function: { name: 'editor' } }] }),
+      body: JSON.stringify({
+        messages: [{ role: 'user', content: 'call a tool' }],
+        tools: [{ type: 'function', function: { name: 'editor' } }],
+      }),
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
@@ -112,7 +119,12 @@ describe('chat completions over SSE (fake engine)', () => {
         logprobs: null,
       },
     ]);
-    assert.deepEqual(body['usage'], { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, prompt_tokens_details: { cached_tokens: 3 } });
+    assert.deepEqual(body['usage'], {
+      prompt_tokens: 7,
+      completion_tokens: 3,
+      total_tokens: 10,
+      prompt_tokens_details: { cached_tokens: 3 },
+    });
   });
 
   test('completions endpoint streams text_completion chunks', async () => {
@@ -128,7 +140,10 @@ describe('chat completions over SSE (fake engine)', () => {
       frames.map((f) => f['object']),
       ['text_completion', 'text_completion', 'text_completion', 'text_completion'],
     );
-    assert.deepEqual(frames.map((f) => (f['choices'] as { text: string }[])[0]?.text), ['Hello', ', world', '', undefined]);
+    assert.deepEqual(
+      frames.map((f) => (f['choices'] as { text: string }[])[0]?.text),
+      ['Hello', ', world', '', undefined],
+    );
     assert.equal((frames[2]!['choices'] as { finish_reason: string }[])[0]!.finish_reason, 'stop');
     assert.equal(new Set(frames.map((f) => f['id'])).size, 1);
     assert.match(String(frames[0]!['id']), /^cmpl-/);

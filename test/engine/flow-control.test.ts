@@ -38,7 +38,9 @@ describe('pings, cancel, queue, shutdown (fake engine)', () => {
   });
 
   test('a client that disconnects mid-stream aborts the generation and frees the slot', async () => {
-    const s = await startFakeServer({ script: () => ({ eventDelayMs: 30, events: Array.from({ length: 200 }, () => ({ type: 'content', text: 'x' })) }) });
+    const s = await startFakeServer({
+      script: () => ({ eventDelayMs: 30, events: Array.from({ length: 200 }, () => ({ type: 'content', text: 'x' })) }),
+    });
     try {
       const controller = new AbortController();
       const res = await post(s.url, chatBody({ stream: true }), { signal: controller.signal });
@@ -65,7 +67,10 @@ describe('pings, cancel, queue, shutdown (fake engine)', () => {
       const firstReq = post(s.url, chatBody(), { signal: first.signal }).catch(() => undefined);
       await until(() => s.engine.stats().busySlots === 1, 'the slot to be taken');
       const second = new AbortController();
-      const secondReq = post(s.url, chatBody({ stream: true }), { signal: second.signal }).then((r) => r.body?.getReader().read(), () => undefined);
+      const secondReq = post(s.url, chatBody({ stream: true }), { signal: second.signal }).then(
+        (r) => r.body?.getReader().read(),
+        () => undefined,
+      );
       await until(() => s.engine.stats().queueDepth === 1, 'the second request to queue');
       second.abort();
       await secondReq.catch(() => undefined);

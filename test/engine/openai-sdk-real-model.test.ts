@@ -31,7 +31,11 @@ describe('text answers through the openai SDK (scripted model)', () => {
   after(() => s.close());
 
   test('non-stream chat completion', async () => {
-    const res = await s.client.chat.completions.create({ model: 'scripted-text', messages: [{ role: 'user', content: 'Answer me' }], temperature: 0 });
+    const res = await s.client.chat.completions.create({
+      model: 'scripted-text',
+      messages: [{ role: 'user', content: 'Answer me' }],
+      temperature: 0,
+    });
     assert.match(res.id, /^chatcmpl-/);
     assert.equal(res.model, 'scripted-text');
     assert.equal(res.choices[0]!.message.content, SCRIPT);
@@ -44,7 +48,10 @@ describe('text answers through the openai SDK (scripted model)', () => {
   test('streamed chat completion reassembles to the same text, with usage', async () => {
     const stream = await s.client.chat.completions.create({
       model: 'scripted-text',
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Answer me' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Answer me' },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -72,7 +79,11 @@ describe('text answers through the openai SDK (scripted model)', () => {
     assert.equal(short.choices[0]!.finish_reason, 'length');
     assert.equal(short.usage!.completion_tokens, 2);
     assert.ok(SCRIPT.startsWith(short.choices[0]!.message.content ?? '?'));
-    const huge = await s.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Answer me' }], max_tokens: 1_000_000 });
+    const huge = await s.client.chat.completions.create({
+      model: 'x',
+      messages: [{ role: 'user', content: 'Answer me' }],
+      max_tokens: 1_000_000,
+    });
     assert.equal(huge.choices[0]!.message.content, SCRIPT);
   });
 
@@ -106,13 +117,19 @@ describe('text answers through the openai SDK (scripted model)', () => {
         return true;
       },
     );
-    await assert.rejects(s.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'a' }], n: 2 }), (e: unknown) => {
-      assert.ok(e instanceof OpenAI.BadRequestError);
-      assert.equal(e.param, 'n');
-      return true;
-    });
+    await assert.rejects(
+      s.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'a' }], n: 2 }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.BadRequestError);
+        assert.equal(e.param, 'n');
+        return true;
+      },
+    );
     const anonymous = new OpenAI({ baseURL: s.client.baseURL, apiKey: 'sk-wrong', maxRetries: 0 });
-    await assert.rejects(anonymous.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError && e.type === 'authentication_error');
+    await assert.rejects(
+      anonymous.models.list(),
+      (e: unknown) => e instanceof OpenAI.AuthenticationError && e.type === 'authentication_error',
+    );
   });
 });
 
@@ -160,7 +177,11 @@ describe('tool call round trip through the openai SDK (scripted model)', () => {
       model: 'scripted-tools',
       messages: [
         ...messages,
-        { role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+        },
         { role: 'tool', tool_call_id: calls[0]!.id, content: 'File created successfully.' },
       ],
       tools: TOOLS,
@@ -207,7 +228,11 @@ describe('a failure after the stream started', () => {
       wrap: (engine) => failAfterFirstToken(engine, new InternalError('Injected decode failure.')),
     });
     try {
-      const stream = await s.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Answer me' }], stream: true });
+      const stream = await s.client.chat.completions.create({
+        model: 'x',
+        messages: [{ role: 'user', content: 'Answer me' }],
+        stream: true,
+      });
       let received = '';
       await assert.rejects(
         (async () => {

@@ -31,8 +31,18 @@ const cases: Case[] = [
     status: 400,
     param: 'messages.0.content',
   },
-  { name: 'assistant without content or tool_calls', body: j({ messages: [...user, { role: 'assistant', content: null }] }), status: 400, param: 'messages.1.content' },
-  { name: 'tool message without tool_call_id', body: j({ messages: [...user, { role: 'tool', content: 'x' }] }), status: 400, param: 'messages.1.tool_call_id' },
+  {
+    name: 'assistant without content or tool_calls',
+    body: j({ messages: [...user, { role: 'assistant', content: null }] }),
+    status: 400,
+    param: 'messages.1.content',
+  },
+  {
+    name: 'tool message without tool_call_id',
+    body: j({ messages: [...user, { role: 'tool', content: 'x' }] }),
+    status: 400,
+    param: 'messages.1.tool_call_id',
+  },
   { name: 'temperature a string', body: j({ messages: user, temperature: 'hot' }), status: 400, param: 'temperature' },
   { name: 'temperature too high', body: j({ messages: user, temperature: 7 }), status: 400, param: 'temperature' },
   { name: 'max_tokens zero', body: j({ messages: user, max_tokens: 0 }), status: 400, param: 'max_tokens' },
@@ -41,20 +51,40 @@ const cases: Case[] = [
   { name: 'stream not boolean', body: j({ messages: user, stream: 'yes' }), status: 400, param: 'stream' },
   { name: 'stop wrong type', body: j({ messages: user, stop: 3 }), status: 400, param: 'stop' },
   { name: 'tools not an array', body: j({ messages: user, tools: {} }), status: 400, param: 'tools' },
-  { name: 'tool without name', body: j({ messages: user, tools: [{ type: 'function', function: {} }] }), status: 400, param: 'tools.0.function.name' },
+  {
+    name: 'tool without name',
+    body: j({ messages: user, tools: [{ type: 'function', function: {} }] }),
+    status: 400,
+    param: 'tools.0.function.name',
+  },
   { name: 'tool_choice unknown string', body: j({ messages: user, tool_choice: 'maybe' }), status: 400, param: 'tool_choice' },
   {
     name: 'tool_choice names a missing tool',
-    body: j({ messages: user, tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b' } } }),
+    body: j({
+      messages: user,
+      tools: [{ type: 'function', function: { name: 'a' } }],
+      tool_choice: { type: 'function', function: { name: 'b' } },
+    }),
     status: 400,
     param: 'tool_choice.function.name',
   },
   { name: 'tool_choice required without tools', body: j({ messages: user, tool_choice: 'required' }), status: 400, param: 'tool_choice' },
-  { name: 'response_format unknown type', body: j({ messages: user, response_format: { type: 'xml' } }), status: 400, param: 'response_format.type' },
+  {
+    name: 'response_format unknown type',
+    body: j({ messages: user, response_format: { type: 'xml' } }),
+    status: 400,
+    param: 'response_format.type',
+  },
   { name: 'completions: prompt missing', body: j({ max_tokens: 5 }), status: 400, param: 'prompt', path: '/v1/completions' },
   { name: 'completions: two prompts', body: j({ prompt: ['a', 'b'] }), status: 400, param: 'prompt', path: '/v1/completions' },
   { name: 'completions: suffix', body: j({ prompt: 'a', suffix: 'b' }), status: 400, param: 'suffix', path: '/v1/completions' },
-  { name: 'body over 8 MiB', body: j({ messages: [{ role: 'user', content: 'x'.repeat(8 * 1024 * 1024 + 10) }] }), status: 413, param: null, code: 'request_too_large' },
+  {
+    name: 'body over 8 MiB',
+    body: j({ messages: [{ role: 'user', content: 'x'.repeat(8 * 1024 * 1024 + 10) }] }),
+    status: 413,
+    param: null,
+    code: 'request_too_large',
+  },
 ];
 
 describe('bad requests get 4xx OpenAI error JSON naming the field', () => {
@@ -116,7 +146,11 @@ describe('bad requests get 4xx OpenAI error JSON naming the field', () => {
   });
 
   test('max_tokens larger than what fits is clamped, not rejected', async () => {
-    const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: j({ messages: user, max_tokens: 100_000 }) });
+    const res = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: jsonHeaders,
+      body: j({ messages: user, max_tokens: 100_000 }),
+    });
     assert.equal(res.status, 200);
     assert.equal(s.engine.runs.at(-1)!.input.sampling.maxTokens, 100_000);
   });

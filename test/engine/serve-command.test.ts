@@ -74,18 +74,27 @@ describe('slm-copilot serve (child process)', () => {
     );
     const keyFile = join(dir, 'keys');
     writeFileSync(keyFile, '# one key per line\nsk-from-file\n');
-    const s = await startServe(['--config', yamlPath, '--api-key-file', keyFile, '--shutdown-grace', '5'], { SLM_COPILOT_API_KEY: 'sk-from-env' });
+    const s = await startServe(['--config', yamlPath, '--api-key-file', keyFile, '--shutdown-grace', '5'], {
+      SLM_COPILOT_API_KEY: 'sk-from-env',
+    });
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
     await waitReady(s.url);
     for (const key of ['sk-from-file', 'sk-from-env']) {
       const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: key, maxRetries: 0 });
       const models = await client.models.list();
-      assert.deepEqual(models.data.map((m) => m.id), ['devstral-small-2']);
+      assert.deepEqual(
+        models.data.map((m) => m.id),
+        ['devstral-small-2'],
+      );
     }
     assert.equal((await fetch(`${s.url}/metrics`)).status, 401, 'metrics need the key by default when one is set');
 
     const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'sk-from-file', maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: 'devstral-small-2', messages: [{ role: 'user', content: 'go' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'devstral-small-2',
+      messages: [{ role: 'user', content: 'go' }],
+      stream: true,
+    });
     s.child.kill('SIGTERM');
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -102,7 +111,10 @@ describe('slm-copilot serve (child process)', () => {
     assert.match(s.stderr(), /DEMO MODEL/);
     assert.ok(s.logs.some((l) => l['level'] === 'warn' && String(l['msg']).includes('DEMO')));
     const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    assert.deepEqual((await client.models.list()).data.map((m) => m.id), [DEMO_MODEL_ID]);
+    assert.deepEqual(
+      (await client.models.list()).data.map((m) => m.id),
+      [DEMO_MODEL_ID],
+    );
     const res = await client.chat.completions.create({ model: DEMO_MODEL_ID, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(res.choices[0]!.message.content, DEMO_TEXT);
     s.child.kill('SIGINT');

@@ -2,12 +2,13 @@
  * The release bundle on its own: built into a temp dir, it must list its commands and serve a
  * streamed completion with no Node on PATH (its own runtime/bin/node, node-llama-cpp external).
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { buildRelease, smokeTestRelease } from '../../src/image/release.ts';
@@ -35,10 +36,14 @@ test('release bundle: help and serve run with no Node on PATH', { timeout: 300_0
     for (const tool of ['sh', 'dirname', 'readlink']) symlinkSync(`/usr/bin/${tool}`, join(path, tool));
     const model = await testModelPath('tiny');
     const port = await freePort();
-    child = spawn(join(release.dir, 'bin/slm-copilot'), ['serve', '--model', model, '--port', String(port), '--threads', '1', '--context-size', '512'], {
-      env: { PATH: path, HOME: dir, SLM_COPILOT_API_KEY: 'sk-release-test-key' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(
+      join(release.dir, 'bin/slm-copilot'),
+      ['serve', '--model', model, '--port', String(port), '--threads', '1', '--context-size', '512'],
+      {
+        env: { PATH: path, HOME: dir, SLM_COPILOT_API_KEY: 'sk-release-test-key' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
@@ -50,7 +55,12 @@ test('release bundle: help and serve run with no Node on PATH', { timeout: 300_0
       await new Promise((r) => setTimeout(r, 500));
     }
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-release-test-key' });
-    const stream = await client.chat.completions.create({ model: 'any', stream: true, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'any',
+      stream: true,
+      max_tokens: 4,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     let chunks = 0;
     let finish: string | null = null;
     for await (const chunk of stream) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { basename, dirname } from 'node:path';
 import { after, test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
@@ -21,7 +21,10 @@ test('testModelPath generates once per kind and options into the shared cache', 
   assert.equal(dirname(a), TEST_MODEL_DIR);
   assert.match(basename(a), /^scripted-[0-9a-f]{16}\.gguf$/);
   const info = await readGgufFileInfo(a, { logWarnings: false });
-  assert.equal((info.metadata as unknown as Record<string, Record<string, Record<string, unknown>>>)['slm_copilot']!['scripted']!['text'], text);
+  assert.equal(
+    (info.metadata as unknown as Record<string, Record<string, Record<string, unknown>>>)['slm_copilot']!['scripted']!['text'],
+    text,
+  );
   const mtime = statSync(a).mtimeMs;
   assert.equal(await testModelPath('scripted', { text }), a);
   assert.equal(statSync(a).mtimeMs, mtime, 'reused, not rewritten');

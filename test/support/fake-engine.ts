@@ -4,8 +4,6 @@
  * SSE framing, pings, 429s and disconnect-cancel are observable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Scheduler } from '../../src/engine/scheduler/scheduler.ts';
-import { ContextLengthExceededError, ModelNotReadyError } from '../../src/lib/errors.ts';
 import type {
   EngineStats,
   FinishReason,
@@ -17,6 +15,8 @@ import type {
   PreparedGeneration,
   ToolCall,
 } from '../../src/engine/inference/types.ts';
+import { Scheduler } from '../../src/engine/scheduler/scheduler.ts';
+import { ContextLengthExceededError, ModelNotReadyError } from '../../src/lib/errors.ts';
 
 export interface FakeScript {
   /** Events after `prompt-processed`; default: content "Hello" + ", world". */

@@ -1,6 +1,7 @@
 /** Starts the real engine HTTP server (port 0, loopback) around a `FakeEngine`, for HTTP-layer tests. */
-import { createLogger, type Logger } from '../../src/lib/logger.ts';
+
 import { DEFAULT_BODY_LIMIT_BYTES, type EngineServer, type EngineServerOptions, startEngineServer } from '../../src/engine/serve.ts';
+import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { FakeEngine, type FakeEngineOptions } from './fake-engine.ts';
 
 export interface FakeServer {

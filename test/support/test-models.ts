@@ -11,8 +11,8 @@ import {
   DEFAULT_AFTER_TOOL_TEXT,
   DEFAULT_SCRIPTED_TEXT,
   GENERATOR_VERSION,
-  makeModel,
   type ModelKind,
+  makeModel,
 } from '../../src/modelgen/make-model.ts';
 
 export { DEFAULT_AFTER_TOOL_TEXT, DEFAULT_SCRIPTED_TEXT };

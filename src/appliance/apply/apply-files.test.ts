@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -34,7 +34,10 @@ describe('applyFiles', () => {
     const engine = { path: '/etc/slm/engine.env', content: 'x\n', mode: 0o644, role: 'engine' as const };
     await applyFiles(fs, [edge, engine], services(true, calls), { certificateChanged: false, logger: silentLogger });
     calls.length = 0;
-    const result = await applyFiles(fs, [{ ...edge, content: 'b\n' }, engine], services(true, calls), { certificateChanged: false, logger: silentLogger });
+    const result = await applyFiles(fs, [{ ...edge, content: 'b\n' }, engine], services(true, calls), {
+      certificateChanged: false,
+      logger: silentLogger,
+    });
     assert.deepEqual(result, { changedFiles: ['/etc/nginx/site.conf'], engineRestarted: false, nginxReloaded: true });
     assert.deepEqual(calls, ['nginx -t', 'reload nginx']);
   });
@@ -52,10 +55,7 @@ describe('applyFiles', () => {
       { path: '/etc/nginx/keys.conf', content: 'same\n', mode: 0o600, role: 'edge' as const },
       { path: '/etc/nginx/added.conf', content: 'added\n', mode: 0o644, role: 'edge' as const },
     ];
-    await assert.rejects(
-      applyFiles(fs, files, services(false, calls), { certificateChanged: false, logger: silentLogger }),
-      CommandError,
-    );
+    await assert.rejects(applyFiles(fs, files, services(false, calls), { certificateChanged: false, logger: silentLogger }), CommandError);
     assert.equal(readFileSync(join(root, 'etc/nginx/site.conf'), 'utf8'), 'old\n');
     assert.equal(statSync(join(root, 'etc/nginx/site.conf')).mode & 0o777, 0o640);
     assert.equal(statSync(join(root, 'etc/nginx/keys.conf')).mode & 0o777, 0o644, 'a mode-only change is rolled back too');

@@ -20,7 +20,12 @@ export interface ApplyResult {
   nginxReloaded: boolean;
 }
 
-export async function applyFiles(fs: ApplianceFs, files: readonly DesiredFile[], services: ServiceManager, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyFiles(
+  fs: ApplianceFs,
+  files: readonly DesiredFile[],
+  services: ServiceManager,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   const previous = new Map<string, { content: string | undefined; mode: number }>();
   const changedRoles = new Set<FileRole>();
   for (const file of files) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTEXT_VARIABLES, formatVariablesHelp, formatVariablesMarkdown, unknownVariableWarnings } from './context-variables.ts';
 import { parseApplianceContext } from './context-schema.ts';
+import { CONTEXT_VARIABLES, formatVariablesHelp, formatVariablesMarkdown, unknownVariableWarnings } from './context-variables.ts';
 
 /** A valid value for every variable, so each injection test changes only the injected character. */
 const VALID: Record<string, string> = {
@@ -63,7 +63,11 @@ describe('parseApplianceContext', () => {
   });
 
   it('accepts auto for context size and threads, and IPs as hostname', () => {
-    const r = parseApplianceContext({ ONEAPP_COPILOT_CONTEXT_SIZE: 'auto', ONEAPP_COPILOT_THREADS: 'auto', ONEAPP_COPILOT_HOSTNAME: '10.0.0.5' });
+    const r = parseApplianceContext({
+      ONEAPP_COPILOT_CONTEXT_SIZE: 'auto',
+      ONEAPP_COPILOT_THREADS: 'auto',
+      ONEAPP_COPILOT_HOSTNAME: '10.0.0.5',
+    });
     assert.ok(r.ok);
     assert.equal(r.value.contextSize, 'auto');
     assert.equal(r.value.hostname, '10.0.0.5');
@@ -76,8 +80,14 @@ describe('parseApplianceContext', () => {
           const r = parseApplianceContext({ ...VALID, [variable.name]: value });
           assert.equal(r.ok, false, `${variable.name}=${JSON.stringify(value)} was accepted`);
           if (!r.ok) {
-            assert.ok(r.issues.some((i) => i.field === variable.name), JSON.stringify(r.issues));
-            assert.ok(r.issues.every((i) => !i.message.includes('\n')), 'messages stay on one line');
+            assert.ok(
+              r.issues.some((i) => i.field === variable.name),
+              JSON.stringify(r.issues),
+            );
+            assert.ok(
+              r.issues.every((i) => !i.message.includes('\n')),
+              'messages stay on one line',
+            );
           }
         }
       }
@@ -115,7 +125,12 @@ describe('parseApplianceContext', () => {
   it('reports every bad variable at once', () => {
     const r = parseApplianceContext({ ONEAPP_COPILOT_TIMEOUT: 'x', ONEAPP_COPILOT_RATE_LIMIT: '0', ONEAPP_COPILOT_TLS_MODE: 'none' });
     assert.equal(r.ok, false);
-    if (!r.ok) assert.deepEqual(r.issues.map((i) => i.field).sort(), ['ONEAPP_COPILOT_RATE_LIMIT', 'ONEAPP_COPILOT_TIMEOUT', 'ONEAPP_COPILOT_TLS_MODE']);
+    if (!r.ok)
+      assert.deepEqual(r.issues.map((i) => i.field).sort(), [
+        'ONEAPP_COPILOT_RATE_LIMIT',
+        'ONEAPP_COPILOT_TIMEOUT',
+        'ONEAPP_COPILOT_TLS_MODE',
+      ]);
   });
 
   it('never echoes a rejected API key', () => {
@@ -127,7 +142,10 @@ describe('parseApplianceContext', () => {
 
   it('requires a DNS name for letsencrypt', () => {
     for (const hostname of [undefined, '10.0.0.5', 'localhost']) {
-      const r = parseApplianceContext({ ONEAPP_COPILOT_TLS_MODE: 'letsencrypt', ...(hostname ? { ONEAPP_COPILOT_HOSTNAME: hostname } : {}) });
+      const r = parseApplianceContext({
+        ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
+        ...(hostname ? { ONEAPP_COPILOT_HOSTNAME: hostname } : {}),
+      });
       assert.equal(r.ok, false, String(hostname));
       if (!r.ok) assert.equal(r.issues[0]!.field, 'ONEAPP_COPILOT_HOSTNAME');
     }
@@ -157,9 +175,12 @@ describe('variable table', () => {
 
 describe('unknown variables', () => {
   it('warns about typos and former names, never about ours or unrelated variables', () => {
-    assert.deepEqual(unknownVariableWarnings(['ONEAPP_COPILOT_TIMEOUT', 'ONEAPP_COPILOT_TIMEOUTS', 'ONEAPP_COPILOT_CPU_THREADS', 'ETH0_IP', 'PATH']), [
-      'ONEAPP_COPILOT_CPU_THREADS is not a SLM-Copilot variable and is ignored; use ONEAPP_COPILOT_THREADS',
-      'ONEAPP_COPILOT_TIMEOUTS is not a SLM-Copilot variable and is ignored',
-    ]);
+    assert.deepEqual(
+      unknownVariableWarnings(['ONEAPP_COPILOT_TIMEOUT', 'ONEAPP_COPILOT_TIMEOUTS', 'ONEAPP_COPILOT_CPU_THREADS', 'ETH0_IP', 'PATH']),
+      [
+        'ONEAPP_COPILOT_CPU_THREADS is not a SLM-Copilot variable and is ignored; use ONEAPP_COPILOT_THREADS',
+        'ONEAPP_COPILOT_TIMEOUTS is not a SLM-Copilot variable and is ignored',
+      ],
+    );
   });
 });

@@ -49,7 +49,12 @@ function mismatch(name: ContextVariableName, value: string, secret = false): str
   return `invalid value ${secret ? '(hidden)' : quoteValue(value)}; allowed: ${allowedOf(name)}`;
 }
 
-const optional = (schema: z.ZodType<string, string>) => z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)).pipe(schema.optional());
+const optional = (schema: z.ZodType<string, string>) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v))
+    .pipe(schema.optional());
 
 function pattern(name: ContextVariableName, re: RegExp, secret = false) {
   return z.string().superRefine((v, ctx) => {

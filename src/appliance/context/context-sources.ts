@@ -24,10 +24,7 @@ export function collectRawContext(
 }
 
 /** The VM's addresses: ETH0_IP first, then other ETHn_IP/IP6, else the machine's non-loopback interfaces. */
-export function vmAddresses(
-  raw: Readonly<Record<string, string | undefined>>,
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
-): string[] {
+export function vmAddresses(raw: Readonly<Record<string, string | undefined>>, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string[] {
   const fromContext = Object.keys(raw)
     .filter((k) => /^ETH[0-9]+_IP6?$/.test(k))
     .sort((a, b) => ethOrder(a) - ethOrder(b))

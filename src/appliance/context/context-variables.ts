@@ -30,28 +30,29 @@ export const CONTEXT_VARIABLES = [
     name: 'ONEAPP_COPILOT_HOSTNAME',
     defaultText: '(the VM IP, ETH0_IP)',
     allowed: 'a DNS name (letters, digits, "-", dots) or an IP address',
-    description: 'Name used in the endpoint URL, the TLS certificate and for Let\'s Encrypt.',
+    description: "Name used in the endpoint URL, the TLS certificate and for Let's Encrypt.",
     userInput: 'O|text|Hostname (FQDN) of the endpoint; empty = the VM IP||',
   },
   {
     name: 'ONEAPP_COPILOT_TLS_MODE',
     defaultText: 'self-signed',
     allowed: 'self-signed, letsencrypt',
-    description: 'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure.',
+    description:
+      'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure.',
     userInput: 'O|list|TLS certificate|self-signed,letsencrypt|self-signed',
   },
   {
     name: 'ONEAPP_COPILOT_LE_EMAIL',
     defaultText: '(none)',
     allowed: 'an e-mail address',
-    description: 'Contact e-mail for the Let\'s Encrypt account (expiry notices).',
-    userInput: 'O|text|E-mail for Let\'s Encrypt (optional)||',
+    description: "Contact e-mail for the Let's Encrypt account (expiry notices).",
+    userInput: "O|text|E-mail for Let's Encrypt (optional)||",
   },
   {
     name: 'ONEAPP_COPILOT_CONTEXT_SIZE',
     defaultText: 'auto (from RAM: 16384-65536 tokens when memory allows)',
     allowed: 'auto, or an integer from 2048 to 262144',
-    description: 'Context window in tokens. Cline\'s first prompt alone is about 7k tokens; below 16384 agents run out of room.',
+    description: "Context window in tokens. Cline's first prompt alone is about 7k tokens; below 16384 agents run out of room.",
     userInput: 'O|text|Context size in tokens, or auto||auto',
   },
   {
@@ -65,7 +66,8 @@ export const CONTEXT_VARIABLES = [
     name: 'ONEAPP_COPILOT_TIMEOUT',
     defaultText: '300',
     allowed: 'an integer number of seconds from 1 to 86400',
-    description: 'Upper bound in seconds for one request, end to end: the engine stops it with an OpenAI-style timeout error (nginx answers a JSON 504 a few seconds later if the engine hangs).',
+    description:
+      'Upper bound in seconds for one request, end to end: the engine stops it with an OpenAI-style timeout error (nginx answers a JSON 504 a few seconds later if the engine hangs).',
     userInput: 'O|number|Request timeout in seconds| |300',
   },
   {

@@ -53,7 +53,11 @@ describe('context sources', () => {
   });
 
   it('takes VM addresses from ETHn_IP first, then interfaces', () => {
-    assert.deepEqual(vmAddresses({ ETH1_IP: '10.0.1.2', ETH0_IP: '10.0.0.2', ETH0_IP6: 'fd00::2', ETH2_IP: 'bogus' }, {}), ['10.0.0.2', 'fd00::2', '10.0.1.2']);
+    assert.deepEqual(vmAddresses({ ETH1_IP: '10.0.1.2', ETH0_IP: '10.0.0.2', ETH0_IP6: 'fd00::2', ETH2_IP: 'bogus' }, {}), [
+      '10.0.0.2',
+      'fd00::2',
+      '10.0.1.2',
+    ]);
     const ifaces = {
       lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
       eth0: [
@@ -67,6 +71,10 @@ describe('context sources', () => {
 
   it('needs endpoint, token and VM id for OneGate', () => {
     assert.equal(oneGateAccess({ ONEGATE_ENDPOINT: 'http://x:5030', TOKENTXT: 't' }), undefined);
-    assert.deepEqual(oneGateAccess({ ONEGATE_ENDPOINT: 'http://x:5030/', TOKENTXT: 't', VMID: '7' }), { endpoint: 'http://x:5030', token: 't', vmId: '7' });
+    assert.deepEqual(oneGateAccess({ ONEGATE_ENDPOINT: 'http://x:5030/', TOKENTXT: 't', VMID: '7' }), {
+      endpoint: 'http://x:5030',
+      token: 't',
+      vmId: '7',
+    });
   });
 });

@@ -7,21 +7,21 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { networkInterfaces, totalmem } from 'node:os';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { systemCommandRunner, type CommandRunner } from '../../lib/command-runner.ts';
+import { type CommandRunner, systemCommandRunner } from '../../lib/command-runner.ts';
 import { usableCpus } from '../../lib/usable-cpus.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
 import { collectRawContext, vmAddresses } from '../context/context-sources.ts';
 import { PATHS } from '../layout.ts';
 import { listModelDefinitions } from '../plan/model-definition.ts';
-import { createChildServiceManager, type ChildServiceManager } from '../services/child-service-manager.ts';
+import { type ChildServiceManager, createChildServiceManager } from '../services/child-service-manager.ts';
 import type { ServiceName } from '../services/service-manager.ts';
 import type { ApplianceEnv } from '../stage/appliance-env.ts';
-import { runBootstrap, type BootstrapOutcome } from '../stage/bootstrap-stage.ts';
+import { type BootstrapOutcome, runBootstrap } from '../stage/bootstrap-stage.ts';
 import type { AcmeOptions } from '../stage/certificates.ts';
-import { runConfigure, type ConfigureOutcome } from '../stage/configure-stage.ts';
+import { type ConfigureOutcome, runConfigure } from '../stage/configure-stage.ts';
 import { runInstall } from '../stage/install-stage.ts';
 import { readStatus } from '../stage/status-file.ts';
-import { sandboxProfile, type SandboxPorts } from './sandbox-profile.ts';
+import { type SandboxPorts, sandboxProfile } from './sandbox-profile.ts';
 
 export interface LocalStackOptions {
   root: string;
@@ -149,7 +149,11 @@ async function prepareModel(fs: ApplianceFs, options: LocalStackOptions): Promis
       if (typeof weights !== 'string') throw new Error(`${source}: parameters.model is missing`);
       const weightsName = `${name}${extname(weights) || '.gguf'}`;
       await fs.symlink(resolve(dirname(source), weights), `${PATHS.modelsDir}/${weightsName}`);
-      await fs.write(`${PATHS.modelsDir}/${name}.yaml`, stringify({ ...def, parameters: { ...def.parameters, model: weightsName } }), 0o644);
+      await fs.write(
+        `${PATHS.modelsDir}/${name}.yaml`,
+        stringify({ ...def, parameters: { ...def.parameters, model: weightsName } }),
+        0o644,
+      );
     } else {
       throw new Error(`--model must be a .gguf or a model .yaml file (got ${source})`);
     }

@@ -19,7 +19,6 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-
 export interface SandboxPorts {
   httpsPort?: number | undefined;
   httpPort?: number | undefined;

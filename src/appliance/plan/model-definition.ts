@@ -11,7 +11,12 @@ import { PATHS } from '../layout.ts';
 
 const modelYamlSchema = z.looseObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'name: letters, digits and . _ : / - only'),
-  parameters: z.looseObject({ model: z.string().min(1).regex(/^[^\n\r\0]+$/) }),
+  parameters: z.looseObject({
+    model: z
+      .string()
+      .min(1)
+      .regex(/^[^\n\r\0]+$/),
+  }),
   context_size: z.number().int().positive().optional(),
 });
 
@@ -33,7 +38,10 @@ export interface ModelDefinition {
 /** Lists model definition names in /models. */
 export async function listModelDefinitions(fs: ApplianceFs): Promise<string[]> {
   const files = await fs.list(PATHS.modelsDir);
-  return files.filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).map((f) => f.replace(/\.ya?ml$/, '')).sort();
+  return files
+    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'))
+    .map((f) => f.replace(/\.ya?ml$/, ''))
+    .sort();
 }
 
 /** Loads the chosen (or default) model definition; throws an Error whose message is operator-facing. */
@@ -41,7 +49,8 @@ export async function loadModelDefinition(fs: ApplianceFs, wanted: string | unde
   const available = await listModelDefinitions(fs);
   if (available.length === 0) throw new Error(`no model definition (*.yaml) found in ${PATHS.modelsDir}`);
   const file = wanted ?? available[0]!;
-  if (!available.includes(file)) throw new Error(`no model definition "${file}.yaml" in ${PATHS.modelsDir}; available: ${available.join(', ')}`);
+  if (!available.includes(file))
+    throw new Error(`no model definition "${file}.yaml" in ${PATHS.modelsDir}; available: ${available.join(', ')}`);
   const logical = posix.join(PATHS.modelsDir, file);
   const text = (await fs.readText(`${logical}.yaml`)) ?? (await fs.readText(`${logical}.yml`));
   if (text === undefined) throw new Error(`cannot read ${logical}.yaml`);
@@ -66,7 +75,12 @@ export async function loadModelDefinition(fs: ApplianceFs, wanted: string | unde
  * The engine's model YAML: the definition with the weights path made absolute (real path: the sandbox
  * engine reads files under the root) and the resolved context size and threads.
  */
-export function engineModelYaml(def: ModelDefinition, weightsRealPath: string, contextSize: number, threads: number): Record<string, unknown> {
+export function engineModelYaml(
+  def: ModelDefinition,
+  weightsRealPath: string,
+  contextSize: number,
+  threads: number,
+): Record<string, unknown> {
   return {
     ...def.raw,
     parameters: { ...def.raw.parameters, model: weightsRealPath },

@@ -3,13 +3,13 @@
  * TLS intent and endpoint. Pure apart from reading the model definition; writes nothing.
  */
 import { isIP } from 'node:net';
-import type { ApplianceContext, TlsMode } from '../context/context-schema.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
+import type { ApplianceContext, TlsMode } from '../context/context-schema.ts';
 import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
 import { autoContextSize } from './context-size.ts';
 import { loadModelDefinition, type ModelDefinition } from './model-definition.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { threadCountFor } from '../../lib/usable-cpus.ts';
 
 export interface MachineFacts {
   totalMemoryBytes: number;
@@ -82,7 +82,15 @@ export async function buildPlan(
     tlsMode: context.tlsMode,
     leEmail: context.leEmail,
     model,
-    engine: { host: '127.0.0.1', port: profile.enginePort, threads, contextSize, parallel: ENGINE_PARALLEL, queue: ENGINE_QUEUE, requestTimeoutSeconds: context.timeoutSeconds },
+    engine: {
+      host: '127.0.0.1',
+      port: profile.enginePort,
+      threads,
+      contextSize,
+      parallel: ENGINE_PARALLEL,
+      queue: ENGINE_QUEUE,
+      requestTimeoutSeconds: context.timeoutSeconds,
+    },
     edge: {
       httpsPort: profile.httpsPort,
       httpPort: profile.httpPort,

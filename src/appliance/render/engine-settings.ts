@@ -66,10 +66,12 @@ export function parseEngineSettings(text: string): Record<string, string> {
 /** Expands the argv template like systemd would. */
 export function expandServeArgs(vars: Readonly<Record<string, string>>, credentialsDir: string): string[] {
   return ENGINE_SERVE_ARGS.map((arg) =>
-    arg.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
-      const value = vars[name];
-      if (value === undefined) throw new Error(`engine settings lack ${name}`);
-      return value;
-    }).replace('%d', credentialsDir),
+    arg
+      .replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
+        const value = vars[name];
+        if (value === undefined) throw new Error(`engine settings lack ${name}`);
+        return value;
+      })
+      .replace('%d', credentialsDir),
   );
 }

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { engineUnitText } from '../plan/desired-files.ts';
 import { expandServeArgs, parseEngineSettings, renderEngineSettings } from './engine-settings.ts';
 import { renderModelConfig } from './model-config.ts';
-import { parse } from 'yaml';
 
 const engine = { host: '127.0.0.1', port: 8081, threads: 3, contextSize: 16384, parallel: 1, queue: 16, requestTimeoutSeconds: 300 };
 
@@ -25,7 +25,8 @@ describe('engine unit and settings', () => {
       'ReadOnlyPaths=/models /etc/slm-copilot',
       'CapabilityBoundingSet=',
       'LoadCredential=api-key:/var/lib/slm-copilot/api-key',
-    ]) assert.ok(unit.split('\n').includes(line), line);
+    ])
+      assert.ok(unit.split('\n').includes(line), line);
   });
 
   it('passes the key as a file, never on the command line', () => {
@@ -38,9 +39,25 @@ describe('engine unit and settings', () => {
     const settings = renderEngineSettings({ engine, modelConfigPath: '/etc/slm-copilot/model.yaml' });
     const args = expandServeArgs(parseEngineSettings(settings), '/run/credentials/slm-copilot.service');
     assert.deepEqual(args, [
-      'serve', '--config', '/etc/slm-copilot/model.yaml', '--host', '127.0.0.1', '--port', '8081',
-      '--api-key-file', '/run/credentials/slm-copilot.service/api-key', '--threads', '3', '--context-size', '16384',
-      '--parallel', '1', '--queue', '16', '--request-timeout', '300',
+      'serve',
+      '--config',
+      '/etc/slm-copilot/model.yaml',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '8081',
+      '--api-key-file',
+      '/run/credentials/slm-copilot.service/api-key',
+      '--threads',
+      '3',
+      '--context-size',
+      '16384',
+      '--parallel',
+      '1',
+      '--queue',
+      '16',
+      '--request-timeout',
+      '300',
     ]);
   });
 

@@ -24,7 +24,7 @@ export function renderLoginBanner(input: BannerInput): string {
   if (input.url !== undefined) lines.push(`printf '  Endpoint: %s\\n' ${shellSingleQuote(input.url)}`);
   if (input.modelId !== undefined) lines.push(`printf '  Model:    %s\\n' ${shellSingleQuote(input.modelId)}`);
   lines.push(
-    "printf '  Status:   %s\\n' \"$_slm_status\"",
+    'printf \'  Status:   %s\\n\' "$_slm_status"',
     `printf '  Key, client settings and errors: sudo cat %s\\n\\n' ${shellSingleQuote(input.reportPath)}`,
     'unset _slm_status',
     '',

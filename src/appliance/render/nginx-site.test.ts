@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EdgeSettings } from '../plan/plan.ts';
-import { EDGE_ERRORS, EDGE_TIMEOUT_MARGIN_SECONDS, renderNginxSite } from './nginx-site.ts';
 import { renderNginxKeyConf } from './nginx-key-conf.ts';
 import { renderNginxMainConf } from './nginx-main-conf.ts';
+import { EDGE_ERRORS, EDGE_TIMEOUT_MARGIN_SECONDS, renderNginxSite } from './nginx-site.ts';
 
 const edge: EdgeSettings = {
   httpsPort: 443,
@@ -53,7 +53,11 @@ describe('renderNginxSite', () => {
   it('redirects port 80 to HTTPS except the ACME webroot', () => {
     assert.match(site, /location \^~ \/\.well-known\/acme-challenge\/ \{\n\s+root \/var\/lib\/slm-copilot\/acme;/);
     assert.match(site, /return 301 https:\/\/\$host\$request_uri;/);
-    const sandbox = renderNginxSite({ edge: { ...edge, httpsPort: 8443, httpPort: 8080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 9000 }, paths });
+    const sandbox = renderNginxSite({
+      edge: { ...edge, httpsPort: 8443, httpPort: 8080, listenAddress: '127.0.0.1' },
+      engine: { host: '127.0.0.1', port: 9000 },
+      paths,
+    });
     assert.match(sandbox, /return 301 https:\/\/\$host:8443\$request_uri;/);
     assert.match(sandbox, /listen 127\.0\.0\.1:8443 ssl default_server;/);
   });
@@ -83,18 +87,61 @@ describe('renderNginxSite', () => {
   it('is accepted by the real nginx -t, with the key maps and the sandbox main conf', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-t-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=t',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=t',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     for (const d of ['temp', 'acme', 'logs']) mkdirSync(join(dir, d));
-    const p = { certificate: join(dir, 'cert.pem'), certificateKey: join(dir, 'key.pem'), acmeWebroot: join(dir, 'acme'), keyConf: join(dir, 'key.conf'), accessLog: join(dir, 'logs/access.log') };
+    const p = {
+      certificate: join(dir, 'cert.pem'),
+      certificateKey: join(dir, 'key.pem'),
+      acmeWebroot: join(dir, 'acme'),
+      keyConf: join(dir, 'key.conf'),
+      accessLog: join(dir, 'logs/access.log'),
+    };
     writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
-    writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge: { ...edge, httpsPort: 18443, httpPort: 18080, listenAddress: '127.0.0.1' }, engine: { host: '127.0.0.1', port: 18081 }, paths: p }));
-    writeFileSync(join(dir, 'nginx.conf'), renderNginxMainConf({ pidFile: join(dir, 'nginx.pid'), errorLog: join(dir, 'logs/error.log'), tempDir: join(dir, 'temp'), siteFile: join(dir, 'site.conf'), runAsRoot: process.getuid?.() === 0 }));
-    execFileSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'pipe' });
+    writeFileSync(
+      join(dir, 'site.conf'),
+      renderNginxSite({
+        edge: { ...edge, httpsPort: 18443, httpPort: 18080, listenAddress: '127.0.0.1' },
+        engine: { host: '127.0.0.1', port: 18081 },
+        paths: p,
+      }),
+    );
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      renderNginxMainConf({
+        pidFile: join(dir, 'nginx.pid'),
+        errorLog: join(dir, 'logs/error.log'),
+        tempDir: join(dir, 'temp'),
+        siteFile: join(dir, 'site.conf'),
+        runAsRoot: process.getuid?.() === 0,
+      }),
+    );
+    execFileSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], {
+      stdio: 'pipe',
+    });
   });
 });
 
-describe('in Debian\'s stock nginx.conf', () => {
+describe("in Debian's stock nginx.conf", () => {
   it('is accepted by nginx -t next to the distribution defaults (http-level maps, zones, log format)', (t) => {
     let stock: string;
     try {
@@ -104,10 +151,35 @@ describe('in Debian\'s stock nginx.conf', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-stock-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=t',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=t',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
-    const p = { certificate: join(dir, 'cert.pem'), certificateKey: join(dir, 'key.pem'), acmeWebroot: dir, keyConf: join(dir, 'key.conf'), accessLog: join(dir, 'access.log') };
+    const p = {
+      certificate: join(dir, 'cert.pem'),
+      certificateKey: join(dir, 'key.pem'),
+      acmeWebroot: dir,
+      keyConf: join(dir, 'key.conf'),
+      accessLog: join(dir, 'access.log'),
+    };
     writeFileSync(join(dir, 'site.conf'), renderNginxSite({ edge, engine: { host: '127.0.0.1', port: 8081 }, paths: p }));
     const conf = stock
       .replace(/^\s*include\s+\/etc\/nginx\/sites-enabled\/\*;/m, `include ${join(dir, 'site.conf')};`)
@@ -130,6 +202,7 @@ describe('renderNginxKeyConf', () => {
   });
 
   it('refuses keys that could carry nginx syntax', () => {
-    for (const bad of ['sk-aaaaaaaaaaaaaaaa"; }', 'sk-aaaaaaaaaaaaaaaa\n', 'sk-aaaaaaaaaaa$aaaaa']) assert.throws(() => renderNginxKeyConf(bad));
+    for (const bad of ['sk-aaaaaaaaaaaaaaaa"; }', 'sk-aaaaaaaaaaaaaaaa\n', 'sk-aaaaaaaaaaa$aaaaa'])
+      assert.throws(() => renderNginxKeyConf(bad));
   });
 });

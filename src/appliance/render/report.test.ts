@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { ReportData } from '../report/report-data.ts';
 import { checkCpu } from '../report/cpu-check.ts';
+import type { ReportData } from '../report/report-data.ts';
 import { renderLoginBanner } from './login-banner.ts';
 import { renderReport, SOVEREIGNTY_STATEMENT } from './report.ts';
 
@@ -56,7 +56,8 @@ describe('renderReport', () => {
       'avx2 = yes',
       'ui_supports_images = untick "Supports Images" (this model reads text only)',
       `statement = ${SOVEREIGNTY_STATEMENT}`,
-    ]) assert.ok(text.includes(`${line}\n`), line);
+    ])
+      assert.ok(text.includes(`${line}\n`), line);
   });
 
   it('gives a curl with --cacert and the OpenAI env exports', () => {
@@ -105,7 +106,17 @@ describe('renderReport', () => {
   });
 
   it('omits --cacert for a publicly trusted certificate', () => {
-    const le = renderReport({ ...base, endpoint: { ...base.endpoint!, certificateKind: 'letsencrypt', tlsMode: 'letsencrypt', caFile: undefined, caSource: undefined, url: 'https://c.example.org/v1' } });
+    const le = renderReport({
+      ...base,
+      endpoint: {
+        ...base.endpoint!,
+        certificateKind: 'letsencrypt',
+        tlsMode: 'letsencrypt',
+        caFile: undefined,
+        caSource: undefined,
+        url: 'https://c.example.org/v1',
+      },
+    });
     assert.doesNotMatch(le, /--cacert|caBundlePath|NODE_EXTRA_CA_CERTS/);
   });
 
@@ -120,7 +131,12 @@ describe('renderReport', () => {
 
 describe('renderLoginBanner', () => {
   it('shows endpoint and where the key is, never the key', () => {
-    const b = renderLoginBanner({ url: 'https://10.0.0.5/v1', modelId: 'm', reportPath: '/etc/one-appliance/config', statusPath: '/etc/one-appliance/status' });
+    const b = renderLoginBanner({
+      url: 'https://10.0.0.5/v1',
+      modelId: 'm',
+      reportPath: '/etc/one-appliance/config',
+      statusPath: '/etc/one-appliance/status',
+    });
     assert.ok(b.includes("'https://10.0.0.5/v1'"));
     assert.ok(b.includes('/etc/one-appliance/config'));
     assert.ok(!b.includes('sk-'));

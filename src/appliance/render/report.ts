@@ -4,14 +4,20 @@
  * the OpenAI SDKs, plus status, last error and the CPU check.
  */
 import { stringify } from 'yaml';
-import type { ReportData, EndpointInfo } from '../report/report-data.ts';
+import type { EndpointInfo, ReportData } from '../report/report-data.ts';
 
 export const SOVEREIGNTY_STATEMENT =
   'All inference runs on this machine: prompts, code and completions never leave it, there is no telemetry ' +
   'and no call to any external AI service. Model weights are stored locally; only you hold the API key.';
 
 function block(key: string, text: string): string[] {
-  return [`${key} =`, ...text.trimEnd().split('\n').map((l) => `    ${l}`)];
+  return [
+    `${key} =`,
+    ...text
+      .trimEnd()
+      .split('\n')
+      .map((l) => `    ${l}`),
+  ];
 }
 
 function clineProvidersJson(e: EndpointInfo): string {
@@ -93,7 +99,9 @@ function endpointSections(e: EndpointInfo): string[] {
     `ui_model_id = ${e.modelId}`,
     `ui_context_window = ${e.contextSize}`,
     'ui_supports_images = untick "Supports Images" (this model reads text only)',
-    ...(caLocal === undefined ? [] : [`ui_certificate = start VS Code with NODE_EXTRA_CA_CERTS=${caLocal} or add the CA to the OS trust store`]),
+    ...(caLocal === undefined
+      ? []
+      : [`ui_certificate = start VS Code with NODE_EXTRA_CA_CERTS=${caLocal} or add the CA to the OS trust store`]),
     `cli = cline auth -p openai-compatible -k ${e.apiKey} -m ${e.modelId} -b ${e.url}`,
     '; Cline CLI: ~/.cline/data/settings/providers.json (mode 0600)',
     ...block('providers_json', clineProvidersJson(e)),
@@ -116,11 +124,13 @@ export function renderReport(data: ReportData): string {
     `last_error = ${data.issues.length === 0 ? '' : data.issues.map((i) => `${i.field}: ${i.message}`.replaceAll('\n', ' ')).join(' | ')}`,
   ];
   for (const issue of data.issues) lines.push(`error.${issue.field} = ${issue.message.replaceAll('\n', ' ')}`);
-  if (data.selfTest !== undefined) lines.push(`self_test = ${data.selfTest.ok ? 'passed' : 'FAILED'}: ${data.selfTest.detail.replaceAll('\n', ' ')}`);
+  if (data.selfTest !== undefined)
+    lines.push(`self_test = ${data.selfTest.ok ? 'passed' : 'FAILED'}: ${data.selfTest.detail.replaceAll('\n', ' ')}`);
   lines.push('', '[CPU]', `avx2 = ${data.cpu.avx2 ? 'yes' : 'no'}`);
   if (data.cpu.warning !== undefined) lines.push(`warning = ${data.cpu.warning}`);
   lines.push('');
-  if (data.endpoint === undefined) lines.push('; no endpoint configured yet: fix the errors above and re-run configure (or reboot / update the context)', '');
+  if (data.endpoint === undefined)
+    lines.push('; no endpoint configured yet: fix the errors above and re-run configure (or reboot / update the context)', '');
   else lines.push(...endpointSections(data.endpoint), '');
   lines.push('[Sovereignty]', `statement = ${SOVEREIGNTY_STATEMENT}`, '');
   return lines.join('\n');

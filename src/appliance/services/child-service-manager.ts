@@ -3,8 +3,8 @@
  * run as child processes of this process, configured from the same files configure renders. The engine
  * argv is expanded from the engine settings file exactly like systemd expands the unit's ExecStart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
@@ -42,7 +42,14 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     engine: fs.real(`${PATHS.sandboxLogDir}/engine.out.log`),
     nginx: fs.real(PATHS.nginxErrorLog),
   };
-  const nginxArgs = () => ['-p', `${fs.real(PATHS.nginxTempDir)}/`, '-c', fs.real(PATHS.nginxSandboxMain), '-e', fs.real(PATHS.nginxErrorLog)];
+  const nginxArgs = () => [
+    '-p',
+    `${fs.real(PATHS.nginxTempDir)}/`,
+    '-c',
+    fs.real(PATHS.nginxSandboxMain),
+    '-e',
+    fs.real(PATHS.nginxErrorLog),
+  ];
 
   function running(name: ServiceName): ChildProcess | undefined {
     const child = children.get(name);
@@ -127,7 +134,8 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
         await sleep(25);
         started = workerPids(child.pid!).some((pid) => !before.includes(pid));
       }
-      if (!started) throw new CommandError([nginx, '-s', 'reload'], null, `nginx did not start new workers within 10 s\n${tail(logs.nginx)}`);
+      if (!started)
+        throw new CommandError([nginx, '-s', 'reload'], null, `nginx did not start new workers within 10 s\n${tail(logs.nginx)}`);
       for (let i = 0; i < 120; i++) {
         if (!workerPids(child.pid!).some((pid) => before.includes(pid))) return;
         await sleep(25);

@@ -14,10 +14,7 @@ export interface SystemdServiceManagerOptions {
   systemdRunning?: () => boolean;
 }
 
-export function createSystemdServiceManager(
-  runner: CommandRunner,
-  options: SystemdServiceManagerOptions = {},
-): ServiceManager {
+export function createSystemdServiceManager(runner: CommandRunner, options: SystemdServiceManagerOptions = {}): ServiceManager {
   const systemdRunning = options.systemdRunning ?? (() => existsSync('/run/systemd/system'));
   const systemctl = (...args: string[]) => runner.run('systemctl', args);
   const manager: ServiceManager = {

@@ -8,10 +8,10 @@ import { readPersistedApiKey } from '../api-key.ts';
 import { oneGateAccess } from '../context/context-sources.ts';
 import { publishToOneGate } from '../onegate.ts';
 import { writeReport } from '../report/write-report.ts';
-import { selfTest, type SelfTestOutcome } from '../verify/self-test.ts';
+import { type SelfTestOutcome, selfTest } from '../verify/self-test.ts';
 import { waitForReady } from '../verify/wait-ready.ts';
-import { readState, writeState } from './appliance-state.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
+import { readState, writeState } from './appliance-state.ts';
 import { createStageLog } from './stage-log.ts';
 import { readStatus, stageAllowed, writeStatus } from './status-file.ts';
 
@@ -37,9 +37,16 @@ export async function runBootstrap(env: ApplianceEnv): Promise<BootstrapOutcome>
     const key = await readPersistedApiKey(fs);
     if (state === undefined || key === undefined) throw new Error('no configuration found: run configure first');
     log.logger.info('waiting for the engine to load the model', { timeoutSeconds: Math.round(env.readyTimeoutMs / 1000) });
-    await waitForReady(`http://${state.engine.host}:${state.engine.port}/readyz`, env.readyTimeoutMs, () => env.services.isRunning('engine'));
+    await waitForReady(`http://${state.engine.host}:${state.engine.port}/readyz`, env.readyTimeoutMs, () =>
+      env.services.isRunning('engine'),
+    );
     log.logger.info('engine ready; self-test through the edge');
-    const ca = state.certificateKind === 'self-signed' ? await readFile(state.certPath) : state.caBundle !== undefined ? await readFile(state.caBundle) : undefined;
+    const ca =
+      state.certificateKind === 'self-signed'
+        ? await readFile(state.certPath)
+        : state.caBundle !== undefined
+          ? await readFile(state.caBundle)
+          : undefined;
     const result = await selfTest({
       origin: `https://127.0.0.1:${state.httpsPort}`,
       servername: state.hostname,

@@ -28,7 +28,12 @@ export interface AcmeOptions {
   issuedCaBundle?: string;
 }
 
-export async function ensureSelfSigned(plan: AppliancePlan, fs: ApplianceFs, runner: CommandRunner, now: Date): Promise<ServedCertificateInfo> {
+export async function ensureSelfSigned(
+  plan: AppliancePlan,
+  fs: ApplianceFs,
+  runner: CommandRunner,
+  now: Date,
+): Promise<ServedCertificateInfo> {
   const r = await ensureSelfSignedCertificate({
     dir: fs.real(PATHS.tlsDir),
     hostname: plan.certificateNames.hostname,
@@ -36,7 +41,14 @@ export async function ensureSelfSigned(plan: AppliancePlan, fs: ApplianceFs, run
     runner,
     now,
   });
-  return { certPath: r.certPath, keyPath: r.keyPath, fingerprintSha256: r.fingerprintSha256, kind: 'self-signed', changed: r.changed, note: r.reason };
+  return {
+    certPath: r.certPath,
+    keyPath: r.keyPath,
+    fingerprintSha256: r.fingerprintSha256,
+    kind: 'self-signed',
+    changed: r.changed,
+    note: r.reason,
+  };
 }
 
 export async function tryLetsEncrypt(
@@ -67,6 +79,13 @@ export async function tryLetsEncrypt(
   if (!r.ok) return r;
   return {
     ok: true,
-    cert: { certPath: r.certPath, keyPath: r.keyPath, fingerprintSha256: r.fingerprintSha256, kind: 'letsencrypt', changed: r.issued, note: undefined },
+    cert: {
+      certPath: r.certPath,
+      keyPath: r.keyPath,
+      fingerprintSha256: r.fingerprintSha256,
+      kind: 'letsencrypt',
+      changed: r.issued,
+      note: undefined,
+    },
   };
 }

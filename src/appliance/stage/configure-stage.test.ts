@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
-import { PATHS, SYSTEM_PROFILE, type NetworkProfile } from '../layout.ts';
-import { readState } from './appliance-state.ts';
-import { writeStatus } from './status-file.ts';
+import { type NetworkProfile, PATHS, SYSTEM_PROFILE } from '../layout.ts';
 import type { ServiceManager, ServiceName } from '../services/service-manager.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
+import { readState } from './appliance-state.ts';
 import { runConfigure } from './configure-stage.ts';
 import { runInstall } from './install-stage.ts';
+import { writeStatus } from './status-file.ts';
 
 /** Records what configure asks of the services; "running" after the first start. */
 function recordingServices() {
@@ -111,7 +111,10 @@ describe('configure stage', () => {
     assert.equal(mode(PATHS.acmeWebroot), 0o755);
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_success\n');
     // The key appears only in the key file, nginx's key map and the report.
-    const holders = [...snapshot(root, ['.log']).entries()].filter(([, v]) => v.includes(key)).map(([p]) => p.slice(root.length)).sort();
+    const holders = [...snapshot(root, ['.log']).entries()]
+      .filter(([, v]) => v.includes(key))
+      .map(([p]) => p.slice(root.length))
+      .sort();
     assert.deepEqual(holders, [PATHS.report, PATHS.nginxKeyConf, PATHS.apiKey].sort());
     // Context size: auto, bounded by the model definition; threads: usable − 1.
     const settings = readFileSync(fs.real(PATHS.engineEnv), 'utf8');
@@ -151,10 +154,18 @@ describe('configure stage', () => {
     rec.calls.length = 0;
     const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]);
     const outcome = await runConfigure(
-      env({ ONEAPP_COPILOT_TIMEOUT: '30;}', ONEAPP_COPILOT_HOSTNAME: 'evil.example\n  return 200', ONEAPP_COPILOT_API_KEY: 'sk-newkeynewkeynewkey"' }),
+      env({
+        ONEAPP_COPILOT_TIMEOUT: '30;}',
+        ONEAPP_COPILOT_HOSTNAME: 'evil.example\n  return 200',
+        ONEAPP_COPILOT_API_KEY: 'sk-newkeynewkeynewkey"',
+      }),
     );
     assert.equal(outcome.ok, false);
-    assert.deepEqual(outcome.issues.map((i) => i.field).sort(), ['ONEAPP_COPILOT_API_KEY', 'ONEAPP_COPILOT_HOSTNAME', 'ONEAPP_COPILOT_TIMEOUT']);
+    assert.deepEqual(outcome.issues.map((i) => i.field).sort(), [
+      'ONEAPP_COPILOT_API_KEY',
+      'ONEAPP_COPILOT_HOSTNAME',
+      'ONEAPP_COPILOT_TIMEOUT',
+    ]);
     assert.deepEqual(rec.calls, []);
     assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]), before);
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_failure\n');

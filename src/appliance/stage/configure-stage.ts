@@ -6,16 +6,16 @@
 import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
+import { type ApplyResult, applyFiles } from '../apply/apply-files.ts';
 import { parseApplianceContext } from '../context/context-schema.ts';
 import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
-import { applyFiles, type ApplyResult } from '../apply/apply-files.ts';
 import { desiredFiles } from '../plan/desired-files.ts';
-import { buildPlan, type AppliancePlan } from '../plan/plan.ts';
+import { type AppliancePlan, buildPlan } from '../plan/plan.ts';
 import { writeReport } from '../report/write-report.ts';
-import { readState, writeState } from './appliance-state.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
-import { ensureSelfSigned, tryLetsEncrypt, type ServedCertificateInfo } from './certificates.ts';
+import { readState, writeState } from './appliance-state.ts';
+import { ensureSelfSigned, type ServedCertificateInfo, tryLetsEncrypt } from './certificates.ts';
 import { createStageLog } from './stage-log.ts';
 import { readStatus, stageAllowed, writeStatus } from './status-file.ts';
 
@@ -77,7 +77,8 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOu
   await ensureDirectories(env);
   const previous = await readState(fs);
   const selfSigned = await ensureSelfSigned(plan, fs, runner, env.now());
-  if (selfSigned.changed) logger.info('self-signed certificate written', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
+  if (selfSigned.changed)
+    logger.info('self-signed certificate written', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
   let served: ServedCertificateInfo = selfSigned;
   let certificateChanged = selfSigned.changed;
   // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
@@ -97,7 +98,11 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOu
     if (le.ok) {
       served = le.cert;
       const second = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: true, logger });
-      apply = { ...second, changedFiles: [...apply.changedFiles, ...second.changedFiles], engineRestarted: apply.engineRestarted || second.engineRestarted };
+      apply = {
+        ...second,
+        changedFiles: [...apply.changedFiles, ...second.changedFiles],
+        engineRestarted: apply.engineRestarted || second.engineRestarted,
+      };
       logger.info("serving the Let's Encrypt certificate", { fingerprint: served.fingerprintSha256 });
     } else {
       tlsNote = `Let's Encrypt failed, serving the self-signed certificate instead: ${le.reason}`;

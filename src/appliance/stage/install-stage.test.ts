@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -39,7 +39,9 @@ describe('install stage (system layout in a root)', () => {
     t.after(() => process.umask(old));
 
     assert.deepEqual(await runInstall(env), { ok: true });
-    assert.ok(runner.calls.includes('useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin slm-copilot'));
+    assert.ok(
+      runner.calls.includes('useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin slm-copilot'),
+    );
     assert.ok(runner.calls.includes('systemctl daemon-reload'));
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'install_success\n');
     for (const [p, mode] of [
@@ -50,8 +52,12 @@ describe('install stage (system layout in a root)', () => {
       [PATHS.configDir, 0o755],
       [PATHS.stateDir, 0o755],
       [PATHS.modelsDir, 0o755],
-    ] as const) assert.equal(statSync(fs.real(p)).mode & 0o777, mode, p);
-    assert.match(readFileSync(fs.real(`${PATHS.contextHooksDir}/net-90-service-appliance`), 'utf8'), /service configure && \/etc\/one-appliance\/service bootstrap/);
+    ] as const)
+      assert.equal(statSync(fs.real(p)).mode & 0o777, mode, p);
+    assert.match(
+      readFileSync(fs.real(`${PATHS.contextHooksDir}/net-90-service-appliance`), 'utf8'),
+      /service configure && \/etc\/one-appliance\/service bootstrap/,
+    );
     assert.match(readFileSync(fs.real(`${PATHS.contextHooksDir}/net-99-report-ready`), 'utf8'), /bootstrap_success/);
     assert.equal(existsSync(join(root, 'etc/nginx/sites-enabled/default')), false, "Debian's default site would take port 80");
 

@@ -10,7 +10,9 @@ import type { ApplianceEnv } from './appliance-env.ts';
 import { createStageLog } from './stage-log.ts';
 import { writeStatus } from './status-file.ts';
 
-export async function runInstall(env: Pick<ApplianceEnv, 'fs' | 'runner' | 'profile' | 'services' | 'echo'>): Promise<{ ok: boolean; error?: string }> {
+export async function runInstall(
+  env: Pick<ApplianceEnv, 'fs' | 'runner' | 'profile' | 'services' | 'echo'>,
+): Promise<{ ok: boolean; error?: string }> {
   const { fs, runner } = env;
   const log = createStageLog(fs, 'install', env.echo);
   await fs.mkdir(PATHS.applianceDir, 0o755);
@@ -20,7 +22,16 @@ export async function runInstall(env: Pick<ApplianceEnv, 'fs' | 'runner' | 'prof
     if (system) {
       const known = await runner.run('getent', ['passwd', ENGINE_USER], { check: false });
       if (known.exitCode !== 0) {
-        await runner.run('useradd', ['--system', '--user-group', '--home-dir', '/nonexistent', '--no-create-home', '--shell', '/usr/sbin/nologin', ENGINE_USER]);
+        await runner.run('useradd', [
+          '--system',
+          '--user-group',
+          '--home-dir',
+          '/nonexistent',
+          '--no-create-home',
+          '--shell',
+          '/usr/sbin/nologin',
+          ENGINE_USER,
+        ]);
         log.logger.info('created system user', { user: ENGINE_USER });
       }
     }

@@ -19,7 +19,7 @@ export async function writeStatus(fs: ApplianceFs, stage: Stage, state: StageSta
 /** Whether `stage` may run now; this appliance is always reconfigurable. Returns the reason when not. */
 export function stageAllowed(stage: Stage, status: string): string | undefined {
   if (stage === 'install') return undefined;
-  if (status === '' || status.startsWith('install_') && status !== 'install_success') {
+  if (status === '' || (status.startsWith('install_') && status !== 'install_success')) {
     return `the appliance is not installed (status "${status || 'empty'}"): run "slm-copilot install" first`;
   }
   if (stage === 'bootstrap' && !['configure_success', 'bootstrap_started', 'bootstrap_success', 'bootstrap_failure'].includes(status)) {

@@ -39,9 +39,18 @@ export async function probeAcmeWebroot(options: {
   await writeFile(file, token, { mode: 0o644 });
   await chmod(file, 0o644);
   try {
-    const { status, body } = await httpGet(host, options.httpPort, `${ACME_CHALLENGE_PREFIX}${token}`, options.domain, options.timeoutMs ?? 5000);
+    const { status, body } = await httpGet(
+      host,
+      options.httpPort,
+      `${ACME_CHALLENGE_PREFIX}${token}`,
+      options.domain,
+      options.timeoutMs ?? 5000,
+    );
     if (status === 200 && body.trim() === token) return { ok: true };
-    return { ok: false, reason: `nginx does not serve the ACME webroot ${options.webroot}: ${url} (Host: ${options.domain}) answered HTTP ${status}` };
+    return {
+      ok: false,
+      reason: `nginx does not serve the ACME webroot ${options.webroot}: ${url} (Host: ${options.domain}) answered HTTP ${status}`,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `nginx does not serve the ACME webroot: ${url} failed (${message})` };
@@ -50,7 +59,13 @@ export async function probeAcmeWebroot(options: {
   }
 }
 
-function httpGet(host: string, port: number, path: string, hostHeader: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function httpGet(
+  host: string,
+  port: number,
+  path: string,
+  hostHeader: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, headers: { Host: hostHeader }, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';

@@ -1,18 +1,43 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { buildCertbotArgs } from './certbot-args.ts';
 
 const dirs = { config: '/srv/le/config', work: '/srv/le/work', logs: '/srv/le/logs' };
 
 test('webroot issuance without email, default server, keep-until-expiring', () => {
   assert.deepEqual(
-    buildCertbotArgs({ domain: 'copilot.example.org', webroot: '/var/lib/slm-copilot/acme', dirs, deployHook: 'systemctl reload nginx', renewal: 'keep' }),
+    buildCertbotArgs({
+      domain: 'copilot.example.org',
+      webroot: '/var/lib/slm-copilot/acme',
+      dirs,
+      deployHook: 'systemctl reload nginx',
+      renewal: 'keep',
+    }),
     [
-      'certonly', '--webroot', '-w', '/var/lib/slm-copilot/acme', '-d', 'copilot.example.org',
-      '--cert-name', 'copilot.example.org', '--non-interactive', '--agree-tos', '--keep-until-expiring',
-      '--key-type', 'ecdsa', '--elliptic-curve', 'secp256r1',
-      '--config-dir', '/srv/le/config', '--work-dir', '/srv/le/work', '--logs-dir', '/srv/le/logs',
-      '--register-unsafely-without-email', '--deploy-hook', 'systemctl reload nginx',
+      'certonly',
+      '--webroot',
+      '-w',
+      '/var/lib/slm-copilot/acme',
+      '-d',
+      'copilot.example.org',
+      '--cert-name',
+      'copilot.example.org',
+      '--non-interactive',
+      '--agree-tos',
+      '--keep-until-expiring',
+      '--key-type',
+      'ecdsa',
+      '--elliptic-curve',
+      'secp256r1',
+      '--config-dir',
+      '/srv/le/config',
+      '--work-dir',
+      '/srv/le/work',
+      '--logs-dir',
+      '/srv/le/logs',
+      '--register-unsafely-without-email',
+      '--deploy-hook',
+      'systemctl reload nginx',
     ],
   );
 });

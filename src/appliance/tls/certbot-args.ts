@@ -24,17 +24,28 @@ export interface CertbotArgsInput {
 export function buildCertbotArgs(input: CertbotArgsInput): string[] {
   const args = [
     'certonly',
-    '--webroot', '-w', input.webroot,
-    '-d', input.domain,
+    '--webroot',
+    '-w',
+    input.webroot,
+    '-d',
+    input.domain,
     // One lineage per domain at a predictable path (live/<domain>/), never `<domain>-0001`.
-    '--cert-name', input.domain,
-    '--non-interactive', '--agree-tos',
+    '--cert-name',
+    input.domain,
+    '--non-interactive',
+    '--agree-tos',
     input.renewal === 'force' ? '--force-renewal' : '--keep-until-expiring',
     // certbot 2.x already defaults to ECDSA; explicit so a changed default cannot surprise renewals.
-    '--key-type', 'ecdsa', '--elliptic-curve', 'secp256r1',
-    '--config-dir', input.dirs.config,
-    '--work-dir', input.dirs.work,
-    '--logs-dir', input.dirs.logs,
+    '--key-type',
+    'ecdsa',
+    '--elliptic-curve',
+    'secp256r1',
+    '--config-dir',
+    input.dirs.config,
+    '--work-dir',
+    input.dirs.work,
+    '--logs-dir',
+    input.dirs.logs,
   ];
   if (input.email === undefined) args.push('--register-unsafely-without-email');
   else args.push('--email', input.email, '--no-eff-email');

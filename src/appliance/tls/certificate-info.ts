@@ -2,8 +2,8 @@
  * Reads what matters about a PEM certificate with node:crypto (no openssl process): names, validity,
  * key type and the SHA-256 fingerprint operators compare against what their client shows.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { parseSubjectAltName, type CertificateNames } from './certificate-names.ts';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { type CertificateNames, parseSubjectAltName } from './certificate-names.ts';
 
 export interface CertificateInfo {
   subject: string;

@@ -24,7 +24,11 @@ export function isDnsName(name: string): boolean {
 /** Canonical text of an IP address (IPv6 compressed, lower case), or undefined if it is not one. */
 export function normalizeIp(address: string): string | undefined {
   const kind = isIP(address);
-  if (kind === 4) return address.split('.').map((octet) => String(Number(octet))).join('.');
+  if (kind === 4)
+    return address
+      .split('.')
+      .map((octet) => String(Number(octet)))
+      .join('.');
   if (kind === 6) return new URL(`http://[${address}]/`).hostname.slice(1, -1);
   return undefined;
 }

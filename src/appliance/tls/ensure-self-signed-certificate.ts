@@ -2,14 +2,14 @@
  * The appliance's self-signed certificate: ECDSA P-256 made by the openssl CLI, persisted, and
  * replaced only when its names no longer match the VM or it nears expiry (see self-signed-decision).
  */
-import { mkdtemp, mkdir, chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandRunner } from '../../lib/command-runner.ts';
 import { writeFileAtomic } from '../../lib/atomic-write.ts';
-import { subjectAltNameExtension, wantedCertificateNames } from './certificate-names.ts';
+import type { CommandRunner } from '../../lib/command-runner.ts';
 import { inspectCertificate, keyMatchesCertificate } from './certificate-info.ts';
-import { decideSelfSignedCertificate, type ExistingCertificate } from './self-signed-decision.ts';
+import { subjectAltNameExtension, wantedCertificateNames } from './certificate-names.ts';
 import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from './paths.ts';
+import { decideSelfSignedCertificate, type ExistingCertificate } from './self-signed-decision.ts';
 
 export type Clock = () => Date;
 
@@ -80,17 +80,31 @@ export async function ensureSelfSignedCertificate(options: SelfSignedOptions): P
     // CN is informational (clients match SANs) and limited to 64 characters.
     const commonName = hostname.length <= 64 ? hostname : 'slm-copilot';
     await options.runner.run('openssl', [
-      'req', '-x509', '-new',
-      '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-sha256',
-      '-days', String(options.validityDays ?? DEFAULT_SELF_SIGNED_VALIDITY_DAYS),
-      '-subj', `/O=SLM-Copilot/CN=${commonName}`,
-      '-addext', subjectAltNameExtension(wanted),
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature',
-      '-addext', 'extendedKeyUsage=serverAuth',
-      '-keyout', newKey,
-      '-out', newCert,
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-sha256',
+      '-days',
+      String(options.validityDays ?? DEFAULT_SELF_SIGNED_VALIDITY_DAYS),
+      '-subj',
+      `/O=SLM-Copilot/CN=${commonName}`,
+      '-addext',
+      subjectAltNameExtension(wanted),
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-addext',
+      'keyUsage=critical,digitalSignature',
+      '-addext',
+      'extendedKeyUsage=serverAuth',
+      '-keyout',
+      newKey,
+      '-out',
+      newCert,
     ]);
     const certPem = await readFile(newCert);
     const keyPem = await readFile(newKey);

@@ -2,8 +2,9 @@
  * Reads the certificate lineage certbot keeps for a domain and decides whether it can be served
  * as is: covers the domain, key matches, not due for renewal, issued by the ACME server asked for.
  */
-import { readFile } from 'node:fs/promises';
+
 import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { keyMatchesCertificate } from './certificate-info.ts';
 import { letsEncryptLineagePaths } from './paths.ts';
 

@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemCommandRunner, type CommandResult, type CommandRunner, type RunOptions } from '../../lib/command-runner.ts';
-import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from './obtain-lets-encrypt-certificate.ts';
+import { after, before, test } from 'node:test';
+import { type CommandResult, type CommandRunner, type RunOptions, systemCommandRunner } from '../../lib/command-runner.ts';
 import { ensureSelfSignedCertificate } from './ensure-self-signed-certificate.ts';
-import { letsEncryptLineagePaths, LETS_ENCRYPT_DIRECTORY } from './paths.ts';
+import { type LetsEncryptOptions, obtainLetsEncryptCertificate } from './obtain-lets-encrypt-certificate.ts';
+import { LETS_ENCRYPT_DIRECTORY, letsEncryptLineagePaths } from './paths.ts';
 
 interface Call {
   command: string;
@@ -161,7 +161,9 @@ test('certbot success without a usable certificate, a runner error, or a missing
   assert.deepEqual(none, { ok: false, reason: 'certbot succeeded but the certificate is not usable: no certificate was written' });
   const thrown = await obtainLetsEncryptCertificate(fresh({ runner: recorder(() => Promise.reject(new Error('boom\nmore'))) }));
   assert.deepEqual(thrown, { ok: false, reason: 'certbot could not run: boom' });
-  const missing = await obtainLetsEncryptCertificate(fresh({ runner: recorder(() => ({ exitCode: -1, stdout: '', stderr: 'spawn certbot ENOENT' })) }));
+  const missing = await obtainLetsEncryptCertificate(
+    fresh({ runner: recorder(() => ({ exitCode: -1, stdout: '', stderr: 'spawn certbot ENOENT' })) }),
+  );
   assert.deepEqual(missing, { ok: false, reason: 'certbot is not installed (apt-get install certbot)' });
 });
 
@@ -176,7 +178,11 @@ test('with httpPort, a loopback probe checks the webroot is served before certbo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    const served = recorder(() => ({ exitCode: 1, stdout: '', stderr: 'An unexpected error occurred:\nValueError: x: Connection refused\n' }));
+    const served = recorder(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'An unexpected error occurred:\nValueError: x: Connection refused\n',
+    }));
     const good = fresh({ runner: served, httpPort: port });
     webroot = good.webroot;
     const r1 = await obtainLetsEncryptCertificate(good);

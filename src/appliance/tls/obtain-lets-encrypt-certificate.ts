@@ -5,16 +5,17 @@
  * Renewal is certbot's own (`certbot.timer` → `certbot -q renew`), which reuses the flags stored
  * in the lineage's renewal conf, deploy hook included.
  */
-import { performance } from 'node:perf_hooks';
+
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { CommandResult, CommandRunner, RunOptions } from '../../lib/command-runner.ts';
+import { ensureAcmeWebroot, probeAcmeWebroot } from './acme-webroot.ts';
 import { buildCertbotArgs } from './certbot-args.ts';
 import { certbotFailureReason } from './certbot-failure-reason.ts';
-import { ensureAcmeWebroot, probeAcmeWebroot } from './acme-webroot.ts';
 import { isDnsName } from './certificate-names.ts';
+import { type Clock, timeOf } from './ensure-self-signed-certificate.ts';
 import { readLetsEncryptLineage } from './lets-encrypt-lineage.ts';
-import { DEFAULT_DEPLOY_HOOK, LETS_ENCRYPT_DIRECTORY, type CertbotDirs } from './paths.ts';
-import { timeOf, type Clock } from './ensure-self-signed-certificate.ts';
+import { type CertbotDirs, DEFAULT_DEPLOY_HOOK, LETS_ENCRYPT_DIRECTORY } from './paths.ts';
 
 export interface LetsEncryptOptions {
   /** `ONEAPP_COPILOT_HOSTNAME`: a public DNS name pointing at this VM. */
@@ -121,7 +122,12 @@ export async function obtainLetsEncryptCertificate(options: LetsEncryptOptions):
   // Only expiry matters now: certbot decides "due" by its own renew_before_expiry.
   const issued = await readLetsEncryptLineage({ ...lineageQuery, renewBeforeDays: 0, now: timeOf(options.now) });
   if (issued.state !== 'usable') {
-    const detail = issued.state === 'absent' ? 'no certificate was written' : issued.state === 'other-server' ? `lineage still from ${issued.server}` : issued.detail;
+    const detail =
+      issued.state === 'absent'
+        ? 'no certificate was written'
+        : issued.state === 'other-server'
+          ? `lineage still from ${issued.server}`
+          : issued.detail;
     return { ok: false, reason: `certbot succeeded but the certificate is not usable: ${detail}` };
   }
   const { certPath, keyPath, fingerprintSha256, notAfter } = issued;
@@ -142,5 +148,5 @@ function validate(domain: string, options: LetsEncryptOptions): string | undefin
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
 }

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideSelfSignedCertificate, type ExistingCertificate } from './self-signed-decision.ts';
+import { test } from 'node:test';
 import type { CertificateInfo } from './certificate-info.ts';
+import { decideSelfSignedCertificate, type ExistingCertificate } from './self-signed-decision.ts';
 
 const issued = new Date('2026-01-01T00:00:00Z');
 const expires = new Date('2028-04-05T00:00:00Z');

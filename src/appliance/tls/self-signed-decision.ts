@@ -3,8 +3,9 @@
  * an injected clock: clients pin this certificate (`--cacert`, Cline's trust store), so it is only
  * replaced for a reason the report can state.
  */
-import { diffCertificateNames, type CertificateNames } from './certificate-names.ts';
+
 import type { CertificateInfo } from './certificate-info.ts';
+import { type CertificateNames, diffCertificateNames } from './certificate-names.ts';
 
 export const SELF_SIGNED_KEY_TYPE = 'ec/prime256v1';
 

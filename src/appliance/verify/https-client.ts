@@ -2,8 +2,9 @@
  * A small HTTPS client for the self-test and the integration tests: connects to an address, verifies
  * the certificate against a given CA for a given name (SNI), and exposes the response as it streams.
  */
-import { request as httpsRequest } from 'node:https';
+
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 
 export interface EdgeRequest {
@@ -65,10 +66,7 @@ export function edgeRequest(req: EdgeRequest): Promise<EdgeResponse> {
       );
       res.on('error', reject);
     };
-    const r =
-      url.protocol === 'https:'
-        ? httpsRequest(url, options, onResponse)
-        : httpRequest(url, options, onResponse);
+    const r = url.protocol === 'https:' ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
     r.on('timeout', () => r.destroy(new Error(`request to ${url.href} timed out`)));
     r.on('error', reject);
     r.end(req.body);

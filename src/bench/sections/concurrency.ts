@@ -6,7 +6,7 @@
  */
 import type { Progress } from '../progress.ts';
 import { decodeMessages } from '../prompts.ts';
-import { makeRow, type BenchRow } from '../report.ts';
+import { type BenchRow, makeRow } from '../report.ts';
 import type { RunningServer } from '../server-process.ts';
 import { median } from '../stats.ts';
 import { streamChat } from '../stream-client.ts';
@@ -21,10 +21,19 @@ export interface ConcurrencySample {
   maxTtftMs: number;
 }
 
-export async function measureConcurrency(server: RunningServer, streams: number, tokens: number, progress: Progress): Promise<ConcurrencySample> {
+export async function measureConcurrency(
+  server: RunningServer,
+  streams: number,
+  tokens: number,
+  progress: Progress,
+): Promise<ConcurrencySample> {
   const results = await Promise.all(
     Array.from({ length: streams }, (_, i) =>
-      streamChat(server.endpoint, { model: server.modelId, messages: decodeMessages(`p${server.settings.parallel}x${streams}-${i}`), maxTokens: tokens }),
+      streamChat(server.endpoint, {
+        model: server.modelId,
+        messages: decodeMessages(`p${server.settings.parallel}x${streams}-${i}`),
+        maxTokens: tokens,
+      }),
     ),
   );
   const start = Math.min(...results.map((r) => r.startedAt));
@@ -73,7 +82,9 @@ export function concurrencyRows(all: ConcurrencySample[]): BenchRow[] {
       { label: '1 stream', value: base.aggregateTokPerSec, unit: 'tok/s' },
       { label: 'decode', value: base.perStreamDecodeTokPerSec, unit: 'tok/s' },
       null,
-      { note: `aggregate = all tokens / wall time from first request to last stream end (includes prompt processing and HTTP); median of ${rounds} round(s)` },
+      {
+        note: `aggregate = all tokens / wall time from first request to last stream end (includes prompt processing and HTTP); median of ${rounds} round(s)`,
+      },
     ),
   ];
   for (const s of samples) {

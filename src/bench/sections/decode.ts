@@ -7,19 +7,22 @@
  */
 import { cpuTimeMs, type Progress } from '../progress.ts';
 import { decodeMessages } from '../prompts.ts';
-import type { RawRunner } from '../raw-runner.ts';
 import type { RawRunResult } from '../raw-protocol.ts';
-import { makeRow, type BenchRow } from '../report.ts';
+import type { RawRunner } from '../raw-runner.ts';
+import { type BenchRow, makeRow } from '../report.ts';
 import { nextRecord, type RunningServer } from '../server-process.ts';
 import { median, pairedRatios } from '../stats.ts';
-import { streamChat, type StreamResult } from '../stream-client.ts';
+import { type StreamResult, streamChat } from '../stream-client.ts';
 import { inAlternatingOrder } from './alternate.ts';
 
 export interface DecodeSection {
   rows: BenchRow[];
   details: {
     raw: RawRunResult[];
-    server: Pick<StreamResult, 'text' | 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'>[];
+    server: Pick<
+      StreamResult,
+      'text' | 'ttftMs' | 'decodeTokPerSec' | 'promptTokens' | 'completionTokens' | 'contentChunks' | 'finishReason'
+    >[];
     /** Decode tok/s the server logged for each run (its own first-to-last-token timing). */
     engineTokPerSec: number[];
     /** CPU ms the raw worker used while the server ran, and vice versa (≈0 = no overlap). */
@@ -79,7 +82,10 @@ export async function runDecodeSection(
   notes.push(`greedy output identical on both sides in ${same}/${repeat} pairs`);
   const serverRate = median(serverResults.map((r) => r.decodeTokPerSec));
   const rawRate = median(rawResults.map((r) => r.decodeTokPerSec));
-  const alt = pairedRatios(serverResults.map((r) => r.decodeTokPerSec), rawResults.map((r) => r.decodeTokPerSec));
+  const alt = pairedRatios(
+    serverResults.map((r) => r.decodeTokPerSec),
+    rawResults.map((r) => r.decodeTokPerSec),
+  );
   notes.push(`median of per-pair ratios ${alt.paired.toFixed(3)}, best run vs best run ${alt.best.toFixed(3)}`);
   notes.push(`the server's own log says ${median(engineRates).toFixed(1)} tok/s (engine loop without HTTP/client)`);
   notes.push(`per-token time server ${(1000 / serverRate).toFixed(2)} ms vs raw ${(1000 / rawRate).toFixed(2)} ms`);
@@ -106,7 +112,13 @@ export async function runDecodeSection(
     details: {
       raw: rawResults,
       server: serverResults.map(({ text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason }) => ({
-        text, ttftMs, decodeTokPerSec, promptTokens, completionTokens, contentChunks, finishReason,
+        text,
+        ttftMs,
+        decodeTokPerSec,
+        promptTokens,
+        completionTokens,
+        contentChunks,
+        finishReason,
       })),
       engineTokPerSec: engineRates,
       rawIdleCpuMs,

@@ -7,10 +7,10 @@
  */
 import type { Progress } from '../progress.ts';
 import { decodeMessages } from '../prompts.ts';
-import { makeRow, type BenchRow } from '../report.ts';
+import { type BenchRow, makeRow } from '../report.ts';
 import type { RunningServer } from '../server-process.ts';
 import { median, pairedRatios } from '../stats.ts';
-import { streamChat, type Endpoint, type StreamResult } from '../stream-client.ts';
+import { type Endpoint, type StreamResult, streamChat } from '../stream-client.ts';
 import { inAlternatingOrder } from './alternate.ts';
 
 export interface EdgeDetails {
@@ -72,7 +72,10 @@ export async function runEdgeSection(
   const added = median(pairs.map(([d, e]) => e! - d!));
   progress(`edge: ${ttftPairs} TTFT pairs, median added ${added.toFixed(1)} ms`);
 
-  const alt = pairedRatios(proxied.map((r) => r.decodeTokPerSec), direct.map((r) => r.decodeTokPerSec));
+  const alt = pairedRatios(
+    proxied.map((r) => r.decodeTokPerSec),
+    direct.map((r) => r.decodeTokPerSec),
+  );
   const rows = [
     makeRow(
       'edge-decode',

@@ -4,8 +4,8 @@
  * follow-up = the same conversation + the assistant's answer + one short user turn.
  */
 import type { Progress } from '../progress.ts';
-import { conversation, FOLLOW_UP_TURN, type BenchMessage } from '../prompts.ts';
-import { makeRow, type BenchRow } from '../report.ts';
+import { type BenchMessage, conversation, FOLLOW_UP_TURN } from '../prompts.ts';
+import { type BenchRow, makeRow } from '../report.ts';
 import type { RunningServer } from '../server-process.ts';
 import { median } from '../stats.ts';
 import { streamChat } from '../stream-client.ts';

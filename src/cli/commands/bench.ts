@@ -17,8 +17,7 @@ export const benchCommand: CliCommand = {
       return 0;
     }
     const modelPath =
-      options.modelPath ??
-      (await generatedModelPath(options.quick ? 'tiny' : 'bench', modelCacheDir(process.env), stderrProgress));
+      options.modelPath ?? (await generatedModelPath(options.quick ? 'tiny' : 'bench', modelCacheDir(process.env), stderrProgress));
     // Ctrl-C / SIGTERM: stop the server, nginx and the raw worker before exiting.
     const onSignal = (signal: NodeJS.Signals) => {
       stderrProgress(`${signal}: stopping child processes`);

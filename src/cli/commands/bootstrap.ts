@@ -14,7 +14,11 @@ token, publishes READY=YES with the endpoint URL and model id (never the key).
 export const bootstrapCommand: CliCommand = {
   summary: 'Appliance stage: wait for the model, self-test through nginx, report READY.',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, 'ready-timeout': { type: 'string' } } });
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' }, 'ready-timeout': { type: 'string' } },
+    });
     if (values.help === true) {
       process.stdout.write(HELP);
       return 0;

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { readGgufFileInfo } from 'node-llama-cpp';
 
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -28,7 +28,10 @@ test('dev make-model writes the model and prints path, size and sha256', async (
   assert.match(r.stdout, new RegExp(`^path: ${out}$`, 'm'));
   assert.match(r.stdout, new RegExp(`^bytes: ${file.length}$`, 'm'));
   assert.match(r.stdout, new RegExp(`^sha256: ${createHash('sha256').update(file).digest('hex')}$`, 'm'));
-  const md = (await readGgufFileInfo(out, { logWarnings: false })).metadata as unknown as Record<string, Record<string, Record<string, unknown>>>;
+  const md = (await readGgufFileInfo(out, { logWarnings: false })).metadata as unknown as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >;
   assert.equal(md['slm_copilot']!['scripted']!['text'], 'Hi there.');
   assert.equal(md['slm_copilot']!['scripted']!['after_tool_text'], 'Bye.');
 });

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { makeModel, MODEL_KINDS, TENSOR_TYPES } from '../../modelgen/make-model.ts';
+import { MODEL_KINDS, makeModel, TENSOR_TYPES } from '../../modelgen/make-model.ts';
 import type { CliCommand } from '../main.ts';
 
 const HELP = `Usage: slm-copilot dev make-model <tiny|scripted|bench> --out FILE [options]
@@ -31,7 +31,12 @@ const optionsSchema = z.object({
   afterTool: z.string().optional(),
   seed: z.coerce.number().int().min(0).max(0xffffffff).optional(),
   type: z.enum(Object.keys(TENSOR_TYPES) as [keyof typeof TENSOR_TYPES]).optional(),
-  contextLength: z.coerce.number().int().min(16).max(1 << 20).optional(),
+  contextLength: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .max(1 << 20)
+    .optional(),
 });
 
 export const devCommand: CliCommand = {

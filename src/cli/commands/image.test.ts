@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { test } from 'node:test';
 import { imageCommand } from './image.ts';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
@@ -20,7 +20,8 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
 test('image --help lists the subcommands and their options', async () => {
   const { code, out } = await capture(() => imageCommand.run(['--help']));
   assert.equal(code, 0);
-  for (const word of ['build', 'test', 'release', 'marketplace', '--context-deb', '--accel kvm|tcg|auto', '--packages-lock']) assert.ok(out.includes(word), word);
+  for (const word of ['build', 'test', 'release', 'marketplace', '--context-deb', '--accel kvm|tcg|auto', '--packages-lock'])
+    assert.ok(out.includes(word), word);
 });
 
 test('bad invocations fail with a message naming the problem', async () => {

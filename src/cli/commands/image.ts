@@ -3,7 +3,7 @@
  * test, the release bundle alone, and the marketplace YAML's image block from a manifest.
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -77,17 +77,24 @@ export const imageCommand: CliCommand = {
 
 function parse<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
   const result = schema.safeParse(values);
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => ({ field: `--${String(i.path[0] ?? '')}`, message: i.message })));
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((i) => ({ field: `--${String(i.path[0] ?? '')}`, message: i.message })));
   return result.data;
 }
 
 const buildSchema = z.object({
   model: z.string().optional(),
-  'model-id': z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/).optional(),
+  'model-id': z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/)
+    .optional(),
   'context-deb': z.string().optional(),
   test: z.boolean().optional(),
   out: z.string().default('build/image'),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/)
+    .optional(),
   size: z.coerce.number().int().min(2).max(2048).optional(),
   'packages-lock': z.string().optional(),
   release: z.coerce.number().int().min(1).default(1),
@@ -113,10 +120,20 @@ async function build(argv: string[]): Promise<number> {
   });
   const o = parse(buildSchema, values);
   // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
-  if (process.getuid?.() !== 0) throw new ConfigError([{ field: 'image build', message: 'must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)' }]);
+  if (process.getuid?.() !== 0)
+    throw new ConfigError([
+      { field: 'image build', message: 'must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)' },
+    ]);
   const kind = o.test === true ? 'test' : 'release';
-  if (o.model === undefined && kind === 'release') throw new ConfigError([{ field: '--model', message: 'a release image needs --model FILE (GGUF); use --test for a generated test model' }]);
-  for (const [flag, path] of [['--model', o.model], ['--context-deb', o['context-deb']], ['--packages-lock', o['packages-lock']]] as const) {
+  if (o.model === undefined && kind === 'release')
+    throw new ConfigError([
+      { field: '--model', message: 'a release image needs --model FILE (GGUF); use --test for a generated test model' },
+    ]);
+  for (const [flag, path] of [
+    ['--model', o.model],
+    ['--context-deb', o['context-deb']],
+    ['--packages-lock', o['packages-lock']],
+  ] as const) {
     if (path !== undefined && !existsSync(path)) throw new ConfigError([{ field: flag, message: `${path} does not exist` }]);
   }
   const { buildImage } = await import('../../image/build-image.ts');
@@ -209,7 +226,11 @@ async function test(argv: string[]): Promise<number> {
 async function cachedTestImage(): Promise<string> {
   const { imageCacheKey } = await import('../../image/cache-key.ts');
   const { readAptSources, debianMirrorLines } = await import('../../image/apt-sources.ts');
-  const key = await imageCacheKey(repoRoot, { kind: 'test', model: `scripted:${TEST_MODEL_TEXT}`, mirror: debianMirrorLines(readAptSources(), 'bookworm').join('|') });
+  const key = await imageCacheKey(repoRoot, {
+    kind: 'test',
+    model: `scripted:${TEST_MODEL_TEXT}`,
+    mirror: debianMirrorLines(readAptSources(), 'bookworm').join('|'),
+  });
   const dir = join(repoRoot, 'build/image-cache', key);
   const qcow2 = join(dir, 'slm-copilot-test.qcow2');
   if (existsSync(qcow2)) {
@@ -231,13 +252,20 @@ async function release(argv: string[]): Promise<number> {
   const r = await buildRelease({ repoRoot, outDir });
   await smokeTestRelease(r.dir, outDir);
   const tarball = await packRelease(r);
-  process.stdout.write(`release ${r.version}: ${r.dir}\n  ${tarball}\n  ${r.packages.length} packages in node_modules; \`help\` runs with no Node on PATH\n`);
+  process.stdout.write(
+    `release ${r.version}: ${r.dir}\n  ${tarball}\n  ${r.packages.length} packages in node_modules; \`help\` runs with no Node on PATH\n`,
+  );
   return 0;
 }
 
 async function marketplace(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { manifest: { type: 'string' }, url: { type: 'string' }, yaml: { type: 'string' } } });
-  if ((values.manifest === undefined) !== (values.url === undefined)) throw new ConfigError([{ field: '--manifest/--url', message: 'give both, or neither (regenerate inputs only)' }]);
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { manifest: { type: 'string' }, url: { type: 'string' }, yaml: { type: 'string' } },
+  });
+  if ((values.manifest === undefined) !== (values.url === undefined))
+    throw new ConfigError([{ field: '--manifest/--url', message: 'give both, or neither (regenerate inputs only)' }]);
   const { fillMarketplaceImages, validateMarketplaceAppliance } = await import('../../image/marketplace.ts');
   const { manifestSchema } = await import('../../image/manifest.ts');
   const { parse: parseYaml } = await import('yaml');
@@ -248,6 +276,10 @@ async function marketplace(argv: string[]): Promise<number> {
   const problems = validateMarketplaceAppliance(parseYaml(text), { allowUnfilledImages: manifest === undefined });
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ field: 'marketplace', message })));
   await writeFileAtomic(target, text, { mode: 0o644 });
-  process.stdout.write(manifest === undefined ? `${target}: regenerated (images unchanged)\n` : `${target}: images ← ${manifest.name} ${manifest.version} (${manifest.size} bytes virtual)\n`);
+  process.stdout.write(
+    manifest === undefined
+      ? `${target}: regenerated (images unchanged)\n`
+      : `${target}: images ← ${manifest.name} ${manifest.version} (${manifest.size} bytes virtual)\n`,
+  );
   return 0;
 }

@@ -7,7 +7,11 @@ import type { CliCommand } from '../main.ts';
 export const reportCommand: CliCommand = {
   summary: 'Print the appliance report: endpoint, API key, Cline/Continue settings, status, errors.',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } },
+    });
     if (values.help === true) {
       process.stdout.write(`Usage: slm-copilot report [--root DIR]\n\nPrints ${PATHS.report} (it contains the API key; root only).\n`);
       return 0;

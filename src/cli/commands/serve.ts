@@ -82,7 +82,12 @@ export const serveCommand: CliCommand = {
     if (config.engine === undefined) {
       const cacheDir = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'slm-copilot');
       const modelPath = await ensureDemoModel(cacheDir);
-      engineConfig = { ...config.engineDefaults, contextSize: Math.min(config.engineDefaults.contextSize, 4096), modelPath, modelId: DEMO_MODEL_ID };
+      engineConfig = {
+        ...config.engineDefaults,
+        contextSize: Math.min(config.engineDefaults.contextSize, 4096),
+        modelPath,
+        modelId: DEMO_MODEL_ID,
+      };
       const notice = `DEMO MODEL: no --model or --config given, serving the generated demo model "${DEMO_MODEL_ID}" (${modelPath}); it answers with a fixed sentence.`;
       process.stderr.write(`slm-copilot serve: ${notice}\n`);
       logger.warn('serving the generated DEMO model; pass --model FILE.gguf or --config MODEL.yaml for a real one', {

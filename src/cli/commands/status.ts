@@ -9,9 +9,15 @@ import type { CliCommand } from '../main.ts';
 export const statusCommand: CliCommand = {
   summary: 'Appliance status (install/configure/bootstrap _started/_success/_failure) and endpoint.',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, strict: true, options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } },
+    });
     if (values.help === true) {
-      process.stdout.write('Usage: slm-copilot status [--root DIR]\n\nPrints /etc/one-appliance/status and the configured endpoint. Exit 0 only after bootstrap_success.\n');
+      process.stdout.write(
+        'Usage: slm-copilot status [--root DIR]\n\nPrints /etc/one-appliance/status and the configured endpoint. Exit 0 only after bootstrap_success.\n',
+      );
       return 0;
     }
     const fs = new ApplianceFs(values.root ?? '/');
@@ -19,7 +25,12 @@ export const statusCommand: CliCommand = {
     const state = await readState(fs);
     const lines = [`status: ${status || '(not installed)'}`];
     if (state !== undefined) {
-      lines.push(`endpoint: ${state.url}`, `model: ${state.modelId}`, `context size: ${state.contextSize}`, `tls: ${state.certificateKind} (${state.fingerprintSha256})`);
+      lines.push(
+        `endpoint: ${state.url}`,
+        `model: ${state.modelId}`,
+        `context size: ${state.contextSize}`,
+        `tls: ${state.certificateKind} (${state.fingerprintSha256})`,
+      );
       if (state.selfTest !== undefined) lines.push(`self-test: ${state.selfTest.ok ? 'passed' : 'FAILED'} — ${state.selfTest.detail}`);
     }
     lines.push(`details (incl. key and errors): ${fs.real(PATHS.report)}`);

@@ -3,13 +3,14 @@
  * nginx (TLS, key, limits) as child processes on high ports, then the report; stays in the foreground
  * until Ctrl-C and stops its children on exit.
  */
+
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
 import { PATHS } from '../../appliance/layout.ts';
-import { startLocalStack, type LocalStack } from '../../appliance/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../appliance/local/local-stack.ts';
 import { collectReport } from '../../appliance/report/write-report.ts';
 import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
 import { makeModel } from '../../modelgen/make-model.ts';
@@ -112,7 +113,9 @@ export const upCommand: CliCommand = {
       return 1;
     }
     if (!stack.configure.ok) {
-      process.stderr.write(`\nslm-copilot up: configuration failed:\n${stack.configure.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`);
+      process.stderr.write(
+        `\nslm-copilot up: configuration failed:\n${stack.configure.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`,
+      );
       await stack.stop();
       return 1;
     }
@@ -147,7 +150,12 @@ export const upCommand: CliCommand = {
 /** The last lines of a log, for a failure message. */
 function logTail(path: string, lines = 12): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
+    return readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((l) => `  | ${l}`)
+      .join('\n');
   } catch {
     return '  (no log)';
   }

@@ -84,7 +84,9 @@ export function eventChunk(meta: ResponseMeta, event: GenerationEvent): ChatComp
     case 'tool-call-arguments':
       return event.delta === ''
         ? undefined
-        : chunk(meta, [{ index: 0, delta: { tool_calls: [{ index: event.index, function: { arguments: event.delta } }] }, finish_reason: null }]);
+        : chunk(meta, [
+            { index: 0, delta: { tool_calls: [{ index: event.index, function: { arguments: event.delta } }] }, finish_reason: null },
+          ]);
     case 'prompt-processed':
       return undefined;
   }

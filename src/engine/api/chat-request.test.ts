@@ -7,9 +7,19 @@ test('translates an OpenAI chat request (Cline/Continue shapes) into the core in
     {
       model: 'm',
       messages: [
-        { role: 'developer', content: [{ type: 'text', text: 'You are ' }, { type: 'text', text: 'Cline.' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'You are ' },
+            { type: 'text', text: 'Cline.' },
+          ],
+        },
         { role: 'user', content: 'Create hello.txt' },
-        { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'editor', arguments: '{"path":"a"}' } }] },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'editor', arguments: '{"path":"a"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
       ],
       tools: [{ type: 'function', function: { name: 'editor', description: 'Edit', parameters: { type: 'object' } } }],
@@ -49,10 +59,12 @@ test('tool_choice and response_format variants', () => {
     type: 'function',
     name: 'f',
   });
-  assert.deepEqual(parseChatRequest({ ...base, response_format: { type: 'json_object' } }, {}).input.responseFormat, { type: 'json_object' });
+  assert.deepEqual(parseChatRequest({ ...base, response_format: { type: 'json_object' } }, {}).input.responseFormat, {
+    type: 'json_object',
+  });
   assert.deepEqual(
-    parseChatRequest({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'object' } } } }, {}).input
-      .responseFormat,
+    parseChatRequest({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'object' } } } }, {})
+      .input.responseFormat,
     { type: 'json_schema', name: 'r', schema: { type: 'object' } },
   );
   // Built-in sampling defaults apply when neither request nor YAML say.

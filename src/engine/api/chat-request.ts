@@ -46,10 +46,7 @@ const tool = z.object({
 });
 
 const toolChoice = z.union(
-  [
-    z.enum(['auto', 'none', 'required']),
-    z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
-  ],
+  [z.enum(['auto', 'none', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) })],
   { error: "expected 'auto', 'none', 'required' or {type: 'function', function: {name}}" },
 );
 

@@ -8,7 +8,7 @@ import { Template } from '@huggingface/jinja';
 import { InvalidRequestError } from '../../lib/errors.ts';
 import type { ChatMessage, ToolDefinition } from '../inference/types.ts';
 import { renderDevstralPrompt } from './devstral-prompt.ts';
-import { SpecialTextGuard, type PromptSegment } from './special-text-guard.ts';
+import { type PromptSegment, SpecialTextGuard } from './special-text-guard.ts';
 import { toTemplateMessages, toTemplateTools } from './template-shapes.ts';
 
 export interface ChatPromptOptions {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ToolCallParser, type ParsedEvent, type ParserInput } from './tool-call-parser.ts';
+import { type ParsedEvent, type ParserInput, ToolCallParser } from './tool-call-parser.ts';
 
 const T = (text: string): ParserInput => ({ type: 'text', text });
 const CALLS: ParserInput = { type: 'tool-calls-marker' };
@@ -27,7 +27,16 @@ describe('ToolCallParser', () => {
 
   it('parses one call split across many small pieces', () => {
     const { parser, events } = run([
-      CALLS, T('attempt'), T('_comp'), T('letion'), ARGS, T('{"re'), T('sult":'), T('"do'), T('ne"'), T('}'),
+      CALLS,
+      T('attempt'),
+      T('_comp'),
+      T('letion'),
+      ARGS,
+      T('{"re'),
+      T('sult":'),
+      T('"do'),
+      T('ne"'),
+      T('}'),
     ]);
     assert.deepEqual(events[0], { type: 'tool-call-start', index: 0, id: 'call_1', name: 'attempt_completion' });
     const args = events.filter((e) => e.type === 'tool-call-arguments').map((e) => (e.type === 'tool-call-arguments' ? e.delta : ''));
@@ -39,7 +48,15 @@ describe('ToolCallParser', () => {
 
   it('keeps content before a call and parses several calls', () => {
     const { parser, events } = run([
-      T('Let me look.'), CALLS, T('read'), ARGS, T('{"path":"a}b"}'), CALLS, T('write'), ARGS, T('{"x":[1,{"y":2}]}'),
+      T('Let me look.'),
+      CALLS,
+      T('read'),
+      ARGS,
+      T('{"path":"a}b"}'),
+      CALLS,
+      T('write'),
+      ARGS,
+      T('{"x":[1,{"y":2}]}'),
     ]);
     assert.deepEqual(events[0], { type: 'content', text: 'Let me look.' });
     assert.deepEqual(

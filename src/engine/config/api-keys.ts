@@ -20,7 +20,9 @@ export function loadApiKeys(file: string | undefined, envValue: string | undefin
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new ConfigError([{ field: '--api-key-file', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+      throw new ConfigError([
+        { field: '--api-key-file', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
+      ]);
     }
     const fromFile = parseKeyLines(text);
     if (fromFile.length === 0) throw new ConfigError([{ field: '--api-key-file', message: `${file} contains no key` }]);

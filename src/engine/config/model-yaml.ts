@@ -88,7 +88,9 @@ export function loadModelYaml(path: string): ModelYaml {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ field: '--config', message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+    throw new ConfigError([
+      { field: '--config', message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
+    ]);
   }
   return parseModelYaml(text, path);
 }

@@ -10,7 +10,7 @@ import type { ResponseMeta } from '../api/chat-frames.ts';
 import { newId, unixSeconds } from '../api/ids.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult } from '../inference/types.ts';
 import { SseWriter } from '../stream/sse-writer.ts';
-import type { AppEnv, AppDeps } from './app-types.ts';
+import type { AppDeps, AppEnv } from './app-types.ts';
 import { createRequestSignal } from './request-signal.ts';
 import { startGeneration } from './start-generation.ts';
 
@@ -37,7 +37,12 @@ export function newResponseMeta(deps: AppDeps, idPrefix: string): ResponseMeta {
 
 const isToken = (e: GenerationEvent) => e.type === 'content' || e.type === 'tool-call-start';
 
-export async function runGeneration(c: Context<AppEnv>, deps: AppDeps, request: GenerationRequest, frames: GenerationFrames): Promise<Response> {
+export async function runGeneration(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  request: GenerationRequest,
+  frames: GenerationFrames,
+): Promise<Response> {
   const record = c.get('record');
   const requestSignal = createRequestSignal(c.req.raw.signal, deps.lifecycle.shutdownSignal, deps.requestTimeoutMs);
   const signal = requestSignal.signal;
@@ -80,7 +85,8 @@ export async function runGeneration(c: Context<AppEnv>, deps: AppDeps, request: 
         const e = toOpenAIError(error);
         status = e.status;
         record.errorCode = e.body.error.code ?? e.body.error.type;
-        if (e.status >= 500 && e.body.error.code === null) deps.logger.error('generation failed', { requestId: record.id, error: String(error) });
+        if (e.status >= 500 && e.body.error.code === null)
+          deps.logger.error('generation failed', { requestId: record.id, error: String(error) });
         sse.send(e.body);
         sse.close();
       } finally {

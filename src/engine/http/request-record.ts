@@ -90,7 +90,8 @@ export class RequestRecord {
         tokPerSec: round(tokPerSec),
       });
     }
-    const quiet = status < 400 && (this.route === '/healthz' || this.route === '/health' || this.route === '/readyz' || this.route === '/metrics');
+    const quiet =
+      status < 400 && (this.route === '/healthz' || this.route === '/health' || this.route === '/readyz' || this.route === '/metrics');
     if (quiet) this.#deps.logger.debug('request', fields);
     else this.#deps.logger.info('request', fields);
     this.#deps.lifecycle.requestFinished();

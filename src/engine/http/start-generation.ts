@@ -3,7 +3,7 @@
  * template rendering + context check (`prepare`), and queue admission. Errors here become plain JSON
  * errors (400 overflow, 429 queue full, 503 not ready); errors later become SSE error frames.
  */
-import { ModelNotReadyError, QueueFullError, SlmError, ShuttingDownError } from '../../lib/errors.ts';
+import { ModelNotReadyError, QueueFullError, ShuttingDownError, SlmError } from '../../lib/errors.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult, InferenceEngine, PreparedGeneration } from '../inference/types.ts';
 
 export interface StartOptions {

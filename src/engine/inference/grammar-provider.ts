@@ -9,7 +9,7 @@
  * — Cline's anyOf/null/exclusiveMinimum/minLength schemas included — gets the generic JSON grammar,
  * which still guarantees syntactically valid arguments.
  */
-import { LlamaGrammarEvaluationState, type Llama, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import { type Llama, type LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel } from 'node-llama-cpp';
 import type { Logger } from '../../lib/logger.ts';
 
 const MAX_CACHED = 256;

@@ -5,15 +5,15 @@
  */
 import type { Token } from 'node-llama-cpp';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
-import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { type Logger, silentLogger } from '../../lib/logger.ts';
 import { newToolCallId } from '../chat/tool-call-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
-import { commonPrefixLength, runGeneration, type RunContext } from './generation-run.ts';
+import { commonPrefixLength, type RunContext, runGeneration } from './generation-run.ts';
 import { GrammarProvider } from './grammar-provider.ts';
 import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
 import { createModelChatRenderer, createModelVocab } from './model-vocab.ts';
 import { PreparedRequest } from './prepared-request.ts';
-import { prepareRequest, type PreparerDeps } from './request-preparer.ts';
+import { type PreparerDeps, prepareRequest } from './request-preparer.ts';
 import type {
   EngineConfig,
   EngineStats,

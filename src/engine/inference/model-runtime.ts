@@ -10,16 +10,9 @@
  * would silently shrink the context on allocation failure, so it is turned off, and the result is
  * checked.
  */
-import {
-  getLlama,
-  LlamaLogLevel,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-} from 'node-llama-cpp';
-import type { Logger } from '../../lib/logger.ts';
+import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
 import { InternalError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
 import type { EngineConfig } from './types.ts';
 
 export interface ModelRuntime {
@@ -60,9 +53,7 @@ export async function loadModelRuntime(config: EngineConfig, logger: Logger): Pr
       failedCreationRemedy: false,
     });
     if (context.contextSize < config.contextSize) {
-      throw new InternalError(
-        `llama.cpp created ${context.contextSize} tokens per slot, less than the configured ${config.contextSize}.`,
-      );
+      throw new InternalError(`llama.cpp created ${context.contextSize} tokens per slot, less than the configured ${config.contextSize}.`);
     }
     const sequences: LlamaContextSequence[] = [];
     for (let i = 0; i < config.parallel; i++) {

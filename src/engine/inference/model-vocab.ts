@@ -3,7 +3,7 @@
  * Devstral control tokens it steers generation with, and tokenization of rendered prompts.
  */
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import { createChatPromptRenderer, type ChatPromptRenderer } from '../chat/chat-prompt.ts';
+import { type ChatPromptRenderer, createChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { PromptSegment } from '../chat/special-text-guard.ts';
 
 export interface ModelVocab {

@@ -33,9 +33,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
   } else {
     if (input.messages.length === 0) throw new InvalidRequestError('messages must not be empty.', { param: 'messages' });
     const useTools = input.tools.length > 0 && input.toolChoice.type !== 'none';
-    tokens = deps.vocab.tokenizeSegments(
-      deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] }),
-    );
+    tokens = deps.vocab.tokenizeSegments(deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] }));
     if (useTools) {
       tools = await planTools(input.tools, input.toolChoice, deps);
       tokens.push(...forcedPrefix(tools, deps.vocab));
@@ -59,11 +57,7 @@ async function planTools(defs: readonly ToolDefinition[], choice: ToolChoice, de
   const argumentGrammars = new Map<string, SchemaGrammar>();
   for (const def of defs) argumentGrammars.set(def.name, await deps.grammars.forSchema(def.parameters));
   const forced: ToolPlan['forced'] =
-    choice.type === 'required'
-      ? { type: 'call' }
-      : choice.type === 'function'
-        ? { type: 'named', name: choice.name }
-        : { type: 'none' };
+    choice.type === 'required' ? { type: 'call' } : choice.type === 'function' ? { type: 'named', name: choice.name } : { type: 'none' };
   return { names, argumentGrammars, nameGrammar: await deps.grammars.forNames(names), forced };
 }
 

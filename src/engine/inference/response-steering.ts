@@ -3,10 +3,10 @@
  * after-arguments), the grammar and token bans for each phase, whole-character text, stop strings and
  * response_format JSON completion.
  */
-import { TokenBias, type LlamaGrammarEvaluationState, type LlamaModel, type Token } from 'node-llama-cpp';
+import { type LlamaGrammarEvaluationState, type LlamaModel, type Token, TokenBias } from 'node-llama-cpp';
 import { JsonValueScanner } from '../chat/json-value-scanner.ts';
 import { StopMatcher } from '../chat/stop-matcher.ts';
-import { ToolCallParser, type ParsedEvent, type ParserInput } from '../chat/tool-call-parser.ts';
+import { type ParsedEvent, type ParserInput, ToolCallParser } from '../chat/tool-call-parser.ts';
 import type { RunContext } from './generation-run.ts';
 import type { PreparedRequest, ToolPlan } from './prepared-request.ts';
 import { TokenTextDecoder } from './token-text-decoder.ts';
@@ -50,9 +50,19 @@ export class Steering {
     const controls = ctx.vocab.nonEogControlTokens;
     this.#noControl = req.kind === 'completion' ? new TokenBias(ctx.model.tokenizer) : banned(ctx.model, controls);
     this.#toolCallsAllowed =
-      req.tools === undefined ? this.#noControl : banned(ctx.model, controls.filter((t) => t !== ctx.vocab.toolCallsToken));
+      req.tools === undefined
+        ? this.#noControl
+        : banned(
+            ctx.model,
+            controls.filter((t) => t !== ctx.vocab.toolCallsToken),
+          );
     this.#argsAllowed =
-      req.tools === undefined ? this.#noControl : banned(ctx.model, controls.filter((t) => t !== ctx.vocab.argsToken));
+      req.tools === undefined
+        ? this.#noControl
+        : banned(
+            ctx.model,
+            controls.filter((t) => t !== ctx.vocab.argsToken),
+          );
     this.bias = this.#noControl;
     if (req.contentGrammar !== undefined) {
       this.#contentJson = new JsonValueScanner();

@@ -31,11 +31,7 @@ export interface ToolDefinition {
   parameters?: Record<string, unknown>;
 }
 
-export type ToolChoice =
-  | { type: 'auto' }
-  | { type: 'none' }
-  | { type: 'required' }
-  | { type: 'function'; name: string };
+export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'function'; name: string };
 
 export type ResponseFormat =
   | { type: 'text' }

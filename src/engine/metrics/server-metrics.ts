@@ -42,7 +42,9 @@ export class ServerMetrics {
   readonly generatedTokens = this.registry.register(new Counter('slm_generated_tokens_total', 'Generated tokens.'));
 
   constructor(source: MetricsSource) {
-    this.registry.register(new Gauge('slm_model_loaded', '1 once the model is loaded and requests are served.', () => (source.ready ? 1 : 0)));
+    this.registry.register(
+      new Gauge('slm_model_loaded', '1 once the model is loaded and requests are served.', () => (source.ready ? 1 : 0)),
+    );
     this.registry.register(new Gauge('slm_queue_depth', 'Requests waiting for a slot.', () => source.stats().queueDepth));
     this.registry.register(new Gauge('slm_queue_limit', 'Requests allowed to wait before 429.', () => source.stats().queueLimit));
     this.registry.register(new Gauge('slm_busy_slots', 'Slots generating or evaluating a prompt.', () => source.stats().busySlots));

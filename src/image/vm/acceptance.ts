@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENGINE_UNIT_NAME, PATHS } from '../../appliance/layout.ts';
+import { freePort } from '../../lib/free-port.ts';
 import { standInPaths } from '../context-stand-in.ts';
 import { logTail } from '../run-logged.ts';
-import { testContextVars, writeContextIso, type ContextVars } from './context-iso.ts';
-import { fetchPeerCertificate, httpsRequest, streamCompletion, type PeerCertificate } from './https-client.ts';
-import { freePort } from '../../lib/free-port.ts';
-import { QemuVm, type Accel } from './qemu-vm.ts';
-import { renderResultTable, type CheckResult } from './result-table.ts';
+import { type ContextVars, testContextVars, writeContextIso } from './context-iso.ts';
+import { fetchPeerCertificate, httpsRequest, type PeerCertificate, streamCompletion } from './https-client.ts';
+import { type Accel, QemuVm } from './qemu-vm.ts';
+import { type CheckResult, renderResultTable } from './result-table.ts';
 import { generateSshKey, Ssh } from './ssh.ts';
 
 export interface AcceptanceOptions {
@@ -103,7 +103,8 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
   const report = async () => ssh.check(`cat ${PATHS.report}`);
   const stream = async (ca: string) => {
     const s = await streamCompletion(httpsPort, ca, apiKey, model, 120_000);
-    if (s.status !== 200 || !s.done || s.chunks === 0) throw new Error(`streaming: HTTP ${s.status}, ${s.chunks} chunks, [DONE] ${s.done}: ${s.text}`);
+    if (s.status !== 200 || !s.done || s.chunks === 0)
+      throw new Error(`streaming: HTTP ${s.status}, ${s.chunks} chunks, [DONE] ${s.done}: ${s.text}`);
     return s;
   };
   const waitReady = async (what: string): Promise<void> => {
@@ -130,7 +131,9 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
       }
       await sleep(5000);
     }
-    throw new Blocked(`${what}: not ready after ${options.bootTimeoutMs / 1000}s (${last}); serial tail: ${logTail(vm.options.serialLog, 5)}`);
+    throw new Blocked(
+      `${what}: not ready after ${options.bootTimeoutMs / 1000}s (${last}); serial tail: ${logTail(vm.options.serialLog, 5)}`,
+    );
   };
   /** Swaps the context CD and waits for the stand-in to run again (udev first, then an explicit trigger). */
   const recontextualize = async (n: number, extra: ContextVars): Promise<string> => {
@@ -162,8 +165,22 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
       return `ready after ${bootToReady.toFixed(1)}s (${options.accel}); cert ${cert!.fingerprint256.slice(0, 23)}…`;
     });
     await check('401 without a key', async () => {
-      const r = await httpsRequest({ port: httpsPort, ca: cert!.pem, method: 'POST', path: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }] }, timeoutMs: 30_000 });
-      const wrong = await httpsRequest({ port: httpsPort, ca: cert!.pem, method: 'GET', path: '/v1/models', apiKey: 'sk-wrong-key-0000000000', timeoutMs: 30_000 });
+      const r = await httpsRequest({
+        port: httpsPort,
+        ca: cert!.pem,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        body: { model, messages: [{ role: 'user', content: 'hi' }] },
+        timeoutMs: 30_000,
+      });
+      const wrong = await httpsRequest({
+        port: httpsPort,
+        ca: cert!.pem,
+        method: 'GET',
+        path: '/v1/models',
+        apiKey: 'sk-wrong-key-0000000000',
+        timeoutMs: 30_000,
+      });
       if (r.status !== 401 || wrong.status !== 401) throw new Error(`expected 401/401, got ${r.status}/${wrong.status}`);
       const body = JSON.parse(r.body) as { error?: { type?: string } };
       if (body.error === undefined) throw new Error(`401 body is not an OpenAI error: ${r.body.slice(0, 200)}`);
@@ -210,7 +227,8 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
       const seconds = (performance.now() - t0) / 1000;
       const text = await report();
       const endpoint = /https:\/\/[^\s/]+(?::\d+)?\/v1/.exec(text)?.[0];
-      if (cert!.fingerprint256 !== before.fingerprint) throw new Error(`certificate changed: ${before.fingerprint} → ${cert!.fingerprint256}`);
+      if (cert!.fingerprint256 !== before.fingerprint)
+        throw new Error(`certificate changed: ${before.fingerprint} → ${cert!.fingerprint256}`);
       if (endpoint !== before.endpoint) throw new Error(`endpoint changed: ${before.endpoint} → ${endpoint}`);
       if (!text.includes(apiKey)) throw new Error('report no longer shows the key');
       await stream(cert!.pem);
@@ -252,7 +270,9 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
       }
       for (;;) {
         if (performance.now() > deadline) throw new Error('restarted engine never became ready');
-        const r = await httpsRequest({ port: httpsPort, ca: cert!.pem, method: 'GET', path: '/readyz', timeoutMs: 15_000 }).catch(() => ({ status: 0 }));
+        const r = await httpsRequest({ port: httpsPort, ca: cert!.pem, method: 'GET', path: '/readyz', timeoutMs: 15_000 }).catch(() => ({
+          status: 0,
+        }));
         if (r.status === 200) break;
         await sleep(2000);
       }
@@ -262,7 +282,10 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<Accepta
   } finally {
     await vm.stop();
   }
-  const table = renderResultTable(results, `VM acceptance (${options.accel}${options.accel === 'tcg' ? ', software emulation' : ''}) — ${options.image}`);
+  const table = renderResultTable(
+    results,
+    `VM acceptance (${options.accel}${options.accel === 'tcg' ? ', software emulation' : ''}) — ${options.image}`,
+  );
   return { results, bootToReadySeconds: bootToReady, table };
 }
 

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { renderContextSh, testContextVars, writeContextIso } from './context-iso.ts';
 
 test('context.sh quotes values so sourcing it never runs anything', () => {
@@ -24,7 +24,12 @@ test('invalid variable names are refused', () => {
 });
 
 test('test context carries the key, SSH key, NIC MAC and ONEAPP_COPILOT_* values', () => {
-  const vars = testContextVars({ apiKey: 'sk-test', sshPublicKey: 'ssh-ed25519 AAAA x', mac: '52:54:00:12:34:56', extra: { ONEAPP_COPILOT_RATE_LIMIT: '7' } });
+  const vars = testContextVars({
+    apiKey: 'sk-test',
+    sshPublicKey: 'ssh-ed25519 AAAA x',
+    mac: '52:54:00:12:34:56',
+    extra: { ONEAPP_COPILOT_RATE_LIMIT: '7' },
+  });
   assert.equal(vars['ONEAPP_COPILOT_API_KEY'], 'sk-test');
   assert.equal(vars['SSH_PUBLIC_KEY'], 'ssh-ed25519 AAAA x');
   assert.equal(vars['ETH0_MAC'], '52:54:00:12:34:56');

@@ -91,7 +91,11 @@ export function parseChatStream(status: number, body: string): StreamSummary {
         summary.done = true;
         continue;
       }
-      const frame = JSON.parse(data) as { model?: string; error?: { message: string }; choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[] };
+      const frame = JSON.parse(data) as {
+        model?: string;
+        error?: { message: string };
+        choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+      };
       if (frame.error !== undefined) throw new Error(`stream error: ${frame.error.message}`);
       summary.chunks += 1;
       summary.model ??= frame.model ?? null;

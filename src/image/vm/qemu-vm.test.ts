@@ -1,10 +1,20 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { qemuArgs, resolveAccel, type VmOptions } from './qemu-vm.ts';
 
 const options: VmOptions = {
-  image: '/i/base.qcow2', overlay: '/w/o.qcow2', contextIso: '/w/c.iso', serialLog: '/w/serial.log', monitorSocket: '/w/mon.sock',
-  accel: 'tcg', cpus: 2, memoryMiB: 3072, mac: '52:54:00:5c:0c:01', httpsPort: 40443, sshPort: 40022, log: '/w/log',
+  image: '/i/base.qcow2',
+  overlay: '/w/o.qcow2',
+  contextIso: '/w/c.iso',
+  serialLog: '/w/serial.log',
+  monitorSocket: '/w/mon.sock',
+  accel: 'tcg',
+  cpus: 2,
+  memoryMiB: 3072,
+  mac: '52:54:00:5c:0c:01',
+  httpsPort: 40443,
+  sshPort: 40022,
+  log: '/w/log',
 };
 
 test('accelerator: auto follows /dev/kvm; kvm without /dev/kvm is an error', () => {

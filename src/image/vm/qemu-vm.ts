@@ -3,7 +3,7 @@
  * IDE CD-ROM that can be swapped through the monitor, user networking with host forwards bound to
  * 127.0.0.1 only, serial console to a file. Always killed by whoever started it (stop()).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { runLogged } from '../run-logged.ts';
@@ -33,23 +33,35 @@ export interface VmOptions {
 
 export function qemuArgs(o: VmOptions): string[] {
   return [
-    '-name', 'slm-copilot-image-test',
-    '-machine', `pc,accel=${o.accel}`,
+    '-name',
+    'slm-copilot-image-test',
+    '-machine',
+    `pc,accel=${o.accel}`,
     // TCG: `max` emulates every feature QEMU can (AVX2 included) for llama.cpp's CPU backend.
-    '-cpu', o.accel === 'kvm' ? 'host' : 'max',
-    '-smp', String(o.cpus),
-    '-m', String(o.memoryMiB),
-    '-drive', `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe`,
-    '-drive', `if=none,id=cd0,media=cdrom,readonly=on,file=${o.contextIso}`,
-    '-device', 'ide-cd,drive=cd0,bus=ide.1',
-    '-nic', `user,model=virtio-net-pci,mac=${o.mac},restrict=on,hostfwd=tcp:127.0.0.1:${o.httpsPort}-:443,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
-    '-display', 'none',
-    '-vga', 'none',
-    '-serial', `file:${o.serialLog}`,
-    '-monitor', `unix:${o.monitorSocket},server=on,wait=off`,
+    '-cpu',
+    o.accel === 'kvm' ? 'host' : 'max',
+    '-smp',
+    String(o.cpus),
+    '-m',
+    String(o.memoryMiB),
+    '-drive',
+    `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe`,
+    '-drive',
+    `if=none,id=cd0,media=cdrom,readonly=on,file=${o.contextIso}`,
+    '-device',
+    'ide-cd,drive=cd0,bus=ide.1',
+    '-nic',
+    `user,model=virtio-net-pci,mac=${o.mac},restrict=on,hostfwd=tcp:127.0.0.1:${o.httpsPort}-:443,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    '-serial',
+    `file:${o.serialLog}`,
+    '-monitor',
+    `unix:${o.monitorSocket},server=on,wait=off`,
   ];
 }
-
 
 export class QemuVm {
   readonly options: VmOptions;
@@ -62,7 +74,10 @@ export class QemuVm {
   }
 
   async start(): Promise<void> {
-    await runLogged('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', this.options.image, this.options.overlay], { log: this.options.log, timeoutMs: 60_000 });
+    await runLogged('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', this.options.image, this.options.overlay], {
+      log: this.options.log,
+      timeoutMs: 60_000,
+    });
     this.startedAt = performance.now();
     const child = spawn('qemu-system-x86_64', qemuArgs(this.options), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
@@ -113,7 +128,10 @@ export class QemuVm {
     const deadline = performance.now() + timeoutMs;
     let last = '';
     while (performance.now() < deadline) {
-      last = stripAnsi(await this.monitor(`change cd0 ${iso} raw read-only`)).split('\n').filter((l) => /error/i.test(l)).join(' ');
+      last = stripAnsi(await this.monitor(`change cd0 ${iso} raw read-only`))
+        .split('\n')
+        .filter((l) => /error/i.test(l))
+        .join(' ');
       const info = stripAnsi(await this.monitor('info block cd0'));
       if (info.includes(`: ${iso} (raw`) && /tray closed/.test(info)) return;
       await new Promise((r) => setTimeout(r, 2000));

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { renderResultTable } from './result-table.ts';
 
 test('table lists every check with outcome, time and a one-line detail', () => {

@@ -14,7 +14,10 @@ export interface SshKey {
 
 export async function generateSshKey(dir: string, log: string): Promise<SshKey> {
   const privateKey = join(dir, 'id_ed25519');
-  await runLogged('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slm-copilot-image-test', '-f', privateKey], { log, timeoutMs: 30_000 });
+  await runLogged('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slm-copilot-image-test', '-f', privateKey], {
+    log,
+    timeoutMs: 30_000,
+  });
   return { privateKey, publicKey: (await readFile(`${privateKey}.pub`, 'utf8')).trim() };
 }
 
@@ -35,14 +38,22 @@ export class Ssh {
 
   run(command: string, timeoutMs = 60_000): Promise<SshResult> {
     const args = [
-      '-i', this.#key.privateKey,
-      '-p', String(this.#port),
-      '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=no',
-      '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'LogLevel=ERROR',
-      '-o', 'ConnectTimeout=10',
-      '-o', 'IdentitiesOnly=yes',
+      '-i',
+      this.#key.privateKey,
+      '-p',
+      String(this.#port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'IdentitiesOnly=yes',
       'root@127.0.0.1',
       command,
     ];

@@ -9,13 +9,22 @@ export function fetchWithCa(ca: string | Buffer): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    const body = init?.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : await new Response(init.body).text();
+    const body =
+      init?.body === undefined || init.body === null
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : await new Response(init.body).text();
     return new Promise<Response>((resolve, reject) => {
       const req = request(url, { method: init?.method ?? 'GET', headers: Object.fromEntries(headers.entries()), ca }, (res) => {
         const responseHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
         resolve(
-          new Response(Readable.toWeb(res) as ReadableStream, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: responseHeaders }),
+          new Response(Readable.toWeb(res) as ReadableStream, {
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers: responseHeaders,
+          }),
         );
       });
       req.on('error', reject);

@@ -3,22 +3,23 @@
  * served by a real nginx from the webroot, the domain resolved by a DNS responder we run. Covers
  * issuance, reuse, a server switch, and the failures the appliance must turn into a fallback reason.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemCommandRunner, type CommandRunner } from '../../../src/lib/command-runner.ts';
-import { countingRunner } from './helpers/counting-runner.ts';
-import { obtainLetsEncryptCertificate, type LetsEncryptOptions } from '../../../src/appliance/tls/obtain-lets-encrypt-certificate.ts';
+import { after, before, test } from 'node:test';
 import { ensureAcmeWebroot } from '../../../src/appliance/tls/acme-webroot.ts';
+import { type LetsEncryptOptions, obtainLetsEncryptCertificate } from '../../../src/appliance/tls/obtain-lets-encrypt-certificate.ts';
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
-import { startDnsResponder, type DnsResponder } from './helpers/dns-responder.ts';
-import type { TestProcess } from './helpers/processes.ts';
+import { type CommandRunner, systemCommandRunner } from '../../../src/lib/command-runner.ts';
 import { freePort } from '../../../src/lib/free-port.ts';
-import { startAcmeNginx, type AcmeNginx } from './helpers/nginx.ts';
-import { startPebble, type Pebble } from './helpers/pebble.ts';
+import { countingRunner } from './helpers/counting-runner.ts';
+import { type DnsResponder, startDnsResponder } from './helpers/dns-responder.ts';
+import { type AcmeNginx, startAcmeNginx } from './helpers/nginx.ts';
+import { type Pebble, startPebble } from './helpers/pebble.ts';
+import type { TestProcess } from './helpers/processes.ts';
 
 const DOMAIN = 'copilot.slm-copilot.test';
 const UNSERVED = 'unserved.slm-copilot.test';
@@ -91,7 +92,16 @@ test('issues a certificate from pebble, validated through nginx serving the webr
   const rootPath = join(root, 'pebble-root.pem');
   await writeFile(rootPath, rootCert.toString());
   const verify = await systemCommandRunner.run('openssl', [
-    'verify', '-CAfile', rootPath, '-untrusted', result.certPath, '-purpose', 'sslserver', '-verify_hostname', DOMAIN, result.certPath,
+    'verify',
+    '-CAfile',
+    rootPath,
+    '-untrusted',
+    result.certPath,
+    '-purpose',
+    'sslserver',
+    '-verify_hostname',
+    DOMAIN,
+    result.certPath,
   ]);
   assert.match(verify.stdout, /: OK/);
 
@@ -152,7 +162,10 @@ test('fallback: challenge address unreachable (connection refused) → ok:false 
   const result = await obtainLetsEncryptCertificate(options({ domain: UNREACHABLE }));
   t.diagnostic(result.ok ? 'ok' : result.reason);
   assert.equal(result.ok, false);
-  assert.match(result.ok ? '' : result.reason, new RegExp(`ACME challenge for ${UNREACHABLE.replace(/\./g, '\\.')} failed \\(connection\\).*127\\.0\\.0\\.2`));
+  assert.match(
+    result.ok ? '' : result.reason,
+    new RegExp(`ACME challenge for ${UNREACHABLE.replace(/\./g, '\\.')} failed \\(connection\\).*127\\.0\\.0\\.2`),
+  );
 });
 
 test('fallback: ACME server down or not trusted → ok:false naming the server problem', async (t) => {
@@ -182,12 +195,14 @@ test('certbot runs unprivileged with its own dirs, as in the local stack sandbox
       }),
   };
   try {
-    const result = await obtainLetsEncryptCertificate(options({
-      domain: 'sandbox.slm-copilot.test',
-      certbotDirs: { config: join(sandbox, 'config'), work: join(sandbox, 'work'), logs: join(sandbox, 'logs') },
-      deployHook: null,
-      runner: asNobody,
-    }));
+    const result = await obtainLetsEncryptCertificate(
+      options({
+        domain: 'sandbox.slm-copilot.test',
+        certbotDirs: { config: join(sandbox, 'config'), work: join(sandbox, 'work'), logs: join(sandbox, 'logs') },
+        deployHook: null,
+        runner: asNobody,
+      }),
+    );
     if (!result.ok) assert.fail(result.reason);
     assert.equal((await stat(result.keyPath)).uid, NOBODY);
     assert.equal(new X509Certificate(await readFile(result.certPath)).checkHost('sandbox.slm-copilot.test'), 'sandbox.slm-copilot.test');

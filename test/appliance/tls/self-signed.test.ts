@@ -2,7 +2,7 @@
  * Self-signed certificate with the real openssl CLI: names, idempotence, regeneration triggers,
  * file modes, and a real TLS handshake verified by a client that trusts only this certificate.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,11 +10,12 @@ import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { checkServerIdentity } from 'node:tls';
+import { certificateFingerprint, inspectCertificate } from '../../../src/appliance/tls/certificate-info.ts';
+import { ensureSelfSignedCertificate } from '../../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { systemCommandRunner } from '../../../src/lib/command-runner.ts';
 import { countingRunner } from './helpers/counting-runner.ts';
-import { ensureSelfSignedCertificate } from '../../../src/appliance/tls/ensure-self-signed-certificate.ts';
-import { certificateFingerprint, inspectCertificate } from '../../../src/appliance/tls/certificate-info.ts';
 
 let root: string;
 let savedUmask: number;
@@ -102,7 +103,12 @@ test('an IPv6 VM address is a SAN and does not cause a regeneration on the next 
 test('a new VM IP regenerates and says which name was added', async () => {
   const dir = join(root, 'newip');
   const first = await ensureSelfSignedCertificate({ dir, hostname: 'vm.example', ips: ['10.0.0.5'], runner: systemCommandRunner });
-  const second = await ensureSelfSignedCertificate({ dir, hostname: 'vm.example', ips: ['10.0.0.5', '10.0.0.6'], runner: systemCommandRunner });
+  const second = await ensureSelfSignedCertificate({
+    dir,
+    hostname: 'vm.example',
+    ips: ['10.0.0.5', '10.0.0.6'],
+    runner: systemCommandRunner,
+  });
   assert.equal(second.changed, true);
   assert.equal(second.reason, 'names changed: added IP:10.0.0.6');
   assert.notEqual(second.fingerprintSha256, first.fingerprintSha256);
@@ -152,14 +158,28 @@ test('a TLS server with the certificate is verified by a client trusting only it
     // curl, as the report's example uses it: --cacert with the name and with the IP.
     for (const url of [`https://copilot.example.org:${port}/`, `https://127.0.0.1:${port}/`, `https://localhost:${port}/`]) {
       const { stdout } = await systemCommandRunner.run('curl', [
-        '-sS', '--fail', '--max-time', '10', '--cacert', result.certPath,
-        '--resolve', `copilot.example.org:${port}:127.0.0.1`, '--resolve', `localhost:${port}:127.0.0.1`, url,
+        '-sS',
+        '--fail',
+        '--max-time',
+        '10',
+        '--cacert',
+        result.certPath,
+        '--resolve',
+        `copilot.example.org:${port}:127.0.0.1`,
+        '--resolve',
+        `localhost:${port}:127.0.0.1`,
+        url,
       ]);
       assert.equal(stdout, 'ok', url);
     }
     // The same certificate does not vouch for other names: verification must really happen.
     await assert.rejects(get(port, 'other.example.org', cert), /does not match|altnames/i);
-    const stranger = await ensureSelfSignedCertificate({ dir: join(root, 'stranger'), hostname: 'localhost', ips: [], runner: systemCommandRunner });
+    const stranger = await ensureSelfSignedCertificate({
+      dir: join(root, 'stranger'),
+      hostname: 'localhost',
+      ips: [],
+      runner: systemCommandRunner,
+    });
     await assert.rejects(get(port, 'localhost', await readFile(stranger.certPath)), /self[- ]signed|unable to verify/i);
   } finally {
     server.closeAllConnections();

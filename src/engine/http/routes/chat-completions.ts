@@ -14,7 +14,8 @@ export function chatCompletionsHandler(deps: AppDeps) {
       whole: (result) => chatCompletion(meta, result),
       opening: () => [roleChunk(meta)],
       event: (event) => eventChunk(meta, event),
-      closing: (result, includeUsage) => (includeUsage ? [finishChunk(meta, result), usageChunk(meta, result)] : [finishChunk(meta, result)]),
+      closing: (result, includeUsage) =>
+        includeUsage ? [finishChunk(meta, result), usageChunk(meta, result)] : [finishChunk(meta, result)],
     });
   };
 }

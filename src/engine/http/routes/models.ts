@@ -25,7 +25,8 @@ export function listModelsHandler(deps: AppDeps) {
 export function getModelHandler(deps: AppDeps) {
   return (c: Context<AppEnv>) => {
     const id = c.req.param('id');
-    if (id !== deps.engine.modelId) throw new NotFoundError(`The model '${id}' does not exist.`, { param: 'model', code: 'model_not_found' });
+    if (id !== deps.engine.modelId)
+      throw new NotFoundError(`The model '${id}' does not exist.`, { param: 'model', code: 'model_not_found' });
     return c.json(servedModel(deps));
   };
 }

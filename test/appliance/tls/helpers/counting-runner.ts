@@ -2,7 +2,7 @@
  * The real system runner, recording each command it runs: "not regenerated" / "reused" is then proven
  * by no process having run, not only by equal files.
  */
-import { systemCommandRunner, type CommandRunner } from '../../../../src/lib/command-runner.ts';
+import { type CommandRunner, systemCommandRunner } from '../../../../src/lib/command-runner.ts';
 
 export function countingRunner(): CommandRunner & { calls: string[][] } {
   const calls: string[][] = [];

@@ -52,7 +52,12 @@ function parseQuestion(msg: Buffer): { name: string; qtype: number; questionEnd:
     at += 1;
     if (len === 0) break;
     if (len > 63 || at + len > msg.length) return undefined;
-    labels.push(msg.subarray(at, at + len).toString('ascii').toLowerCase());
+    labels.push(
+      msg
+        .subarray(at, at + len)
+        .toString('ascii')
+        .toLowerCase(),
+    );
     at += len;
   }
   if (at + 4 > msg.length) return undefined;

@@ -5,8 +5,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACME_CHALLENGE_PREFIX } from '../../../../src/appliance/tls/paths.ts';
-import { startProcess, type TestProcess } from './processes.ts';
 import { freePort } from '../../../../src/lib/free-port.ts';
+import { startProcess, type TestProcess } from './processes.ts';
 
 export interface AcmeNginx {
   process: TestProcess;

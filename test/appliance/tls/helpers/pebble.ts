@@ -5,10 +5,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { systemCommandRunner } from '../../../../src/lib/command-runner.ts';
 import { ensureSelfSignedCertificate } from '../../../../src/appliance/tls/ensure-self-signed-certificate.ts';
-import { startProcess, type TestProcess } from './processes.ts';
+import { systemCommandRunner } from '../../../../src/lib/command-runner.ts';
 import { freePort } from '../../../../src/lib/free-port.ts';
+import { startProcess, type TestProcess } from './processes.ts';
 
 export interface Pebble {
   process: TestProcess;
@@ -21,7 +21,12 @@ export interface Pebble {
 
 export async function startPebble(options: { dir: string; httpPort: number; dnsPort: number }): Promise<Pebble> {
   // Our own self-signed module makes pebble's API certificate (localhost + 127.0.0.1).
-  const tls = await ensureSelfSignedCertificate({ dir: join(options.dir, 'api-tls'), hostname: 'localhost', ips: [], runner: systemCommandRunner });
+  const tls = await ensureSelfSignedCertificate({
+    dir: join(options.dir, 'api-tls'),
+    hostname: 'localhost',
+    ips: [],
+    runner: systemCommandRunner,
+  });
   const listen = await freePort();
   const management = await freePort();
   const tlsPort = await freePort(); // TLS-ALPN-01 target; unused by certbot's webroot (HTTP-01)

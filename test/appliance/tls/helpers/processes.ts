@@ -2,7 +2,7 @@
  * Child processes owned by a test: started with a tracked PID, output kept for diagnostics, and
  * stopped (TERM, then KILL) by the test's `after()` even when assertions failed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface TestProcess {
   name: string;
@@ -25,11 +25,13 @@ export function startProcess(name: string, command: string, args: string[], env:
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    for (const l of listeners) l();
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      for (const l of listeners) l();
+      resolve();
+    }),
+  );
   return {
     name,
     pid: child.pid,
@@ -60,4 +62,3 @@ export function startProcess(name: string, command: string, args: string[], env:
     },
   };
 }
-
