@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { stringify } from 'yaml';
+import { modelIdFromFileName, renderModelDefinition } from '../lib/model-definition.ts';
 import { debianMirrorLines, readAptSources } from './apt-sources.ts';
 import { cleanRootfs } from './cleanup.ts';
 import { buildDisk } from './disk.ts';
@@ -44,15 +44,13 @@ export interface BuiltImage {
 
 const GiB = 1024 ** 3;
 
-/** The model YAML placed beside the weights in /models (see src/appliance/plan/model-definition.ts). */
+/** The model definition placed beside the weights in /models. */
 export function modelDefinitionYaml(id: string, weightsFile: string): string {
-  return `# Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=<this file name without .yaml>).\n${stringify({ name: id, parameters: { model: weightsFile } })}`;
-}
-
-export function defaultModelId(modelPath: string): string {
-  return basename(modelPath)
-    .replace(/\.gguf$/i, '')
-    .replace(/[^A-Za-z0-9._:/-]/g, '-');
+  return renderModelDefinition(
+    { name: id, parameters: { model: weightsFile } },
+    `/models/${weightsFile.replace(/\.gguf$/, '.yaml')}`,
+    'Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=<this file name without .yaml>).',
+  );
 }
 
 export async function buildImage(options: BuildImageOptions): Promise<BuiltImage> {
@@ -67,7 +65,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   progress.note(`log: ${log}`);
 
   const modelFile = basename(options.model).replace(/[^A-Za-z0-9._-]/g, '-');
-  const modelId = options.modelId ?? defaultModelId(options.model);
+  const modelId = options.modelId ?? modelIdFromFileName(options.model);
   const lock = options.packagesLock === undefined ? undefined : parsePackageLock(await readFile(options.packagesLock, 'utf8'));
 
   const release = await progress.stage('release bundle (esbuild, node-llama-cpp, Node runtime)', async () => {

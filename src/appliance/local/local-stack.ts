@@ -6,13 +6,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { networkInterfaces, totalmem } from 'node:os';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { type CommandRunner, systemCommandRunner } from '../../lib/command-runner.ts';
+import { mapModelFiles, parseModelDefinition, renderModelDefinition, type ServedModelDefinition } from '../../lib/model-definition.ts';
 import { usableCpus } from '../../lib/usable-cpus.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
 import { collectRawContext, vmAddresses } from '../context/context-sources.ts';
 import { PATHS } from '../layout.ts';
-import { listModelDefinitions } from '../plan/model-definition.ts';
+import { listModelDefinitions } from '../plan/model-selection.ts';
 import { type ChildServiceManager, createChildServiceManager } from '../services/child-service-manager.ts';
 import type { ServiceName } from '../services/service-manager.ts';
 import type { ApplianceEnv } from '../stage/appliance-env.ts';
@@ -76,7 +76,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const echo = options.echo;
   await fs.mkdir(PATHS.modelsDir, 0o755);
-  await prepareModel(fs, options);
+  const requested = await prepareModel(fs, options);
+  // Serve exactly this model, unless the context says otherwise.
+  if (requested !== undefined) options.context = { ONEAPP_COPILOT_MODEL: requested, ...options.context };
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
 
   const makeEnv = (context: Record<string, string | undefined>): ApplianceEnv => {
@@ -134,42 +136,45 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return stack;
 }
 
-/** Puts the requested model into the sandbox's /models (a symlink to the weights + a definition). */
-async function prepareModel(fs: ApplianceFs, options: LocalStackOptions): Promise<void> {
+/**
+ * Puts the requested model into the sandbox's /models (a symlink per file the definition names, and
+ * the definition); returns the definition to serve when one was requested.
+ */
+async function prepareModel(fs: ApplianceFs, options: LocalStackOptions): Promise<string | undefined> {
   if (options.model !== undefined) {
     const source = resolve(options.model);
     const ext = extname(source).toLowerCase();
     const name = basename(source, extname(source)).replace(/[^A-Za-z0-9._-]/g, '-');
+    const target = `${PATHS.modelsDir}/${name}.yaml`;
+    let definition: ServedModelDefinition;
     if (ext === '.gguf') {
       await fs.symlink(source, `${PATHS.modelsDir}/${name}.gguf`);
-      await fs.write(`${PATHS.modelsDir}/${name}.yaml`, stringify({ name, parameters: { model: `${name}.gguf` } }), 0o644);
+      definition = { name, parameters: { model: `${name}.gguf` } };
     } else if (ext === '.yaml' || ext === '.yml') {
-      const def = parse(await readFile(source, 'utf8')) as { parameters?: { model?: string } } & Record<string, unknown>;
-      const weights = def.parameters?.model;
-      if (typeof weights !== 'string') throw new Error(`${source}: parameters.model is missing`);
-      const weightsName = `${name}${extname(weights) || '.gguf'}`;
-      await fs.symlink(resolve(dirname(source), weights), `${PATHS.modelsDir}/${weightsName}`);
-      await fs.write(
-        `${PATHS.modelsDir}/${name}.yaml`,
-        stringify({ ...def, parameters: { ...def.parameters, model: weightsName } }),
-        0o644,
-      );
+      const links: [from: string, to: string][] = [];
+      definition = mapModelFiles(parseModelDefinition(await readFile(source, 'utf8'), source, { requireId: true }), (file, field) => {
+        const linked = field === 'parameters.model' ? `${name}${extname(file) || '.gguf'}` : `${name}-${basename(file)}`;
+        links.push([resolve(dirname(source), file), linked]);
+        return linked;
+      });
+      for (const [from, to] of links) await fs.symlink(from, `${PATHS.modelsDir}/${to}`);
     } else {
       throw new Error(`--model must be a .gguf or a model .yaml file (got ${source})`);
     }
-    // Serve exactly this model, unless the context says otherwise.
-    options.context = { ONEAPP_COPILOT_MODEL: name, ...options.context };
-    return;
+    await fs.write(target, renderModelDefinition(definition, fs.real(target)), 0o644);
+    return name;
   }
-  if ((await listModelDefinitions(fs)).length > 0) return;
+  if ((await listModelDefinitions(fs)).length > 0) return undefined;
   if (options.generateModel === undefined) throw new Error(`no model in ${fs.real(PATHS.modelsDir)}: pass --model FILE`);
   options.echo?.('[up] no model given: generating a small demo model (it only proves the plumbing; use --model for a real one)');
   const made = await options.generateModel(fs.real(`${PATHS.modelsDir}/demo.gguf`));
+  const target = `${PATHS.modelsDir}/demo.yaml`;
   await fs.write(
-    `${PATHS.modelsDir}/demo.yaml`,
-    stringify({ name: made.id, parameters: { model: 'demo.gguf' }, context_size: made.contextSize }),
+    target,
+    renderModelDefinition({ name: made.id, parameters: { model: 'demo.gguf' }, context_size: made.contextSize }, fs.real(target)),
     0o644,
   );
+  return undefined;
 }
 
 function processAlive(pid: number): boolean {

@@ -3,15 +3,15 @@
  * service it belongs to (so apply restarts the engine only for engine files and reloads nginx only for
  * edge files). Pure: paths are mapped through ApplianceFs.real, nothing is read or written.
  */
+import { renderModelDefinition } from '../../lib/model-definition.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { ENGINE_USER, PATHS } from '../layout.ts';
 import { renderEngineSettings } from '../render/engine-settings.ts';
 import { renderEngineUnit } from '../render/engine-unit.ts';
-import { renderModelConfig } from '../render/model-config.ts';
 import { renderNginxKeyConf } from '../render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../render/nginx-main-conf.ts';
 import { renderNginxSite } from '../render/nginx-site.ts';
-import { engineModelYaml } from './model-definition.ts';
+import { engineModelDefinition } from './model-selection.ts';
 import type { AppliancePlan } from './plan.ts';
 
 export type FileRole = 'engine' | 'engine-unit' | 'edge';
@@ -32,10 +32,19 @@ export interface ServedCertificate {
 
 export function desiredFiles(plan: AppliancePlan, apiKey: string, cert: ServedCertificate, fs: ApplianceFs): DesiredFile[] {
   const sandbox = plan.profile.mode === 'sandbox';
-  const modelYaml = engineModelYaml(plan.model, fs.real(plan.model.weightsPath), plan.engine.contextSize, plan.engine.threads);
+  const model = engineModelDefinition(plan.model, (logical) => fs.real(logical), plan.engine.contextSize, plan.engine.threads);
   const files: DesiredFile[] = [
     { path: PATHS.apiKey, content: `${apiKey}\n`, mode: 0o600, role: 'engine' },
-    { path: PATHS.modelConfig, content: renderModelConfig(modelYaml), mode: 0o644, role: 'engine' },
+    {
+      path: PATHS.modelConfig,
+      content: renderModelDefinition(
+        model,
+        PATHS.modelConfig,
+        'SLM-Copilot model configuration. Written by `slm-copilot configure` from /models.',
+      ),
+      mode: 0o644,
+      role: 'engine',
+    },
     {
       path: PATHS.engineEnv,
       content: renderEngineSettings({ engine: plan.engine, modelConfigPath: fs.real(PATHS.modelConfig) }),

@@ -9,7 +9,7 @@ import type { ApplianceFs } from '../appliance-fs.ts';
 import type { ApplianceContext, TlsMode } from '../context/context-schema.ts';
 import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
 import { autoContextSize } from './context-size.ts';
-import { loadModelDefinition, type ModelDefinition } from './model-definition.ts';
+import { type SelectedModel, selectModel } from './model-selection.ts';
 
 export interface MachineFacts {
   totalMemoryBytes: number;
@@ -49,7 +49,7 @@ export interface AppliancePlan {
   endpointUrl: string;
   tlsMode: TlsMode;
   leEmail: string | undefined;
-  model: ModelDefinition;
+  model: SelectedModel;
   engine: EngineSettings;
   edge: EdgeSettings;
 }
@@ -60,9 +60,9 @@ export async function buildPlan(
   profile: NetworkProfile,
   fs: ApplianceFs,
 ): Promise<AppliancePlan> {
-  let model: ModelDefinition;
+  let model: SelectedModel;
   try {
-    model = await loadModelDefinition(fs, context.model);
+    model = await selectModel(fs, context.model);
   } catch (e) {
     throw new ConfigError([{ field: 'ONEAPP_COPILOT_MODEL', message: (e as Error).message }]);
   }

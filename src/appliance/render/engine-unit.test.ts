@@ -4,10 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
 import { engineUnitText } from '../plan/desired-files.ts';
 import { expandServeArgs, parseEngineSettings, renderEngineSettings } from './engine-settings.ts';
-import { renderModelConfig } from './model-config.ts';
 
 const engine = { host: '127.0.0.1', port: 8081, threads: 3, contextSize: 16384, parallel: 1, queue: 16, requestTimeoutSeconds: 300 };
 
@@ -70,10 +68,5 @@ describe('engine unit and settings', () => {
     const r = spawnSync('systemd-analyze', ['verify', join(dir, 'slm-copilot.service')], { encoding: 'utf8' });
     const problems = (r.stderr + r.stdout).split('\n').filter((l) => l.trim() !== '' && !l.includes('is not executable'));
     assert.deepEqual(problems, []);
-  });
-
-  it('renders the model YAML from an object (values with YAML syntax stay data)', () => {
-    const text = renderModelConfig({ name: 'm', parameters: { model: '/models/a: b #c.gguf' }, context_size: 4096 });
-    assert.deepEqual(parse(text), { name: 'm', parameters: { model: '/models/a: b #c.gguf' }, context_size: 4096 });
   });
 });

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../lib/atomic-write.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { modelIdSchema } from '../../lib/model-definition.ts';
 import type { CliCommand } from '../main.ts';
 
 const HELP = `Usage: slm-copilot image <build|test|release|marketplace> [options]
@@ -84,10 +85,7 @@ function parse<T extends z.ZodType>(schema: T, values: Record<string, unknown>):
 
 const buildSchema = z.object({
   model: z.string().optional(),
-  'model-id': z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/)
-    .optional(),
+  'model-id': modelIdSchema.optional(),
   'context-deb': z.string().optional(),
   test: z.boolean().optional(),
   out: z.string().default('build/image'),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError } from '../../lib/errors.ts';
 import { loadApiKeys } from './api-keys.ts';
-import { parseModelYaml } from './model-yaml.ts';
+import { parseModelSettings } from './model-settings.ts';
 import { resolveServeConfig } from './serve-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-config-'));
@@ -30,7 +30,7 @@ template:
 
 describe('model YAML', () => {
   test('a LocalAI model YAML parses; unknown keys are ignored; the model path is relative to the YAML', () => {
-    const y = parseModelYaml(LOCALAI_YAML, '/etc/models/devstral.yaml');
+    const y = parseModelSettings(LOCALAI_YAML, '/etc/models/devstral.yaml');
     assert.deepEqual(y, {
       name: 'devstral-small-2',
       modelPath: '/etc/models/models/devstral.gguf',
@@ -42,7 +42,7 @@ describe('model YAML', () => {
 
   test('every problem is reported with its field', () => {
     assert.throws(
-      () => parseModelYaml('context_size: -1\nparameters:\n  temperature: hot\n', '/m.yaml'),
+      () => parseModelSettings('context_size: -1\nparameters:\n  temperature: hot\n', '/m.yaml'),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
         const fields = e.issues.map((i) => i.field);
@@ -50,7 +50,10 @@ describe('model YAML', () => {
         return true;
       },
     );
-    assert.throws(() => parseModelYaml('a: [', '/m.yaml'), ConfigError);
+    assert.throws(
+      () => parseModelSettings('a: [', '/m.yaml'),
+      (e: unknown) => e instanceof ConfigError && e.issues[0]?.field === '/m.yaml' && e.issues[0].message.startsWith('not valid YAML: '),
+    );
   });
 });
 

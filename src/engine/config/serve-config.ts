@@ -6,7 +6,7 @@ import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
 import type { EngineConfig } from '../inference/types.ts';
-import { loadModelYaml, type ModelYaml } from './model-yaml.ts';
+import { loadModelSettings, type ModelSettings } from './model-settings.ts';
 
 export interface ServeFlags {
   model?: string | undefined;
@@ -80,7 +80,7 @@ export function resolveServeConfig(flags: ServeFlags, defaultThreads: number): S
     throw new ConfigError(issues);
   }
   const f = parsed.data;
-  const yaml: ModelYaml | undefined = flags.config === undefined ? undefined : loadModelYaml(flags.config);
+  const yaml: ModelSettings | undefined = flags.config === undefined ? undefined : loadModelSettings(flags.config);
   const engineDefaults = {
     contextSize: f['context-size'] ?? yaml?.contextSize ?? SERVE_DEFAULTS.contextSize,
     threads: f.threads ?? yaml?.threads ?? defaultThreads,
