@@ -81,7 +81,7 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
   it('issues through the appliance nginx, serves the issued certificate and passes the self-test', async () => {
     assert.ok(stack.configure.ok, JSON.stringify(stack.configure.issues));
     assert.equal(stack.configure.certificate?.kind, 'letsencrypt');
-    assert.equal(stack.bootstrap?.ok, true, stack.bootstrap?.error);
+    assert.equal(stack.bootstrap?.ok, true, JSON.stringify(stack.bootstrap?.issues));
     const served = await servedCertificate(stack.env.profile.httpsPort, DOMAIN);
     assert.equal(served.checkHost(DOMAIN), DOMAIN);
     assert.match(served.issuer, /Pebble/i);
@@ -108,7 +108,7 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
     const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_HOSTNAME: UNREACHABLE });
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.certificate?.kind, 'self-signed');
-    assert.equal(stack.bootstrap?.ok, true, stack.bootstrap?.error);
+    assert.equal(stack.bootstrap?.ok, true, JSON.stringify(stack.bootstrap?.issues));
     const served = await servedCertificate(stack.env.profile.httpsPort, UNREACHABLE);
     assert.equal(served.fingerprint256, outcome.certificate?.fingerprintSha256);
     const report = await stack.reportText();

@@ -70,7 +70,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
 
   it('bootstraps: self-test through nginx passes, READY + endpoint published to OneGate without the key', async () => {
     assert.ok(stack.configure.ok, JSON.stringify(stack.configure.issues));
-    assert.equal(stack.bootstrap?.ok, true, stack.bootstrap?.error);
+    assert.equal(stack.bootstrap?.ok, true, JSON.stringify(stack.bootstrap?.issues));
     assert.equal(await stack.status(), 'bootstrap_success');
     const put = onegate.calls.find((c) => c.method === 'PUT' && c.url === '/vm');
     assert.ok(put, 'OneGate got PUT /vm');

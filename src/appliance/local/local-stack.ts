@@ -20,6 +20,7 @@ import { type BootstrapOutcome, runBootstrap } from '../stage/bootstrap-stage.ts
 import type { AcmeOptions } from '../stage/certificates.ts';
 import { type ConfigureOutcome, runConfigure } from '../stage/configure-stage.ts';
 import { runInstall } from '../stage/install-stage.ts';
+import { formatIssues } from '../stage/run-stage.ts';
 import { readStatus } from '../stage/status-file.ts';
 import { type SandboxPorts, sandboxProfile } from './sandbox-profile.ts';
 
@@ -101,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let env = makeEnv(options.context ?? {});
 
   const install = await runInstall(env);
-  if (!install.ok) throw new Error(`sandbox install failed: ${install.error}`);
+  if (!install.ok) throw new Error(`sandbox install failed:\n${formatIssues(install.issues)}`);
   let configure: ConfigureOutcome;
   let bootstrap: BootstrapOutcome | undefined;
   try {

@@ -3,7 +3,7 @@
  * Nothing is written before every variable is valid; an invalid context leaves the previous files,
  * key, certificate and running services untouched, and puts each bad variable in the report.
  */
-import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
 import { type ApplyResult, applyFiles } from '../apply/apply-files.ts';
@@ -12,52 +12,30 @@ import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
 import { desiredFiles } from '../plan/desired-files.ts';
 import { type AppliancePlan, buildPlan } from '../plan/plan.ts';
-import { writeReport } from '../report/write-report.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { readState, writeState } from './appliance-state.ts';
 import { ensureSelfSigned, type ServedCertificateInfo, tryLetsEncrypt } from './certificates.ts';
-import { createStageLog } from './stage-log.ts';
-import { readStatus, stageAllowed, writeStatus } from './status-file.ts';
+import { runStage, type StageOutcome } from './run-stage.ts';
 
-export interface ConfigureOutcome {
-  ok: boolean;
-  issues: ConfigIssue[];
-  plan?: AppliancePlan;
-  apply?: ApplyResult;
-  keySource?: 'generated' | 'kept' | 'configured';
-  certificate?: ServedCertificateInfo;
+export interface ConfigureResult {
+  plan: AppliancePlan;
+  apply: ApplyResult;
+  keySource: 'generated' | 'kept' | 'configured';
+  certificate: ServedCertificateInfo;
 }
+
+export type ConfigureOutcome = StageOutcome & Partial<ConfigureResult>;
 
 export async function runConfigure(env: ApplianceEnv): Promise<ConfigureOutcome> {
-  const { fs } = env;
-  const log = createStageLog(fs, 'configure', env.echo);
-  const refusal = stageAllowed('configure', await readStatus(fs));
-  if (refusal !== undefined) {
-    log.logger.error(refusal);
-    await log.flush();
-    return { ok: false, issues: [{ field: 'status', message: refusal }] };
-  }
-  await writeStatus(fs, 'configure', 'started');
-  try {
-    const outcome = await configure(env, log.logger);
-    await writeStatus(fs, 'configure', 'success');
-    await writeReport(fs, { issues: [], cpuinfo: env.cpuinfo, now: env.now(), sshTarget: env.sshTarget });
-    log.logger.info('configure finished', { url: outcome.plan?.endpointUrl, model: outcome.plan?.model.id });
-    return outcome;
-  } catch (error) {
-    const issues: ConfigIssue[] =
-      error instanceof ConfigError ? [...error.issues] : [{ field: 'configure', message: (error as Error).message ?? String(error) }];
-    for (const issue of issues) log.logger.error(`${issue.field}: ${issue.message}`);
-    log.logger.error('configure failed; the previous configuration and running services were left as they were');
-    await writeStatus(fs, 'configure', 'failure');
-    await writeReport(fs, { issues, cpuinfo: env.cpuinfo, now: env.now(), sshTarget: env.sshTarget });
-    return { ok: false, issues };
-  } finally {
-    await log.flush();
-  }
+  return runStage(env, {
+    stage: 'configure',
+    report: env,
+    failureNote: 'configure failed; the previous configuration and running services were left as they were',
+    work: (logger) => configure(env, logger),
+  });
 }
 
-async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOutcome> {
+async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureResult> {
   const { fs, runner, services } = env;
   for (const warning of unknownVariableWarnings(Object.keys(env.raw))) logger.warn(warning);
   const parsed = parseApplianceContext(env.raw);
@@ -130,7 +108,8 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureOu
     timeoutSeconds: plan.edge.timeoutSeconds,
     configuredAt: env.now().toISOString(),
   });
-  return { ok: true, issues: [], plan, apply, keySource: key.source, certificate: served };
+  logger.info('configuration applied', { url: plan.endpointUrl, model: plan.model.id });
+  return { plan, apply, keySource: key.source, certificate: served };
 }
 
 async function ensureDirectories(env: ApplianceEnv): Promise<void> {

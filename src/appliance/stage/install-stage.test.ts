@@ -38,7 +38,7 @@ describe('install stage (system layout in a root)', () => {
     const old = process.umask(0o077);
     t.after(() => process.umask(old));
 
-    assert.deepEqual(await runInstall(env), { ok: true });
+    assert.deepEqual(await runInstall(env), { ok: true, issues: [] });
     assert.ok(
       runner.calls.includes('useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin slm-copilot'),
     );
@@ -62,7 +62,7 @@ describe('install stage (system layout in a root)', () => {
     assert.equal(existsSync(join(root, 'etc/nginx/sites-enabled/default')), false, "Debian's default site would take port 80");
 
     runner.calls.length = 0;
-    assert.deepEqual(await runInstall(env), { ok: true });
+    assert.deepEqual(await runInstall(env), { ok: true, issues: [] });
     assert.deepEqual(runner.calls, ['getent passwd slm-copilot'], 'second run changes nothing');
   });
 });

@@ -1,6 +1,7 @@
 /** `slm-copilot bootstrap`: wait for the model, self-test through nginx, publish READY to OneGate. */
 import { parseArgs } from 'node:util';
 import { runBootstrap } from '../../appliance/stage/bootstrap-stage.ts';
+import { formatIssues } from '../../appliance/stage/run-stage.ts';
 import { systemApplianceEnv } from '../../appliance/stage/system-env.ts';
 import type { CliCommand } from '../main.ts';
 
@@ -35,7 +36,7 @@ export const bootstrapCommand: CliCommand = {
     });
     const outcome = await runBootstrap(env);
     if (!outcome.ok) {
-      process.stderr.write(`slm-copilot bootstrap: failed: ${outcome.error}\n`);
+      process.stderr.write(`slm-copilot bootstrap: failed:\n${formatIssues(outcome.issues)}\n`);
       return 1;
     }
     return 0;

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
 import { runConfigure } from '../../appliance/stage/configure-stage.ts';
+import { formatIssues } from '../../appliance/stage/run-stage.ts';
 import { systemApplianceEnv } from '../../appliance/stage/system-env.ts';
 import type { CliCommand } from '../main.ts';
 
@@ -36,7 +37,7 @@ export const configureCommand: CliCommand = {
     });
     const outcome = await runConfigure(env);
     if (!outcome.ok) {
-      process.stderr.write(`slm-copilot configure: failed:\n${outcome.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`);
+      process.stderr.write(`slm-copilot configure: failed:\n${formatIssues(outcome.issues)}\n`);
       return 1;
     }
     return 0;

@@ -1,6 +1,7 @@
 /** `slm-copilot install`: image build time (idempotent): user, directories, unit, service entry, hooks. */
 import { parseArgs } from 'node:util';
 import { runInstall } from '../../appliance/stage/install-stage.ts';
+import { formatIssues } from '../../appliance/stage/run-stage.ts';
 import { systemApplianceEnv } from '../../appliance/stage/system-env.ts';
 import type { CliCommand } from '../main.ts';
 
@@ -22,7 +23,7 @@ export const installCommand: CliCommand = {
     const env = await systemApplianceEnv({ env: process.env, echo: (line) => process.stdout.write(`${line}\n`) });
     const outcome = await runInstall(env);
     if (!outcome.ok) {
-      process.stderr.write(`slm-copilot install: failed: ${outcome.error}\n`);
+      process.stderr.write(`slm-copilot install: failed:\n${formatIssues(outcome.issues)}\n`);
       return 1;
     }
     return 0;

@@ -12,6 +12,7 @@ import { formatVariablesHelp } from '../../appliance/context/context-variables.t
 import { PATHS } from '../../appliance/layout.ts';
 import { type LocalStack, startLocalStack } from '../../appliance/local/local-stack.ts';
 import { collectReport } from '../../appliance/report/write-report.ts';
+import { formatIssues } from '../../appliance/stage/run-stage.ts';
 import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
 import { makeModel } from '../../modelgen/make-model.ts';
 import type { CliCommand } from '../main.ts';
@@ -113,16 +114,14 @@ export const upCommand: CliCommand = {
       return 1;
     }
     if (!stack.configure.ok) {
-      process.stderr.write(
-        `\nslm-copilot up: configuration failed:\n${stack.configure.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}\n`,
-      );
+      process.stderr.write(`\nslm-copilot up: configuration failed:\n${formatIssues(stack.configure.issues)}\n`);
       await stack.stop();
       return 1;
     }
     if (stack.bootstrap?.ok !== true) {
       const logs = stack.services.logFiles();
       process.stderr.write(
-        `\nslm-copilot up: ${stack.bootstrap?.error ?? 'bootstrap failed'}\n\nengine log (${logs.engine}):\n${logTail(logs.engine)}\nnginx log: ${logs.nginx}\n`,
+        `\nslm-copilot up: bootstrap failed:\n${formatIssues(stack.bootstrap?.issues ?? [])}\n\nengine log (${logs.engine}):\n${logTail(logs.engine)}\nnginx log: ${logs.nginx}\n`,
       );
       await stack.stop();
       return 1;
