@@ -61,7 +61,12 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
   let certificateChanged = selfSigned.changed;
   // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
   if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
-    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now()).catch(() => undefined);
+    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now()).catch((error: unknown) => {
+      logger.warn("could not reuse the Let's Encrypt certificate; serving the self-signed one and requesting a new one", {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    });
     if (le?.ok === true) {
       served = le.cert;
       certificateChanged = le.cert.changed;
