@@ -77,9 +77,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const echo = options.echo;
   await fs.mkdir(PATHS.modelsDir, 0o755);
+  // Serve exactly the requested model, unless the context says otherwise; the caller's object stays as it was.
   const requested = await prepareModel(fs, options);
-  // Serve exactly this model, unless the context says otherwise.
-  if (requested !== undefined) options.context = { ONEAPP_COPILOT_MODEL: requested, ...options.context };
+  const initialContext = requested === undefined ? { ...options.context } : { ONEAPP_COPILOT_MODEL: requested, ...options.context };
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
 
   const makeEnv = (context: Record<string, string | undefined>): ApplianceEnv => {
@@ -99,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       readyTimeoutMs: options.readyTimeoutMs ?? 300_000,
     };
   };
-  let env = makeEnv(options.context ?? {});
+  let env = makeEnv(initialContext);
 
   const install = await runInstall(env);
   if (!install.ok) throw new Error(`sandbox install failed:\n${formatIssues(install.issues)}`);
