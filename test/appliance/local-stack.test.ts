@@ -47,14 +47,16 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
       ONEAPP_COPILOT_RATE_LIMIT: '50',
       ONEAPP_COPILOT_RATE_BURST: '50',
     };
-    stack = await startLocalStack({
+    const options = {
       root: join(dir, 'root'),
       model: join(dir, 'tiny.yaml'),
       ports: { httpsPort: await freePort(), httpPort: await freePort(), enginePort: await freePort() },
       context: { ...context },
       cliCommand: CLI,
       readyTimeoutMs: 120_000,
-    });
+    };
+    stack = await startLocalStack(options);
+    assert.deepEqual(options.context, context, "the caller's options are left as they were");
     const state = await readState(stack.fs);
     assert.ok(state, `configure failed: ${JSON.stringify(stack.configure.issues)}`);
     origin = `https://127.0.0.1:${state.httpsPort}`;
