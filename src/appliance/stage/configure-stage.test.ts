@@ -217,6 +217,22 @@ describe('configure stage', () => {
     assert.match(o.issues[0]!.message, /available: m/);
   });
 
+  it('names the definition file and each bad field when the model definition is invalid', async (t) => {
+    const { root, env } = setup(t);
+    await runInstall(env({}));
+    writeFileSync(join(root, 'models/m.yaml'), 'name: test model\ncontext_size: 0\nparameters:\n  model: m.gguf\n');
+    const o = await runConfigure(env({}));
+    assert.equal(o.ok, false);
+    assert.deepEqual(o.issues, [
+      {
+        field: 'ONEAPP_COPILOT_MODEL',
+        message:
+          '/models/m.yaml: name: allowed: 1 to 128 letters, digits and . _ : / - starting with a letter or digit; ' +
+          '/models/m.yaml: context_size: Too small: expected number to be >=1',
+      },
+    ]);
+  });
+
   it('system layout: unit + daemon-reload, site enabled, Debian default site removed, services enabled, 80/443', async (t) => {
     const { root, fs, rec, env } = setup(t);
     mkdirSync(join(root, 'etc/nginx/sites-enabled'), { recursive: true });
@@ -241,6 +257,8 @@ describe('configure stage', () => {
     const { env } = setup(t);
     const o = await runConfigure(env({}));
     assert.equal(o.ok, false);
-    assert.match(o.issues[0]!.message, /install/);
+    assert.deepEqual(o.issues, [
+      { field: 'status', message: 'the appliance is not installed (status "empty"): run "slm-copilot install" first' },
+    ]);
   });
 });
