@@ -2,7 +2,6 @@
  * `slm-copilot` entry point: a table of commands, each in its own file under ./commands, loaded on demand
  * so that `slm-copilot help` never pays for loading llama.cpp.
  */
-import { asSlmError } from '../lib/errors.ts';
 
 export interface CliCommand {
   /** One line for `slm-copilot help`. */
@@ -60,9 +59,9 @@ if (import.meta.main) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      const e = asSlmError(error);
-      process.stderr.write(`slm-copilot: ${e.message}\n`);
-      if (process.env['SLM_COPILOT_DEBUG'] === '1' && e.cause !== undefined) console.error(e.cause);
+      // Every error's own message: a plain Error's is as useful as ours (it names the file, the port…).
+      process.stderr.write(`slm-copilot: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (process.env['SLM_COPILOT_DEBUG'] === '1' && error instanceof Error) console.error(error.stack, error.cause ?? '');
       process.exitCode = 1;
     },
   );

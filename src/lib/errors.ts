@@ -1,159 +1,19 @@
 /**
- * The one error hierarchy of SLM-Copilot. Every error a request or a command can end with is an
- * `SlmError`; `toOpenAIError` maps it once to OpenAI's wire shape, for JSON bodies and SSE frames alike.
+ * The errors SLM-Copilot raises on purpose, outside any protocol: their message is written for the person
+ * who reads it (an operator at a terminal, a log line). The engine's HTTP errors build on `SlmError` in
+ * `src/engine/api/api-errors.ts`, where they are mapped to OpenAI's wire shape.
  */
-
-/** The `type` values OpenAI clients know; Cline and the openai SDK branch on status, then on these. */
-export type OpenAIErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'not_found_error'
-  | 'rate_limit_error'
-  | 'server_error'
-  | 'service_unavailable_error'
-  | 'timeout_error';
-
-export interface OpenAIErrorBody {
-  error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
-}
-
-export interface SlmErrorOptions {
-  param?: string | null;
-  code?: string | null;
-  cause?: unknown;
-}
 
 export class SlmError extends Error {
-  readonly status: number;
-  readonly type: OpenAIErrorType;
-  readonly param: string | null;
-  readonly code: string | null;
-
-  constructor(status: number, type: OpenAIErrorType, message: string, options: SlmErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.status = status;
-    this.type = type;
-    this.param = options.param ?? null;
-    this.code = options.code ?? null;
-  }
-
-  /** Extra response headers this error asks for (e.g. Retry-After). */
-  headers(): Record<string, string> {
-    return {};
   }
 }
 
-export class InvalidRequestError extends SlmError {
-  constructor(message: string, options: SlmErrorOptions = {}) {
-    super(400, 'invalid_request_error', message, options);
-  }
-}
-
-/**
- * Worded exactly as OpenAI words it: every Cline generation (legacy regexes and the SDK's
- * `context_length_exceeded` code) recognises it and compacts the conversation instead of failing.
- */
-export class ContextLengthExceededError extends InvalidRequestError {
-  readonly contextSize: number;
-  readonly promptTokens: number;
-
-  constructor(contextSize: number, promptTokens: number, param = 'messages') {
-    super(`This model's maximum context length is ${contextSize} tokens. ` + `However, your messages resulted in ${promptTokens} tokens.`, {
-      param,
-      code: 'context_length_exceeded',
-    });
-    this.contextSize = contextSize;
-    this.promptTokens = promptTokens;
-  }
-}
-
-/** The request body is larger than the server accepts. */
-export class PayloadTooLargeError extends SlmError {
-  constructor(limitBytes: number) {
-    super(413, 'invalid_request_error', `The request body is larger than the limit of ${limitBytes} bytes.`, {
-      code: 'request_too_large',
-    });
-  }
-}
-
-export class AuthenticationError extends SlmError {
-  constructor(message = 'Invalid API key. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".') {
-    super(401, 'authentication_error', message, { code: 'invalid_api_key' });
-  }
-}
-
-export class NotFoundError extends SlmError {
-  constructor(message: string, options: SlmErrorOptions = {}) {
-    super(404, 'not_found_error', message, options);
-  }
-}
-
-/** Too many requests: the bounded queue is full, or the edge's rate limit hit. */
-export class QueueFullError extends SlmError {
-  readonly retryAfterSeconds: number;
-
-  constructor(queueLimit: number, retryAfterSeconds = 2) {
-    super(429, 'rate_limit_error', `The server is busy: ${queueLimit} requests are already waiting. Retry after ${retryAfterSeconds} s.`, {
-      code: 'queue_full',
-    });
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-
-  override headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfterSeconds) };
-  }
-}
-
-export class ServiceUnavailableError extends SlmError {
-  readonly retryAfterSeconds: number;
-
-  constructor(message: string, code: string, retryAfterSeconds = 5) {
-    super(503, 'service_unavailable_error', message, { code });
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-
-  override headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfterSeconds) };
-  }
-}
-
-export class ModelNotReadyError extends ServiceUnavailableError {
-  constructor() {
-    super('The model is still loading. Retry when GET /readyz answers 200.', 'model_not_ready');
-  }
-}
-
-export class ShuttingDownError extends ServiceUnavailableError {
-  constructor() {
-    super('The server is shutting down; the request was stopped. Retry shortly.', 'shutting_down');
-  }
-}
-
-export class RequestTimeoutError extends SlmError {
-  constructor(seconds: number) {
-    super(504, 'timeout_error', `The request took longer than the server's limit of ${seconds} s and was stopped.`, {
-      code: 'request_timeout',
-    });
-  }
-}
-
-/** The client went away; nobody reads the body, but logs and metrics count it as status 499. */
-export class ClientClosedError extends SlmError {
-  constructor() {
-    super(499, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed' });
-  }
-}
-
-export class InternalError extends SlmError {
-  constructor(message = 'The server had an internal error while processing the request.', cause?: unknown) {
-    super(500, 'server_error', message, { cause });
-  }
-}
-
-/** One problem with one configuration input, e.g. a context variable. */
+/** One problem with one configuration input, e.g. a context variable or a command-line option. */
 export interface ConfigIssue {
-  /** The input's name as the operator typed it, e.g. `ONEAPP_COPILOT_TIMEOUT`. */
+  /** The input's name as the operator typed it, e.g. `ONEAPP_COPILOT_TIMEOUT` or `--port`. */
   field: string;
   message: string;
 }
@@ -163,13 +23,16 @@ export class ConfigError extends SlmError {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(400, 'invalid_request_error', issues.map((i) => `${i.field}: ${i.message}`).join('\n'), {
-      param: issues[0]?.field ?? null,
-      code: 'invalid_config',
-    });
+    super(issues.map((i) => `${i.field}: ${i.message}`).join('\n'));
     this.issues = issues;
   }
 }
+
+/**
+ * The command line itself is wrong (unknown option or command, a missing or invalid value): the CLI
+ * exits with 2 for it, as usage errors do, and 1 for everything else.
+ */
+export class UsageError extends ConfigError {}
 
 /** A system command (openssl, nginx, certbot, systemctl) that failed. */
 export class CommandError extends SlmError {
@@ -178,27 +41,9 @@ export class CommandError extends SlmError {
   readonly stderr: string;
 
   constructor(command: readonly string[], exitCode: number | null, stderr: string) {
-    super(500, 'server_error', `Command failed (exit ${exitCode ?? 'signal'}): ${command.join(' ')}\n${stderr.trim()}`, {
-      code: 'command_failed',
-    });
+    super(`Command failed (exit ${exitCode ?? 'signal'}): ${command.join(' ')}\n${stderr.trim()}`);
     this.command = command;
     this.exitCode = exitCode;
     this.stderr = stderr;
   }
-}
-
-/** Maps anything thrown to an `SlmError`; unknown errors become a 500 that leaks no internals. */
-export function asSlmError(error: unknown): SlmError {
-  if (error instanceof SlmError) return error;
-  return new InternalError(undefined, error);
-}
-
-/** The OpenAI error JSON for any thrown value, plus the HTTP status and headers to send it with. */
-export function toOpenAIError(error: unknown): { status: number; headers: Record<string, string>; body: OpenAIErrorBody } {
-  const e = asSlmError(error);
-  return {
-    status: e.status,
-    headers: e.headers(),
-    body: { error: { message: e.message, type: e.type, param: e.param, code: e.code } },
-  };
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { InvalidRequestError } from '../../src/engine/api/api-errors.ts';
 import { createChatPromptRenderer } from '../../src/engine/chat/chat-prompt.ts';
 import { pythonJson } from '../../src/engine/chat/python-json.ts';
 import { loadModelRuntime, type ModelRuntime } from '../../src/engine/inference/model-runtime.ts';
 import { createModelChatRenderer, createModelVocab, type ModelVocab } from '../../src/engine/inference/model-vocab.ts';
 import type { ChatMessage, Role } from '../../src/engine/inference/types.ts';
-import { InvalidRequestError } from '../../src/lib/errors.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { ATTEMPT_COMPLETION } from './engine-fixture.ts';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ContextLengthExceededError, InvalidRequestError, ModelNotReadyError } from '../../src/engine/api/api-errors.ts';
+import { toOpenAIError } from '../../src/engine/api/openai-error.ts';
 import { createLlamaEngine } from '../../src/engine/inference/llama-engine.ts';
 import type { GenerationInput, InferenceEngine } from '../../src/engine/inference/types.ts';
-import { ContextLengthExceededError, InvalidRequestError, ModelNotReadyError, toOpenAIError } from '../../src/lib/errors.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { chat, contentOf, run, sampling, startEngine, user } from './engine-fixture.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { QueueFullError, ShuttingDownError } from '../../src/engine/api/api-errors.ts';
 import type { GenerationEvent, InferenceEngine } from '../../src/engine/inference/types.ts';
-import { QueueFullError, ShuttingDownError } from '../../src/lib/errors.ts';
 import { chat, run, sampling, startEngine, user } from './engine-fixture.ts';
 
 /** Resolves when `predicate` holds for an event of the request. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { InvalidRequestError } from '../../src/engine/api/api-errors.ts';
 import type { InferenceEngine } from '../../src/engine/inference/types.ts';
-import { InvalidRequestError } from '../../src/lib/errors.ts';
 import { DEFAULT_AFTER_TOOL_TEXT } from '../support/test-models.ts';
 import { ATTEMPT_COMPLETION, chat, contentOf, READ_FILES, run, SET_MODE, startEngine, streamedCalls, user } from './engine-fixture.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
-import { InternalError } from '../../src/lib/errors.ts';
+import { InternalError } from '../../src/engine/api/api-errors.ts';
 import { chatBody, dataFrames, jsonHeaders, readSseEvents, startFakeServer } from '../support/fake-server.ts';
 
 const post = (url: string, body: string, init: RequestInit = {}) =>

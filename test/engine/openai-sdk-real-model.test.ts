@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { InternalError } from '../../src/lib/errors.ts';
+import { InternalError } from '../../src/engine/api/api-errors.ts';
 import { failAfterFirstToken, type RealServer, startRealServer } from '../support/real-server.ts';
 import { DEFAULT_AFTER_TOOL_TEXT, testModelPath } from '../support/test-models.ts';
 

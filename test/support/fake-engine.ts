@@ -4,6 +4,7 @@
  * SSE framing, pings, 429s and disconnect-cancel are observable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ContextLengthExceededError, ModelNotReadyError } from '../../src/engine/api/api-errors.ts';
 import type {
   EngineStats,
   FinishReason,
@@ -16,7 +17,6 @@ import type {
   ToolCall,
 } from '../../src/engine/inference/types.ts';
 import { Scheduler } from '../../src/engine/scheduler/scheduler.ts';
-import { ContextLengthExceededError, ModelNotReadyError } from '../../src/lib/errors.ts';
 
 export interface FakeScript {
   /** Events after `prompt-processed`; default: content "Hello" + ", world". */

@@ -3,8 +3,8 @@
  * then translated to the core's `GenerationInput`. OpenAI names stay on this side of the line.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../lib/errors.ts';
 import type { ChatMessage, GenerationInput, ResponseFormat, SamplingParams, ToolChoice, ToolDefinition } from '../inference/types.ts';
+import { InvalidRequestError } from './api-errors.ts';
 import { samplingFields, toSamplingParams } from './sampling-fields.ts';
 import { zodIssueToError } from './zod-issue-to-error.ts';
 

@@ -1,7 +1,7 @@
 /** POST /v1/completions body (raw prompt, e.g. Continue autocomplete) → the core's completion input. */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../lib/errors.ts';
 import type { GenerationInput, SamplingParams } from '../inference/types.ts';
+import { InvalidRequestError } from './api-errors.ts';
 import { samplingFields, toSamplingParams } from './sampling-fields.ts';
 import { zodIssueToError } from './zod-issue-to-error.ts';
 

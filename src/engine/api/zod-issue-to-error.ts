@@ -3,7 +3,7 @@
  * OpenAI's `param` (`messages.0.role`), so a client can tell which field it got wrong.
  */
 import type { z } from 'zod';
-import { InvalidRequestError } from '../../lib/errors.ts';
+import { InvalidRequestError } from './api-errors.ts';
 
 export function zodIssueToError(error: z.ZodError): InvalidRequestError {
   const issue = error.issues[0];

@@ -5,7 +5,7 @@
  * `eos_token` and `add_generation_prompt: true`, like Hugging Face's `apply_chat_template`.
  */
 import { Template } from '@huggingface/jinja';
-import { InvalidRequestError } from '../../lib/errors.ts';
+import { InvalidRequestError } from '../api/api-errors.ts';
 import type { ChatMessage, ToolDefinition } from '../inference/types.ts';
 import { renderDevstralPrompt } from './devstral-prompt.ts';
 import { type PromptSegment, SpecialTextGuard } from './special-text-guard.ts';

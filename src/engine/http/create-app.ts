@@ -3,8 +3,9 @@
  * error handler that turns anything thrown into OpenAI error JSON. Built from typed deps; no I/O here.
  */
 import { Hono } from 'hono';
-import { AuthenticationError, NotFoundError, SlmError, toOpenAIError } from '../../lib/errors.ts';
+import { ApiError, AuthenticationError, NotFoundError } from '../api/api-errors.ts';
 import { newId } from '../api/ids.ts';
+import { toOpenAIError } from '../api/openai-error.ts';
 import { createApiKeyCheck, presentedKey } from './api-key-check.ts';
 import type { AppDeps, AppEnv } from './app-types.ts';
 import { RequestRecord } from './request-record.ts';
@@ -56,8 +57,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const e = toOpenAIError(error);
     const record = c.get('record') as RequestRecord | undefined;
     if (record !== undefined) record.errorCode = e.body.error.code ?? e.body.error.type;
-    if (!(error instanceof SlmError) || e.status === 500) {
-      const cause = error instanceof SlmError ? error.cause : error;
+    if (!(error instanceof ApiError) || e.status === 500) {
+      const cause = error instanceof ApiError ? error.cause : error;
       deps.logger.error('request failed', {
         requestId: record?.id,
         error: error instanceof Error ? error.message : String(error),

@@ -5,9 +5,9 @@
  */
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
-import { toOpenAIError } from '../../lib/errors.ts';
 import type { ResponseMeta } from '../api/chat-frames.ts';
 import { newId, unixSeconds } from '../api/ids.ts';
+import { toOpenAIError } from '../api/openai-error.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult } from '../inference/types.ts';
 import { SseWriter } from '../stream/sse-writer.ts';
 import type { AppDeps, AppEnv } from './app-types.ts';

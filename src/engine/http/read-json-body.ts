@@ -2,7 +2,7 @@
  * Reads a JSON request body with a size cap: 413 before reading when Content-Length is too large,
  * 413 while reading when a chunked body grows past it, 400 when it is not JSON.
  */
-import { InvalidRequestError, PayloadTooLargeError } from '../../lib/errors.ts';
+import { InvalidRequestError, PayloadTooLargeError } from '../api/api-errors.ts';
 
 export async function readJsonBody(request: Request, limitBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);

@@ -2,7 +2,7 @@
  * One AbortSignal per request, whose reason says why it stopped: the client went away, the server is
  * shutting down, or the request ran past the configured limit. The engine gets only this signal.
  */
-import { ClientClosedError, RequestTimeoutError } from '../../lib/errors.ts';
+import { ClientClosedError, RequestTimeoutError } from '../api/api-errors.ts';
 
 export interface RequestSignal {
   signal: AbortSignal;

@@ -2,7 +2,7 @@
  * Shutdown bookkeeping shared by the app and `serve`: requests in flight, whether new work is still
  * accepted, and the one signal that aborts every running request when the grace period ends.
  */
-import { ShuttingDownError } from '../../lib/errors.ts';
+import { ShuttingDownError } from '../api/api-errors.ts';
 
 export class ServerLifecycle {
   readonly #abort = new AbortController();

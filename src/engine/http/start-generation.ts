@@ -3,7 +3,7 @@
  * template rendering + context check (`prepare`), and queue admission. Errors here become plain JSON
  * errors (400 overflow, 429 queue full, 503 not ready); errors later become SSE error frames.
  */
-import { ModelNotReadyError, QueueFullError, ShuttingDownError, SlmError } from '../../lib/errors.ts';
+import { ApiError, ModelNotReadyError, QueueFullError, ShuttingDownError } from '../api/api-errors.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult, InferenceEngine, PreparedGeneration } from '../inference/types.ts';
 
 export interface StartOptions {
@@ -21,7 +21,7 @@ export interface StartedGeneration {
 /** Aborted requests fail with the signal's reason (client gone, shutdown, timeout), whatever the engine threw. */
 export function abortAware<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return promise.catch((error: unknown) => {
-    if (signal.aborted && signal.reason instanceof SlmError) throw signal.reason;
+    if (signal.aborted && signal.reason instanceof ApiError) throw signal.reason;
     throw error;
   });
 }

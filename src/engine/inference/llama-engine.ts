@@ -4,8 +4,8 @@
  * Devstral tool-call parsing on the way out. See types.ts for the contract.
  */
 import type { Token } from 'node-llama-cpp';
-import { InternalError, ModelNotReadyError, ShuttingDownError } from '../../lib/errors.ts';
 import { type Logger, silentLogger } from '../../lib/logger.ts';
+import { InternalError, ModelNotReadyError, ShuttingDownError } from '../api/api-errors.ts';
 import { newToolCallId } from '../chat/tool-call-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { commonPrefixLength, type RunContext, runGeneration } from './generation-run.ts';

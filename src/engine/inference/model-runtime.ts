@@ -11,8 +11,8 @@
  * checked.
  */
 import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
-import { InternalError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { InternalError } from '../api/api-errors.ts';
 import type { EngineConfig } from './types.ts';
 
 export interface ModelRuntime {

@@ -3,7 +3,7 @@
  * prompt), appends what tool_choice forces, checks the context size and clamps the token budget.
  */
 import type { Token } from 'node-llama-cpp';
-import { ContextLengthExceededError, InvalidRequestError } from '../../lib/errors.ts';
+import { ContextLengthExceededError, InvalidRequestError } from '../api/api-errors.ts';
 import type { ChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { GrammarProvider, SchemaGrammar } from './grammar-provider.ts';
 import type { ModelVocab } from './model-vocab.ts';

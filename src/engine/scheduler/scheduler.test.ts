@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QueueFullError, ShuttingDownError } from '../../lib/errors.ts';
+import { QueueFullError, ShuttingDownError } from '../api/api-errors.ts';
 import { Scheduler } from './scheduler.ts';
 
 const first = (free: readonly number[]): number => free[0] as number;

@@ -5,7 +5,7 @@
  * decided by the caller's `choose` (the engine picks the slot whose cached tokens share the longest
  * prefix with the prompt).
  */
-import { QueueFullError, ShuttingDownError } from '../../lib/errors.ts';
+import { QueueFullError, ShuttingDownError } from '../api/api-errors.ts';
 import type { EngineStats } from '../inference/types.ts';
 
 export interface SchedulerOptions {

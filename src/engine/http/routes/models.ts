@@ -1,7 +1,7 @@
 /** GET /v1/models and /v1/models/:id: the one served model, with its context length. */
 import type { Context } from 'hono';
 import type { Model } from 'openai/resources/models';
-import { NotFoundError } from '../../../lib/errors.ts';
+import { NotFoundError } from '../../api/api-errors.ts';
 import type { AppDeps, AppEnv } from '../app-types.ts';
 
 /** OpenAI's Model plus the context length, under the names LM Studio/OpenRouter and vLLM use. */
