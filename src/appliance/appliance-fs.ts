@@ -10,17 +10,21 @@ import { writeFileAtomic } from '../lib/atomic-write.ts';
 /** Characters allowed in a sandbox root: real paths are rendered into nginx and engine configuration. */
 const SAFE_ROOT = /^\/[A-Za-z0-9._/+-]*$/;
 
+/** Why a root directory cannot be used, or undefined when it can. */
+export function unsafeRootReason(root: string): string | undefined {
+  const abs = resolve(root);
+  if (SAFE_ROOT.test(abs)) return undefined;
+  return `root directory ${JSON.stringify(abs)} has characters that cannot be used in nginx/systemd paths (allowed: A-Z a-z 0-9 . _ / + -)`;
+}
+
 export class ApplianceFs {
   /** '' for the real system, else an absolute directory without trailing slash. */
   readonly root: string;
 
   constructor(root = '/') {
+    const unsafe = unsafeRootReason(root);
+    if (unsafe !== undefined) throw new Error(unsafe);
     const abs = resolve(root);
-    if (!SAFE_ROOT.test(abs)) {
-      throw new Error(
-        `root directory ${JSON.stringify(abs)} has characters that cannot be used in nginx/systemd paths (allowed: A-Z a-z 0-9 . _ / + -)`,
-      );
-    }
     this.root = abs === '/' ? '' : abs.replace(/\/+$/, '');
   }
 

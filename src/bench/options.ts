@@ -1,7 +1,6 @@
 /** `slm-copilot bench` options, parsed once at the edge. */
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { ConfigError } from '../lib/errors.ts';
+import { UsageError } from '../lib/errors.ts';
+import { flagOption, intOption, type OptionValues, textOption } from '../lib/options.ts';
 import { defaultThreadCount } from '../lib/usable-cpus.ts';
 
 export interface BenchOptions {
@@ -23,75 +22,39 @@ export interface BenchOptions {
   nginx: string;
 }
 
-export const BENCH_USAGE = `Usage: slm-copilot bench [options]
+export const benchOptions = {
+  model: textOption({ placeholder: 'FILE', description: 'GGUF model', defaultText: "the generated 'bench' model, ~440 MB, cached" }),
+  threads: intOption({ min: 1, max: 256, description: 'llama.cpp threads for both sides', defaultText: 'usable CPUs - 1, min 1' }),
+  'context-size': intOption({ min: 256, max: 131072, description: 'context per sequence', defaultText: '4096; quick 2048' }),
+  tokens: intOption({ min: 2, max: 4096, description: 'generated tokens per decode run', defaultText: '128; quick 24' }),
+  repeat: intOption({ min: 1, max: 100, description: 'decode runs per side, interleaved A B A B', defaultText: '5; quick 2' }),
+  'prefix-tokens': intOption({
+    min: 16,
+    max: 100000,
+    description: 'minimum size of the prefix-reuse conversation',
+    defaultText: '2000; quick 300',
+  }),
+  quick: flagOption({ description: 'small model and few tokens: checks that everything runs, figures are meaningless' }),
+  'skip-nginx': flagOption({ description: 'leave out the nginx + TLS row' }),
+  nginx: textOption({ placeholder: 'BINARY', description: 'nginx executable', default: 'nginx' }),
+  json: flagOption({ description: 'machine-readable results on stdout (progress goes to stderr)' }),
+};
 
-Runs our server (slm-copilot serve, as a child process) side by side with raw node-llama-cpp on the same
-model file and thread count, then prints a table (or JSON with --json).
-
-Options:
-  --model FILE         GGUF model (default: the generated 'bench' model, ~440 MB, cached)
-  --threads N          llama.cpp threads for both sides (default: usable CPUs - 1, min 1)
-  --context-size N     context per sequence (default 4096; quick 2048)
-  --tokens N           generated tokens per decode run (default 128; quick 24)
-  --repeat N           decode runs per side, interleaved A B A B (default 5; quick 2)
-  --prefix-tokens N    minimum size of the prefix-reuse conversation (default 2000; quick 300)
-  --quick              small model and few tokens: checks that everything runs, figures are meaningless
-  --skip-nginx         leave out the nginx + TLS row
-  --nginx BINARY       nginx executable (default nginx)
-  --json               machine-readable results on stdout (progress goes to stderr)
-  -h, --help           this text
-`;
-
-const positive = z.coerce.number().int().positive();
-
-export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      model: { type: 'string' },
-      threads: { type: 'string' },
-      'context-size': { type: 'string' },
-      tokens: { type: 'string' },
-      repeat: { type: 'string' },
-      'prefix-tokens': { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      'skip-nginx': { type: 'boolean', default: false },
-      nginx: { type: 'string', default: 'nginx' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) return 'help';
+/** Fills in the defaults that depend on --quick and checks what no single option can. */
+export function resolveBenchOptions(values: OptionValues<typeof benchOptions>): BenchOptions {
   const quick = values.quick;
-  const schema = z.object({
-    threads: positive.max(256),
-    contextSize: positive.min(256).max(131072),
-    tokens: positive.min(2).max(4096),
-    repeat: positive.max(100),
-    prefixTokens: positive.min(16).max(100000),
-  });
-  const parsed = schema.safeParse({
-    threads: values.threads ?? defaultThreadCount(),
-    contextSize: values['context-size'] ?? (quick ? 2048 : 4096),
-    tokens: values.tokens ?? (quick ? 24 : 128),
-    repeat: values.repeat ?? (quick ? 2 : 5),
-    prefixTokens: values['prefix-tokens'] ?? (quick ? 300 : 2000),
-  });
-  if (!parsed.success) {
-    const names: Record<string, string> = { contextSize: '--context-size', prefixTokens: '--prefix-tokens' };
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ field: names[String(i.path[0])] ?? `--${String(i.path[0])}`, message: i.message })),
-    );
-  }
-  const o = parsed.data;
-  if (o.prefixTokens + 64 > o.contextSize) {
-    throw new ConfigError([{ field: '--prefix-tokens', message: 'must leave at least 64 tokens of --context-size free' }]);
+  const contextSize = values['context-size'] ?? (quick ? 2048 : 4096);
+  const prefixTokens = values['prefix-tokens'] ?? (quick ? 300 : 2000);
+  if (prefixTokens + 64 > contextSize) {
+    throw new UsageError([{ field: '--prefix-tokens', message: 'must leave at least 64 tokens of --context-size free' }]);
   }
   return {
     modelPath: values.model,
-    ...o,
+    threads: values.threads ?? defaultThreadCount(),
+    contextSize,
+    tokens: values.tokens ?? (quick ? 24 : 128),
+    repeat: values.repeat ?? (quick ? 2 : 5),
+    prefixTokens,
     prefixRepeat: quick ? 1 : 2,
     streams: [1, 2, 4],
     quick,

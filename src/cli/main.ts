@@ -1,14 +1,10 @@
 /**
- * `slm-copilot` entry point: a table of commands, each in its own file under ./commands, loaded on demand
- * so that `slm-copilot help` never pays for loading llama.cpp.
+ * `slm-copilot` entry point: a table of commands, each defined in its own file under ./commands, loaded on
+ * demand so that `slm-copilot help` never pays for loading llama.cpp. Every error ends here: its message
+ * is printed as is, with exit code 2 for bad usage and 1 for anything else.
  */
-
-export interface CliCommand {
-  /** One line for `slm-copilot help`. */
-  summary: string;
-  /** Runs the command with the argv after its name; resolves to the process exit code. */
-  run(argv: string[]): Promise<number>;
-}
+import { UsageError } from '../lib/errors.ts';
+import type { CliCommand, CliContext } from './command.ts';
 
 type Loader = () => Promise<CliCommand>;
 
@@ -25,7 +21,7 @@ const commands: Record<string, Loader> = {
   image: async () => (await import('./commands/image.ts')).imageCommand,
 };
 
-async function printHelp(): Promise<void> {
+async function commandList(): Promise<string> {
   const lines = ['Usage: slm-copilot <command> [options]', '', 'Commands:'];
   for (const [name, load] of Object.entries(commands)) {
     const summary = await load().then(
@@ -35,34 +31,50 @@ async function printHelp(): Promise<void> {
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   lines.push("  help       This text; `slm-copilot <command> --help` for a command's options.");
-  process.stdout.write(`${lines.join('\n')}\n`);
+  lines.push('', 'SLM_COPILOT_DEBUG=1 adds the stack (and cause) to an error message.');
+  return `${lines.join('\n')}\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function dispatch(argv: readonly string[], context: CliContext): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    if (name === 'help' && rest[0] !== undefined && rest[0] in commands) return (await commands[rest[0]]!()).run(['--help']);
-    await printHelp();
-    return name === undefined ? 2 : 0;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const load = rest[0] === undefined ? undefined : commands[rest[0]];
+    process.stdout.write(load === undefined ? await commandList() : (await load()).help());
+    return 0;
   }
-  const load = commands[name];
-  if (load === undefined) {
-    process.stderr.write(`slm-copilot: unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}, help.\n`);
+  if (name === undefined) {
+    process.stderr.write(await commandList());
     return 2;
   }
-  return (await load()).run(rest);
+  const load = commands[name];
+  if (load === undefined)
+    throw new UsageError([{ field: name, message: `unknown command (known: ${Object.keys(commands).join(', ')}, help)` }]);
+  return (await load()).run(rest, context);
+}
+
+/** Runs the CLI and reports any error on stderr; resolves to the process exit code. */
+export async function main(argv: readonly string[], context: CliContext): Promise<number> {
+  try {
+    return await dispatch(argv, context);
+  } catch (error) {
+    const known = argv[0] !== undefined && argv[0] in commands;
+    const where = known ? `slm-copilot ${argv[0]}` : 'slm-copilot';
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${where}: ${message.replaceAll('\n', '\n  ')}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`(\`${known ? where : 'slm-copilot'} --help\` lists what it accepts)\n`);
+      return 2;
+    }
+    if (context.env['SLM_COPILOT_DEBUG'] === '1' && error instanceof Error) {
+      process.stderr.write(`${error.stack}\n`);
+      if (error.cause !== undefined) console.error('cause:', error.cause);
+    }
+    return 1;
+  }
 }
 
 if (import.meta.main) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      // Every error's own message: a plain Error's is as useful as ours (it names the file, the port…).
-      process.stderr.write(`slm-copilot: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (process.env['SLM_COPILOT_DEBUG'] === '1' && error instanceof Error) console.error(error.stack, error.cause ?? '');
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2), { env: process.env }).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -103,8 +103,8 @@ test('bench --quick prints the Markdown table', { timeout: 300_000 }, async () =
   );
 });
 
-test('bench rejects invalid options with exit code 1 and names the flag', async () => {
+test('bench rejects invalid options with exit code 2 (usage) and names the flag and its range', async () => {
   const { code, stderr } = await runBench(['--threads', '0']);
-  assert.equal(code, 1);
-  assert.match(stderr, /--threads/);
+  assert.equal(code, 2);
+  assert.match(stderr, /^slm-copilot bench: --threads: must be an integer from 1 to 256 \(got "0"\)$/m);
 });

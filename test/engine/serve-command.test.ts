@@ -127,7 +127,7 @@ describe('slm-copilot serve (child process)', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.notEqual(code, 0);
-    assert.match(err, /--port/);
+    assert.equal(code, 2);
+    assert.match(err, /^slm-copilot serve: --port: must be an integer from 0 to 65535 \(got "eighty"\)$/m);
   });
 });

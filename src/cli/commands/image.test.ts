@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { UsageError } from '../../lib/errors.ts';
 import { imageCommand } from './image.ts';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
@@ -18,17 +19,21 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
 }
 
 test('image --help lists the subcommands and their options', async () => {
-  const { code, out } = await capture(() => imageCommand.run(['--help']));
+  const { code, out } = await capture(() => imageCommand.run(['--help'], { env: {} }));
   assert.equal(code, 0);
   for (const word of ['build', 'test', 'release', 'marketplace', '--context-deb', '--accel kvm|tcg|auto', '--packages-lock'])
     assert.ok(out.includes(word), word);
 });
 
 test('bad invocations fail with a message naming the problem', async () => {
-  assert.equal(await imageCommand.run(['frobnicate']), 2);
-  await assert.rejects(imageCommand.run(['build', '--size', 'big']), /--size/);
-  await assert.rejects(imageCommand.run(['build']), /--model|root/);
-  await assert.rejects(imageCommand.run(['marketplace', '--manifest', 'x.yaml']), /--manifest\/--url/);
-  await assert.rejects(imageCommand.run(['test', '--accel', 'fast']), /--accel/);
-  if (!existsSync('/dev/kvm')) await assert.rejects(imageCommand.run(['test', '--accel', 'kvm', '--image', 'x.qcow2']), /\/dev\/kvm/);
+  const run = (...argv: string[]) => imageCommand.run(argv, { env: {} });
+  await assert.rejects(run('frobnicate'), (e) => e instanceof UsageError && /^frobnicate: unknown subcommand/.test(e.message));
+  await assert.rejects(run('build', '--size', 'big'), (e) => e instanceof UsageError && /^--size: must be an integer/.test(e.message));
+  await assert.rejects(run('build'), (e) => e instanceof UsageError && /^--model: a release image needs --model/.test(e.message));
+  await assert.rejects(run('marketplace', '--manifest', 'x.yaml'), (e) => e instanceof UsageError && /^--manifest\/--url:/.test(e.message));
+  await assert.rejects(
+    run('test', '--accel', 'fast'),
+    (e) => e instanceof UsageError && /^--accel: must be one of kvm, tcg, auto/.test(e.message),
+  );
+  if (!existsSync('/dev/kvm')) await assert.rejects(run('test', '--accel', 'kvm', '--image', 'x.qcow2'), /\/dev\/kvm/);
 });

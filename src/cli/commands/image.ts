@@ -6,125 +6,50 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../lib/atomic-write.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { modelIdSchema } from '../../lib/model-definition.ts';
-import type { CliCommand } from '../main.ts';
-
-const HELP = `Usage: slm-copilot image <build|test|release|marketplace> [options]
-
-  build        Build the appliance QCOW2 (Debian 12, BIOS boot) with a manifest. Needs root and the
-               tools from tools/setup.sh (mmdebstrap, qemu-utils, grub-pc-bin, e2fsprogs, fdisk).
-    --model FILE         GGUF baked into /models (required unless --test: a generated test model)
-    --model-id ID        id clients send (default: file name without .gguf)
-    --context-deb FILE   OpenNebula contextualization package (one-context_*.deb) to install
-    --test               test image: generated model + the TEST-ONLY one-context stand-in
-    --out DIR            output directory (default build/image)
-    --name NAME          image name (default slm-copilot, or slm-copilot-test with --test)
-    --size GB            virtual disk size (default: files + 25 % + 2 GiB)
-    --packages-lock FILE install exactly the package versions of a previous build's .packages.lock
-    --release N          one-apps release number in the version (default 1)
-    --keep-work          keep the rootfs and scratch files
-
-  test         Boot an image with a context CD and run the VM acceptance checks.
-    --image FILE         a test image (image build --test: it carries the one-context stand-in the
-                         checks drive); default: build or reuse a cached test image
-    --accel kvm|tcg|auto accelerator (default auto: kvm when /dev/kvm exists; tcg is software emulation)
-    --cpus N             vCPUs (default 2)
-    --memory MIB         RAM (default 3072)
-    --boot-timeout S     bound for boot → ready (default 360 with kvm, 1800 with tcg)
-    --work DIR           scratch directory (default build/image-test)
-
-  release      Build only the release bundle (dist/cli.mjs, node_modules, Node runtime) and its .tar.gz.
-    --out DIR            output directory (default build/release)
-
-  marketplace  Fill the images block of the marketplace YAML from a build manifest.
-    --manifest FILE      <name>.yaml written by image build (required)
-    --url URL            download URL of the QCOW2 (required)
-    --yaml FILE          marketplace YAML to update (default packaging/marketplace/slm-copilot.yaml)
-`;
+import { ConfigError, UsageError } from '../../lib/errors.ts';
+import { isModelId, MODEL_ID_ALLOWED } from '../../lib/model-definition.ts';
+import { choiceOption, flagOption, intOption, type OptionValues, parseOptions, textOption } from '../../lib/options.ts';
+import { defineCommand, defineGroup } from '../command.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export const imageCommand: CliCommand = {
-  summary: 'Appliance image: build (QCOW2 + manifest), test (boot + acceptance checks), release, marketplace.',
-  async run(argv) {
-    const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-      process.stdout.write(HELP);
-      return sub === undefined ? 2 : 0;
-    }
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    switch (sub) {
-      case 'build':
-        return build(rest);
-      case 'test':
-        return test(rest);
-      case 'release':
-        return release(rest);
-      case 'marketplace':
-        return marketplace(rest);
-      default:
-        process.stderr.write(`slm-copilot image: unknown subcommand "${sub}" (build, test, release, marketplace)\n`);
-        return 2;
-    }
-  },
+const buildOptions = {
+  model: textOption({ placeholder: 'FILE', description: 'GGUF baked into /models (required unless --test: a generated test model)' }),
+  'model-id': textOption({
+    placeholder: 'ID',
+    description: 'id clients send',
+    defaultText: 'file name without .gguf',
+    check: (id) => (isModelId(id) ? undefined : `must be ${MODEL_ID_ALLOWED}`),
+  }),
+  'context-deb': textOption({ placeholder: 'FILE', description: 'OpenNebula contextualization package (one-context_*.deb) to install' }),
+  test: flagOption({ description: 'test image: generated model + the TEST-ONLY one-context stand-in' }),
+  out: textOption({ placeholder: 'DIR', description: 'output directory', default: 'build/image' }),
+  name: textOption({
+    placeholder: 'NAME',
+    description: 'image name',
+    defaultText: 'slm-copilot, or slm-copilot-test with --test',
+    pattern: { regex: /^[a-z0-9][a-z0-9._-]*$/, rule: 'a-z 0-9 . _ -, starting with a letter or digit' },
+  }),
+  size: intOption({ placeholder: 'GB', min: 2, max: 2048, description: 'virtual disk size', defaultText: 'files + 25 % + 2 GiB' }),
+  'packages-lock': textOption({
+    placeholder: 'FILE',
+    description: "install exactly the package versions of a previous build's .packages.lock",
+  }),
+  release: intOption({ min: 1, max: 9999, default: 1, description: 'one-apps release number in the version' }),
+  'keep-work': flagOption({ description: 'keep the rootfs and scratch files' }),
 };
 
-function parse<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
-  const result = schema.safeParse(values);
-  if (!result.success)
-    throw new ConfigError(result.error.issues.map((i) => ({ field: `--${String(i.path[0] ?? '')}`, message: i.message })));
-  return result.data;
-}
-
-const buildSchema = z.object({
-  model: z.string().optional(),
-  'model-id': modelIdSchema.optional(),
-  'context-deb': z.string().optional(),
-  test: z.boolean().optional(),
-  out: z.string().default('build/image'),
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*$/)
-    .optional(),
-  size: z.coerce.number().int().min(2).max(2048).optional(),
-  'packages-lock': z.string().optional(),
-  release: z.coerce.number().int().min(1).default(1),
-  'keep-work': z.boolean().optional(),
+const buildCommand = defineCommand('image build', {
+  summary: 'Build the appliance QCOW2 (Debian 12, BIOS boot) with a manifest. Needs root and the tools from tools/setup.sh.',
+  options: buildOptions,
+  run: build,
 });
 
-async function build(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      model: { type: 'string' },
-      'model-id': { type: 'string' },
-      'context-deb': { type: 'string' },
-      test: { type: 'boolean' },
-      out: { type: 'string' },
-      name: { type: 'string' },
-      size: { type: 'string' },
-      'packages-lock': { type: 'string' },
-      release: { type: 'string' },
-      'keep-work': { type: 'boolean' },
-    },
-  });
-  const o = parse(buildSchema, values);
-  // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
-  if (process.getuid?.() !== 0)
-    throw new ConfigError([
-      { field: 'image build', message: 'must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)' },
-    ]);
-  const kind = o.test === true ? 'test' : 'release';
+async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
+  const kind = o.test ? 'test' : 'release';
   if (o.model === undefined && kind === 'release')
-    throw new ConfigError([
+    throw new UsageError([
       { field: '--model', message: 'a release image needs --model FILE (GGUF); use --test for a generated test model' },
     ]);
   for (const [flag, path] of [
@@ -132,8 +57,11 @@ async function build(argv: string[]): Promise<number> {
     ['--context-deb', o['context-deb']],
     ['--packages-lock', o['packages-lock']],
   ] as const) {
-    if (path !== undefined && !existsSync(path)) throw new ConfigError([{ field: flag, message: `${path} does not exist` }]);
+    if (path !== undefined && !existsSync(path)) throw new UsageError([{ field: flag, message: `${path} does not exist` }]);
   }
+  // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
+  if (process.getuid?.() !== 0)
+    throw new Error('image build must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)');
   const { buildImage } = await import('../../image/build-image.ts');
   const { Progress } = await import('../../image/progress.ts');
   const outDir = resolve(o.out);
@@ -151,7 +79,7 @@ async function build(argv: string[]): Promise<number> {
     ...(o['context-deb'] !== undefined ? { contextDeb: resolve(o['context-deb']) } : {}),
     ...(o.size !== undefined ? { sizeGb: o.size } : {}),
     ...(o['packages-lock'] !== undefined ? { packagesLock: resolve(o['packages-lock']) } : {}),
-    ...(o['keep-work'] === true ? { keepWorkDir: true } : {}),
+    ...(o['keep-work'] ? { keepWorkDir: true } : {}),
   });
   const m = built.manifest;
   process.stdout.write(
@@ -178,29 +106,35 @@ async function generatedTestModel(dir: string): Promise<string> {
   return out;
 }
 
-const testSchema = z.object({
-  image: z.string().optional(),
-  accel: z.enum(['kvm', 'tcg', 'auto']).default('auto'),
-  cpus: z.coerce.number().int().min(1).max(64).default(2),
-  memory: z.coerce.number().int().min(1024).max(262144).default(3072),
-  'boot-timeout': z.coerce.number().int().min(30).optional(),
-  work: z.string().default('build/image-test'),
+const testOptions = {
+  image: textOption({
+    placeholder: 'FILE',
+    description: 'a test image (image build --test: it carries the one-context stand-in the checks drive)',
+    defaultText: 'build or reuse a cached test image',
+  }),
+  accel: choiceOption(['kvm', 'tcg', 'auto'], {
+    default: 'auto',
+    description: 'accelerator; auto = kvm when /dev/kvm exists, tcg is software emulation',
+  }),
+  cpus: intOption({ min: 1, max: 64, default: 2, description: 'vCPUs' }),
+  memory: intOption({ placeholder: 'MIB', min: 1024, max: 262144, default: 3072, description: 'RAM' }),
+  'boot-timeout': intOption({
+    placeholder: 'S',
+    min: 30,
+    max: 86_400,
+    description: 'bound for boot → ready',
+    defaultText: '360 with kvm, 1800 with tcg',
+  }),
+  work: textOption({ placeholder: 'DIR', description: 'scratch directory', default: 'build/image-test' }),
+};
+
+const testCommand = defineCommand('image test', {
+  summary: 'Boot an image with a context CD and run the VM acceptance checks.',
+  options: testOptions,
+  run: test,
 });
 
-async function test(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      image: { type: 'string' },
-      accel: { type: 'string' },
-      cpus: { type: 'string' },
-      memory: { type: 'string' },
-      'boot-timeout': { type: 'string' },
-      work: { type: 'string' },
-    },
-  });
-  const o = parse(testSchema, values);
+async function test(o: OptionValues<typeof testOptions>): Promise<number> {
   const { resolveAccel } = await import('../../image/vm/qemu-vm.ts');
   const { runAcceptance } = await import('../../image/vm/acceptance.ts');
   const accel = resolveAccel(o.accel);
@@ -236,17 +170,24 @@ async function cachedTestImage(): Promise<string> {
     return qcow2;
   }
   process.stderr.write(`image test: building the test image (cache key ${key})\n`);
-  const code = await build(['--test', '--out', dir]);
+  const code = await build(parseOptions(buildOptions, ['--test', '--out', dir]));
   if (code !== 0 || !existsSync(qcow2)) throw new Error('test image build failed');
   // Older cached images (other source states) only take disk space.
   for (const entry of await readdir(dirname(dir))) if (entry !== key) await rm(join(dirname(dir), entry), { recursive: true, force: true });
   return qcow2;
 }
 
-async function release(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { out: { type: 'string' } } });
+const releaseCommand = defineCommand('image release', {
+  summary: 'Build only the release bundle (dist/cli.mjs, node_modules, Node runtime) and its .tar.gz.',
+  options: { out: textOption({ placeholder: 'DIR', description: 'output directory', default: 'build/release' }) },
+  async run(values) {
+    return release(values.out);
+  },
+});
+
+async function release(out: string): Promise<number> {
   const { buildRelease, packRelease, smokeTestRelease } = await import('../../image/release.ts');
-  const outDir = resolve(values.out ?? 'build/release');
+  const outDir = resolve(out);
   const r = await buildRelease({ repoRoot, outDir });
   await smokeTestRelease(r.dir, outDir);
   const tarball = await packRelease(r);
@@ -256,14 +197,25 @@ async function release(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function marketplace(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { manifest: { type: 'string' }, url: { type: 'string' }, yaml: { type: 'string' } },
-  });
+const marketplaceOptions = {
+  manifest: textOption({ placeholder: 'FILE', description: '<name>.yaml written by image build (give it with --url, or neither)' }),
+  url: textOption({ placeholder: 'URL', description: 'download URL of the QCOW2' }),
+  yaml: textOption({
+    placeholder: 'FILE',
+    description: 'marketplace YAML to update',
+    defaultText: 'packaging/marketplace/slm-copilot.yaml',
+  }),
+};
+
+const marketplaceCommand = defineCommand('image marketplace', {
+  summary: 'Fill the images block of the marketplace YAML from a build manifest.',
+  options: marketplaceOptions,
+  run: marketplace,
+});
+
+async function marketplace(values: OptionValues<typeof marketplaceOptions>): Promise<number> {
   if ((values.manifest === undefined) !== (values.url === undefined))
-    throw new ConfigError([{ field: '--manifest/--url', message: 'give both, or neither (regenerate inputs only)' }]);
+    throw new UsageError([{ field: '--manifest/--url', message: 'give both, or neither (regenerate inputs only)' }]);
   const { fillMarketplaceImages, validateMarketplaceAppliance } = await import('../../image/marketplace.ts');
   const { manifestSchema } = await import('../../image/manifest.ts');
   const { parse: parseYaml } = await import('yaml');
@@ -281,3 +233,8 @@ async function marketplace(argv: string[]): Promise<number> {
   );
   return 0;
 }
+
+export const imageCommand = defineGroup('image', {
+  summary: 'Appliance image: build (QCOW2 + manifest), test (boot + acceptance checks), release, marketplace.',
+  commands: [buildCommand, testCommand, releaseCommand, marketplaceCommand],
+});

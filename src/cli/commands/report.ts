@@ -1,21 +1,14 @@
 /** `slm-copilot report`: prints /etc/one-appliance/config (endpoint, key, client settings, errors). */
-import { parseArgs } from 'node:util';
 import { ApplianceFs } from '../../appliance/appliance-fs.ts';
 import { PATHS } from '../../appliance/layout.ts';
-import type { CliCommand } from '../main.ts';
+import { defineCommand } from '../command.ts';
+import { rootOption } from '../root-option.ts';
 
-export const reportCommand: CliCommand = {
+export const reportCommand = defineCommand('report', {
   summary: 'Print the appliance report: endpoint, API key, Cline/Continue settings, status, errors.',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } },
-    });
-    if (values.help === true) {
-      process.stdout.write(`Usage: slm-copilot report [--root DIR]\n\nPrints ${PATHS.report} (it contains the API key; root only).\n`);
-      return 0;
-    }
+  description: `Prints ${PATHS.report} (it contains the API key; root only).`,
+  options: { root: rootOption('the appliance tree, e.g. the sandbox of "slm-copilot up"', '/') },
+  async run(values) {
     const fs = new ApplianceFs(values.root ?? '/');
     const text = await fs.readText(PATHS.report).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EACCES') throw new Error(`${fs.real(PATHS.report)} is readable by root only (it holds the API key): use sudo`);
@@ -28,4 +21,4 @@ export const reportCommand: CliCommand = {
     process.stdout.write(text);
     return 0;
   },
-};
+});

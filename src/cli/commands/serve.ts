@@ -1,86 +1,31 @@
 /**
- * `slm-copilot serve`: the OpenAI-compatible engine on llama.cpp. Reads flags, the model YAML and the API
+ * `slm-copilot serve`: the OpenAI-compatible engine on llama.cpp. Reads options, the model YAML and the API
  * keys (file or SLM_COPILOT_API_KEY; never argv), starts the server, and stops gracefully on SIGTERM/SIGINT.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadApiKeys } from '../../engine/config/api-keys.ts';
-import { resolveServeConfig, SERVE_DEFAULTS } from '../../engine/config/serve-config.ts';
+import { resolveServeConfig, serveOptions } from '../../engine/config/serve-config.ts';
 import { DEMO_MODEL_ID, ensureDemoModel } from '../../engine/demo-model.ts';
 import type { EngineConfig, InferenceEngine } from '../../engine/inference/types.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, startEngineServer } from '../../engine/serve.ts';
-import { createLogger, type LogLevel } from '../../lib/logger.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { defaultThreadCount } from '../../lib/usable-cpus.ts';
-import type { CliCommand } from '../main.ts';
+import { defineCommand } from '../command.ts';
 
-const HELP = `Usage: slm-copilot serve [--model FILE.gguf | --config MODEL.yaml] [options]
-
-Serves an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), plus /healthz,
-/readyz and /metrics. Without --model/--config it generates and serves a DEMO model.
-
-Options:
-  --model FILE.gguf        GGUF model to serve (id = file name without .gguf, or --model-id)
-  --config MODEL.yaml      LocalAI-style model YAML (name, parameters.model, context_size, threads, sampling)
-  --model-id ID            id served in /v1/models (default: YAML name or file name)
-  --host HOST              listen address (default ${SERVE_DEFAULTS.host})
-  --port N                 listen port (default ${SERVE_DEFAULTS.port}; 0 = any free port)
-  --api-key-file FILE      API keys, one per line; also env SLM_COPILOT_API_KEY (comma-separated).
-                           No key → authentication OFF (logged as a warning)
-  --threads N              llama.cpp threads (default: usable CPUs − 1 = ${defaultThreadCount()})
-  --context-size N         tokens per slot (default: YAML context_size, else ${SERVE_DEFAULTS.contextSize})
-  --parallel N             concurrent sequences (default ${SERVE_DEFAULTS.parallel})
-  --queue N                requests waiting for a slot before 429 (default ${SERVE_DEFAULTS.queue})
-  --metrics-auth / --no-metrics-auth
-                           whether /metrics needs a key (default: yes when a key is configured)
-  --ping-interval S        SSE ": ping" after S seconds without output (default ${SERVE_DEFAULTS.pingIntervalSeconds}; 0 = off)
-  --request-timeout S      stop a request after S seconds (default 0 = no limit)
-  --shutdown-grace S       on SIGTERM, let running requests finish for S seconds (default ${SERVE_DEFAULTS.shutdownGraceSeconds})
-  --log-level LEVEL        debug|info|warn|error (default info)
-`;
-
-export const serveCommand: CliCommand = {
+export const serveCommand = defineCommand('serve', {
   summary: 'Run the OpenAI-compatible inference server (--model FILE.gguf or --config MODEL.yaml).',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        model: { type: 'string' },
-        config: { type: 'string' },
-        'model-id': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'api-key-file': { type: 'string' },
-        threads: { type: 'string' },
-        'context-size': { type: 'string' },
-        parallel: { type: 'string' },
-        queue: { type: 'string' },
-        'metrics-auth': { type: 'boolean' },
-        'no-metrics-auth': { type: 'boolean' },
-        'ping-interval': { type: 'string' },
-        'request-timeout': { type: 'string' },
-        'shutdown-grace': { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    });
-    if (values.help === true) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const level = (values['log-level'] ?? 'info') as LogLevel;
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-      process.stderr.write(`slm-copilot serve: --log-level must be debug, info, warn or error\n`);
-      return 2;
-    }
-    const logger = createLogger({ level });
+  description: `Serves an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models), plus /healthz,
+/readyz and /metrics. Without --model/--config it generates and serves a DEMO model.`,
+  options: serveOptions,
+  async run(values, { env }) {
+    const logger = createLogger({ level: values['log-level'] });
     const config = resolveServeConfig(values, defaultThreadCount());
-    const apiKeys = loadApiKeys(values['api-key-file'], process.env['SLM_COPILOT_API_KEY']);
+    const apiKeys = loadApiKeys(values['api-key-file'], env['SLM_COPILOT_API_KEY']);
 
     let engineConfig: EngineConfig;
     if (config.engine === undefined) {
-      const cacheDir = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'slm-copilot');
+      const cacheDir = join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'slm-copilot');
       const modelPath = await ensureDemoModel(cacheDir);
       engineConfig = {
         ...config.engineDefaults,
@@ -150,4 +95,4 @@ export const serveCommand: CliCommand = {
       });
     });
   },
-};
+});

@@ -1,25 +1,16 @@
 /** `slm-copilot status`: the appliance status line (one-apps convention) and the endpoint, without the key. */
-import { parseArgs } from 'node:util';
 import { ApplianceFs } from '../../appliance/appliance-fs.ts';
 import { PATHS } from '../../appliance/layout.ts';
 import { readState } from '../../appliance/stage/appliance-state.ts';
 import { readStatus } from '../../appliance/stage/status-file.ts';
-import type { CliCommand } from '../main.ts';
+import { defineCommand } from '../command.ts';
+import { rootOption } from '../root-option.ts';
 
-export const statusCommand: CliCommand = {
+export const statusCommand = defineCommand('status', {
   summary: 'Appliance status (install/configure/bootstrap _started/_success/_failure) and endpoint.',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, root: { type: 'string' } },
-    });
-    if (values.help === true) {
-      process.stdout.write(
-        'Usage: slm-copilot status [--root DIR]\n\nPrints /etc/one-appliance/status and the configured endpoint. Exit 0 only after bootstrap_success.\n',
-      );
-      return 0;
-    }
+  description: `Prints ${PATHS.status} and the configured endpoint. Exit 0 only after bootstrap_success.`,
+  options: { root: rootOption('the appliance tree, e.g. the sandbox of "slm-copilot up"', '/') },
+  async run(values) {
     const fs = new ApplianceFs(values.root ?? '/');
     const status = await readStatus(fs);
     const state = await readState(fs);
@@ -37,4 +28,4 @@ export const statusCommand: CliCommand = {
     process.stdout.write(`${lines.join('\n')}\n`);
     return status === 'bootstrap_success' ? 0 : 1;
   },
-};
+});

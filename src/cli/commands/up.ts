@@ -7,31 +7,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
 import { PATHS } from '../../appliance/layout.ts';
-import { type LocalStack, startLocalStack } from '../../appliance/local/local-stack.ts';
-import { collectReport } from '../../appliance/report/write-report.ts';
+import type { LocalStack } from '../../appliance/local/local-stack.ts';
 import { formatIssues } from '../../appliance/stage/run-stage.ts';
-import { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } from '../../engine/demo-model.ts';
-import { makeModel } from '../../modelgen/make-model.ts';
-import type { CliCommand } from '../main.ts';
-
-const HELP = `Usage: slm-copilot up [--model FILE] [--root DIR] [--port N] [--ready-timeout S]
-
-Runs the SLM-Copilot appliance locally, as on the VM but without root: the engine and a private nginx
-(HTTPS with a self-signed certificate, API key, rate limits) as child processes. Prints the report
-(endpoint, key, Cline/Continue settings, curl) and serves until Ctrl-C.
-
-  --model FILE      a GGUF model or a model YAML (default: a small generated demo model)
-  --root DIR        sandbox directory for config, key, certificate and logs (default ./.slm-copilot-local);
-                    the key and certificate are kept there and reused by the next "up"
-  --port N          HTTPS port (default 8443 if free, else any free port)
-  --ready-timeout S seconds to wait for the model to load (default 600)
-
-ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula context.
-
-`;
+import { intOption, textOption } from '../../lib/options.ts';
+import { defineCommand } from '../command.ts';
+import { rootOption } from '../root-option.ts';
 
 /** How to run this CLI again (the engine runs as `<cli> serve`). */
 export function selfCliCommand(): string[] {
@@ -41,34 +23,35 @@ export function selfCliCommand(): string[] {
   return [process.execPath, process.argv[1]!];
 }
 
-export const upCommand: CliCommand = {
+export const upCommand = defineCommand('up', {
   summary: 'Run the whole appliance locally (engine + nginx TLS edge) and print how to connect. Start here.',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        model: { type: 'string' },
-        root: { type: 'string' },
-        port: { type: 'string' },
-        'ready-timeout': { type: 'string' },
-      },
-    });
-    if (values.help === true) {
-      process.stdout.write(HELP + formatVariablesHelp());
-      return 0;
-    }
-    const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-      process.stderr.write('slm-copilot up: --port must be a TCP port number\n');
-      return 2;
-    }
-    const readySeconds = Number(values['ready-timeout'] ?? 600);
-    if (!(Number.isInteger(readySeconds) && readySeconds > 0)) {
-      process.stderr.write('slm-copilot up: --ready-timeout must be a positive integer\n');
-      return 2;
-    }
+  description: `Runs the SLM-Copilot appliance locally, as on the VM but without root: the engine and a private nginx
+(HTTPS with a self-signed certificate, API key, rate limits) as child processes. Prints the report
+(endpoint, key, Cline/Continue settings, curl) and serves until Ctrl-C.
+ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula context.`,
+  options: {
+    model: textOption({ placeholder: 'FILE', description: 'a GGUF model or a model YAML', defaultText: 'a small generated demo model' }),
+    root: rootOption(
+      'sandbox directory for config, key, certificate and logs; the key and certificate are kept there and reused by the next "up"',
+      './.slm-copilot-local',
+    ),
+    port: intOption({ min: 1, max: 65535, description: 'HTTPS port', defaultText: '8443 if free, else any free port' }),
+    'ready-timeout': intOption({
+      placeholder: 'S',
+      min: 1,
+      max: 86_400,
+      default: 600,
+      description: 'seconds to wait for the model to load',
+    }),
+  },
+  epilogue: formatVariablesHelp,
+  async run(values, { env }) {
+    const { startLocalStack } = await import('../../appliance/local/local-stack.ts');
+    const { collectReport } = await import('../../appliance/report/write-report.ts');
+    const { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } = await import('../../engine/demo-model.ts');
+    const { makeModel } = await import('../../modelgen/make-model.ts');
+    const port = values.port;
+    const readySeconds = values['ready-timeout'];
     const root = resolve(values.root ?? join(process.cwd(), '.slm-copilot-local'));
     const say = (line: string) => process.stdout.write(`${line}\n`);
     say(`SLM-Copilot: starting the local appliance in ${root}`);
@@ -86,7 +69,7 @@ export const upCommand: CliCommand = {
     process.on('SIGTERM', () => void stop(0));
 
     const context: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(process.env)) if (k.startsWith('ONEAPP_COPILOT_')) context[k] = v;
+    for (const [k, v] of Object.entries(env)) if (k.startsWith('ONEAPP_COPILOT_')) context[k] = v;
     try {
       stack = await startLocalStack({
         root,
@@ -144,7 +127,7 @@ export const upCommand: CliCommand = {
     say('Press Ctrl-C to stop.');
     return new Promise<number>(() => {});
   },
-};
+});
 
 /** The last lines of a log, for a failure message. */
 function logTail(path: string, lines = 12): string {

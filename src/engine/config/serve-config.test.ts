@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, UsageError } from '../../lib/errors.ts';
+import { parseOptions } from '../../lib/options.ts';
 import { loadApiKeys } from './api-keys.ts';
 import { parseModelSettings } from './model-settings.ts';
-import { resolveServeConfig } from './serve-config.ts';
+import { resolveServeConfig, serveOptions } from './serve-config.ts';
+
+const serveConfig = (argv: string[], defaultThreads: number) => resolveServeConfig(parseOptions(serveOptions, argv), defaultThreads);
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,11 +60,11 @@ describe('model YAML', () => {
   });
 });
 
-describe('serve flags', () => {
-  test('flags override the YAML; the served id is the YAML name', () => {
+describe('serve options', () => {
+  test('options override the YAML; the served id is the YAML name', () => {
     const path = join(dir, 'm.yaml');
     writeFileSync(path, LOCALAI_YAML);
-    const c = resolveServeConfig({ config: path, threads: '1', port: '0' }, 7);
+    const c = serveConfig(['--config', path, '--threads', '1', '--port', '0'], 7);
     assert.equal(c.engine?.modelId, 'devstral-small-2');
     assert.equal(c.engine?.threads, 1);
     assert.equal(c.engine?.contextSize, 32768);
@@ -71,7 +74,7 @@ describe('serve flags', () => {
   });
 
   test('defaults: localhost:8080, usable-CPU threads, queue 8, parallel 1, pings every 10 s', () => {
-    const c = resolveServeConfig({ model: '/x/Devstral-Q4_K_M.gguf' }, 3);
+    const c = serveConfig(['--model', '/x/Devstral-Q4_K_M.gguf'], 3);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.port, 8080);
     assert.deepEqual(c.engine, {
@@ -87,13 +90,25 @@ describe('serve flags', () => {
     assert.equal(c.metricsAuth, undefined);
   });
 
-  test('no model → engine undefined (demo); bad numbers → ConfigError naming the flag', () => {
-    assert.equal(resolveServeConfig({}, 1).engine, undefined);
+  test('no model → engine undefined (demo); bad numbers → UsageError naming each option and its range', () => {
+    assert.equal(serveConfig([], 1).engine, undefined);
     assert.throws(
-      () => resolveServeConfig({ port: 'eighty', threads: '0' }, 1),
-      (e: unknown) => e instanceof ConfigError && e.issues.map((i) => i.field).join() === '--port,--threads',
+      () => serveConfig(['--port', 'eighty', '--threads', '0'], 1),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.issues.map((i) => i.field).join() === '--port,--threads' &&
+        e.message === '--port: must be an integer from 0 to 65535 (got "eighty")\n--threads: must be an integer from 1 to 1024 (got "0")',
     );
-    assert.throws(() => resolveServeConfig({ model: 'a', config: 'b' }, 1), ConfigError);
+    assert.throws(
+      () => serveConfig(['--model', 'a', '--config', 'b'], 1),
+      (e: unknown) => e instanceof UsageError && e.message === '--model: give either --model or --config, not both',
+    );
+  });
+
+  test('--metrics-auth / --no-metrics-auth set it either way; neither leaves it to the key', () => {
+    assert.equal(serveConfig(['--metrics-auth'], 1).metricsAuth, true);
+    assert.equal(serveConfig(['--no-metrics-auth'], 1).metricsAuth, false);
+    assert.equal(serveConfig([], 1).metricsAuth, undefined);
   });
 });
 

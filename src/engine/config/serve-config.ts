@@ -1,29 +1,75 @@
 /**
- * `slm-copilot serve` configuration: flags (strings from parseArgs) and the model YAML, validated
- * with zod into one typed object. Flags override the YAML; the YAML overrides built-in defaults.
+ * `slm-copilot serve` configuration: the command's options (declared once, here) and the model YAML,
+ * resolved into one typed object. Options override the YAML; the YAML overrides built-in defaults.
  */
 import { basename, extname } from 'node:path';
-import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
+import { UsageError } from '../../lib/errors.ts';
+import { choiceOption, decimalOption, intOption, type OptionValues, textOption, toggleOption } from '../../lib/options.ts';
+import { defaultThreadCount } from '../../lib/usable-cpus.ts';
 import type { EngineConfig } from '../inference/types.ts';
 import { loadModelSettings, type ModelSettings } from './model-settings.ts';
 
-export interface ServeFlags {
-  model?: string | undefined;
-  config?: string | undefined;
-  host?: string | undefined;
-  port?: string | undefined;
-  threads?: string | undefined;
-  'context-size'?: string | undefined;
-  parallel?: string | undefined;
-  queue?: string | undefined;
-  'metrics-auth'?: boolean | undefined;
-  'no-metrics-auth'?: boolean | undefined;
-  'ping-interval'?: string | undefined;
-  'shutdown-grace'?: string | undefined;
-  'request-timeout'?: string | undefined;
-  'model-id'?: string | undefined;
-}
+/** What applies when neither an option nor the model YAML says otherwise. */
+export const SERVE_DEFAULTS = { contextSize: 8192, parallel: 1 };
+
+export const serveOptions = {
+  model: textOption({ placeholder: 'FILE.gguf', description: 'GGUF model to serve (id = file name without .gguf, or --model-id)' }),
+  config: textOption({
+    placeholder: 'MODEL.yaml',
+    description: 'LocalAI-style model YAML (name, parameters.model, context_size, threads, sampling)',
+  }),
+  'model-id': textOption({ placeholder: 'ID', description: 'id served in /v1/models', defaultText: 'YAML name or file name' }),
+  host: textOption({ placeholder: 'HOST', description: 'listen address', default: '127.0.0.1' }),
+  port: intOption({ min: 0, max: 65535, default: 8080, description: 'listen port; 0 = any free port' }),
+  'api-key-file': textOption({
+    placeholder: 'FILE',
+    description: 'API keys, one per line; also env SLM_COPILOT_API_KEY (comma-separated). No key → authentication OFF (logged)',
+  }),
+  threads: intOption({
+    min: 1,
+    max: 1024,
+    description: 'llama.cpp threads',
+    defaultText: () => `usable CPUs − 1 = ${defaultThreadCount()}`,
+  }),
+  'context-size': intOption({
+    min: 64,
+    max: 1 << 22,
+    description: 'tokens per slot',
+    defaultText: `YAML context_size, else ${SERVE_DEFAULTS.contextSize}`,
+  }),
+  parallel: intOption({
+    min: 1,
+    max: 64,
+    description: 'concurrent sequences',
+    defaultText: `YAML parallel, else ${SERVE_DEFAULTS.parallel}`,
+  }),
+  queue: intOption({ min: 0, max: 100_000, default: 8, description: 'requests waiting for a slot before 429' }),
+  'metrics-auth': toggleOption({ description: 'whether /metrics needs a key', defaultText: 'yes when a key is configured' }),
+  'ping-interval': decimalOption({
+    placeholder: 'S',
+    min: 0,
+    max: 3600,
+    default: 10,
+    description: 'SSE ": ping" after S seconds without output; 0 = off',
+  }),
+  'request-timeout': decimalOption({
+    placeholder: 'S',
+    min: 0,
+    max: 86_400,
+    default: 0,
+    description: 'stop a request after S seconds; 0 = no limit',
+  }),
+  'shutdown-grace': decimalOption({
+    placeholder: 'S',
+    min: 0,
+    max: 3600,
+    default: 20,
+    description: 'on SIGTERM, let running requests finish for S seconds',
+  }),
+  'log-level': choiceOption(['debug', 'info', 'warn', 'error'], { default: 'info', description: 'least severe log line written' }),
+};
+
+export type ServeOptions = OptionValues<typeof serveOptions>;
 
 export interface ServeConfig {
   /** Undefined when no model was configured (the CLI then serves a generated demo model). */
@@ -39,48 +85,16 @@ export interface ServeConfig {
   engineDefaults: Omit<EngineConfig, 'modelPath' | 'modelId'>;
 }
 
-export const SERVE_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8080,
-  contextSize: 8192,
-  parallel: 1,
-  queue: 8,
-  pingIntervalSeconds: 10,
-  shutdownGraceSeconds: 20,
-  requestTimeoutSeconds: 0,
-};
-
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-const flagSchema = z.object({
-  host: z.string().min(1).default(SERVE_DEFAULTS.host),
-  port: int(0, 65535).default(SERVE_DEFAULTS.port),
-  threads: int(1, 1024).optional(),
-  'context-size': int(64, 1 << 22).optional(),
-  parallel: int(1, 64).optional(),
-  queue: int(0, 100_000).default(SERVE_DEFAULTS.queue),
-  'ping-interval': z.coerce.number().min(0).max(3600).default(SERVE_DEFAULTS.pingIntervalSeconds),
-  'shutdown-grace': z.coerce.number().min(0).max(3600).default(SERVE_DEFAULTS.shutdownGraceSeconds),
-  'request-timeout': z.coerce.number().min(0).max(86_400).default(SERVE_DEFAULTS.requestTimeoutSeconds),
-  'model-id': z.string().min(1).optional(),
-});
-
 /** The served id of a bare GGUF: its file name without extension. */
 export function modelIdFromPath(path: string): string {
   return basename(path, extname(path));
 }
 
-export function resolveServeConfig(flags: ServeFlags, defaultThreads: number): ServeConfig {
-  if (flags.model !== undefined && flags.config !== undefined) {
-    throw new ConfigError([{ field: '--model', message: 'give either --model or --config, not both' }]);
+export function resolveServeConfig(f: ServeOptions, defaultThreads: number): ServeConfig {
+  if (f.model !== undefined && f.config !== undefined) {
+    throw new UsageError([{ field: '--model', message: 'give either --model or --config, not both' }]);
   }
-  const parsed = flagSchema.safeParse(Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)));
-  if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.map((i) => ({ field: `--${i.path.map(String).join('.')}`, message: i.message }));
-    throw new ConfigError(issues);
-  }
-  const f = parsed.data;
-  const yaml: ModelSettings | undefined = flags.config === undefined ? undefined : loadModelSettings(flags.config);
+  const yaml: ModelSettings | undefined = f.config === undefined ? undefined : loadModelSettings(f.config);
   const engineDefaults = {
     contextSize: f['context-size'] ?? yaml?.contextSize ?? SERVE_DEFAULTS.contextSize,
     threads: f.threads ?? yaml?.threads ?? defaultThreads,
@@ -88,19 +102,16 @@ export function resolveServeConfig(flags: ServeFlags, defaultThreads: number): S
     queueLimit: f.queue,
     defaults: yaml?.defaults ?? {},
   };
-  const modelPath = flags.model ?? yaml?.modelPath;
+  const modelPath = f.model ?? yaml?.modelPath;
   const engine: EngineConfig | undefined =
     modelPath === undefined
       ? undefined
       : { ...engineDefaults, modelPath, modelId: f['model-id'] ?? yaml?.name ?? modelIdFromPath(modelPath) };
-  let metricsAuth: boolean | undefined;
-  if (flags['metrics-auth'] === true) metricsAuth = true;
-  if (flags['no-metrics-auth'] === true) metricsAuth = false;
   return {
     engine,
     host: f.host,
     port: f.port,
-    metricsAuth,
+    metricsAuth: f['metrics-auth'],
     pingIntervalMs: f['ping-interval'] * 1000,
     shutdownGraceMs: f['shutdown-grace'] * 1000,
     requestTimeoutMs: f['request-timeout'] * 1000,
