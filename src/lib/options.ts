@@ -84,21 +84,20 @@ interface NumberSpec extends Common {
 export function intOption(spec: NumberSpec & { default: number }): Option<number>;
 export function intOption(spec: NumberSpec): Option<number | undefined>;
 export function intOption(spec: NumberSpec): Option<number | undefined> {
-  const rule = `an integer from ${spec.min} to ${spec.max}`;
-  return numberOption(spec, 'N', /^[+-]?\d+$/, rule);
+  return numberOption(spec, /^[+-]?\d+$/, `an integer from ${spec.min} to ${spec.max}`);
 }
 
 /** A decimal number within [min, max], e.g. seconds. */
 export function decimalOption(spec: NumberSpec & { default: number }): Option<number>;
 export function decimalOption(spec: NumberSpec): Option<number | undefined>;
 export function decimalOption(spec: NumberSpec): Option<number | undefined> {
-  return numberOption(spec, 'N', /^[+-]?(\d+\.?\d*|\.\d+)$/, `a number from ${spec.min} to ${spec.max}`);
+  return numberOption(spec, /^[+-]?(\d+\.?\d*|\.\d+)$/, `a number from ${spec.min} to ${spec.max}`);
 }
 
-function numberOption(spec: NumberSpec, placeholder: string, syntax: RegExp, rule: string): Option<number | undefined> {
+function numberOption(spec: NumberSpec, syntax: RegExp, rule: string): Option<number | undefined> {
   const error = { error: `must be ${rule}` };
   const schema = z.string().trim().regex(syntax, error).transform(Number).pipe(z.number().min(spec.min, error).max(spec.max, error));
-  return option('value', spec, placeholder, presence(schema, spec) as z.ZodType<number | undefined>, spec.default);
+  return option('value', spec, 'N', presence(schema, spec) as z.ZodType<number | undefined>, spec.default);
 }
 
 /** One of a fixed list of words; help shows them as the placeholder (`--accel kvm|tcg|auto`). */
