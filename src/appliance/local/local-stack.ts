@@ -37,7 +37,6 @@ export interface LocalStackOptions {
   readyTimeoutMs?: number;
   /** Writes a small model to the given path when the sandbox has none. */
   generateModel?: (outPath: string) => Promise<{ id: string; contextSize: number }>;
-  engineEnv?: Record<string, string>;
   acme?: AcmeOptions;
   runner?: CommandRunner;
   onUnexpectedExit?: (name: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
@@ -72,7 +71,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     fs,
     runner,
     cliCommand: options.cliCommand,
-    ...(options.engineEnv !== undefined ? { engineEnv: options.engineEnv } : {}),
     ...(options.onUnexpectedExit !== undefined ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
   });
   const echo = options.echo;

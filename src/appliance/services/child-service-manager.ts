@@ -18,9 +18,6 @@ export interface ChildServiceOptions {
   runner: CommandRunner;
   /** How to run the CLI: e.g. [process.execPath, '/repo/src/cli/main.ts']. */
   cliCommand: readonly string[];
-  nginxBinary?: string;
-  /** Extra environment for the engine (e.g. a test's SLM_COPILOT_* knobs). */
-  engineEnv?: Record<string, string>;
   /** Called when a child exits without being asked to (crash). */
   onUnexpectedExit?: (name: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
@@ -30,12 +27,13 @@ export interface ChildServiceManager extends ServiceManager {
   stopAll(): Promise<void>;
   /** Real paths of the children's logs. */
   logFiles(): Record<ServiceName, string>;
-  nginxArgs(): string[];
 }
+
+/** Debian's nginx from PATH, the same binary the appliance's systemd unit runs. */
+const nginx = 'nginx';
 
 export function createChildServiceManager(options: ChildServiceOptions): ChildServiceManager {
   const { fs } = options;
-  const nginx = options.nginxBinary ?? 'nginx';
   const children = new Map<ServiceName, ChildProcess>();
   const stopping = new Set<ChildProcess>();
   const logs: Record<ServiceName, string> = {
@@ -90,7 +88,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     const args = expandServeArgs(parseEngineSettings(text), fs.real(PATHS.stateDir));
     const [exe, ...prefix] = options.cliCommand;
     if (exe === undefined) throw new Error('cliCommand is empty');
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.engineEnv };
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env['SLM_COPILOT_API_KEY'];
     launch('engine', exe, [...prefix, ...args], env);
   }
@@ -149,7 +147,6 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
       await Promise.all([stop('nginx'), stop('engine')]);
     },
     logFiles: () => ({ ...logs }),
-    nginxArgs,
   };
   return manager;
 }

@@ -7,7 +7,9 @@ import type { CommandRunner } from '../../lib/command-runner.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS } from '../layout.ts';
 import type { AppliancePlan } from '../plan/plan.ts';
-import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK, ensureSelfSignedCertificate, obtainLetsEncryptCertificate } from '../tls/index.ts';
+import { ensureSelfSignedCertificate } from '../tls/ensure-self-signed-certificate.ts';
+import { obtainLetsEncryptCertificate } from '../tls/obtain-lets-encrypt-certificate.ts';
+import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK } from '../tls/paths.ts';
 
 export interface ServedCertificateInfo {
   certPath: string;

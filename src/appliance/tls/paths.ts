@@ -40,9 +40,6 @@ export const DEFAULT_DEPLOY_HOOK = 'systemctl reload nginx';
 /** certbot's default ACME directory (Let's Encrypt production). */
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
-/** Let's Encrypt staging, for trials that must not hit production rate limits. */
-export const LETS_ENCRYPT_STAGING_DIRECTORY = 'https://acme-staging-v02.api.letsencrypt.org/directory';
-
 export interface LineagePaths {
   /** Leaf + intermediates: nginx `ssl_certificate`. */
   certPath: string;
