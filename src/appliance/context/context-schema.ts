@@ -7,9 +7,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { API_KEY_PATTERN } from '../api-key.ts';
+import { isTlsMode, type TlsMode } from '../tls/tls-mode.ts';
 import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
-
-export type TlsMode = 'self-signed' | 'letsencrypt';
 
 export interface ApplianceContext {
   /** Undefined: generate (or keep the generated) key. */
@@ -93,7 +92,7 @@ const schema = z
       .optional()
       .transform((v, ctx): TlsMode => {
         if (v === undefined || v === '') return 'self-signed';
-        if (v === 'self-signed' || v === 'letsencrypt') return v;
+        if (isTlsMode(v)) return v;
         ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_MODE', v) });
         return z.NEVER;
       }),

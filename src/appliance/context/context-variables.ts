@@ -3,6 +3,7 @@
  * USER_INPUTS spec. `help`, docs/appliance.md and the marketplace YAML are all generated from it, so the
  * three never drift apart. Parsing lives in context-schema.ts.
  */
+import { TLS_MODES } from '../tls/tls-mode.ts';
 
 export interface ContextVariable {
   name: string;
@@ -36,10 +37,10 @@ export const CONTEXT_VARIABLES = [
   {
     name: 'ONEAPP_COPILOT_TLS_MODE',
     defaultText: 'self-signed',
-    allowed: 'self-signed, letsencrypt',
+    allowed: TLS_MODES.join(', '),
     description:
       'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure.',
-    userInput: 'O|list|TLS certificate|self-signed,letsencrypt|self-signed',
+    userInput: `O|list|TLS certificate|${TLS_MODES.join(',')}|self-signed`,
   },
   {
     name: 'ONEAPP_COPILOT_LE_EMAIL',

@@ -6,8 +6,9 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../../lib/errors.ts';
 import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
-import type { ApplianceContext, TlsMode } from '../context/context-schema.ts';
+import type { ApplianceContext } from '../context/context-schema.ts';
 import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
+import type { TlsMode } from '../tls/tls-mode.ts';
 import { autoContextSize } from './context-size.ts';
 import { type SelectedModel, selectModel } from './model-selection.ts';
 

@@ -1,6 +1,6 @@
 /** What the report (/etc/one-appliance/config), the login banner and `slm-copilot up` print. */
 import type { ConfigIssue } from '../../lib/errors.ts';
-import type { TlsMode } from '../context/context-schema.ts';
+import type { TlsMode } from '../tls/tls-mode.ts';
 import type { CpuCheck } from './cpu-check.ts';
 
 export interface EndpointInfo {
@@ -11,7 +11,7 @@ export interface EndpointInfo {
   contextSize: number;
   tlsMode: TlsMode;
   /** What actually serves: letsencrypt may have fallen back to self-signed. */
-  certificateKind: 'self-signed' | 'letsencrypt';
+  certificateKind: TlsMode;
   fingerprintSha256: string;
   /** Path of the certificate clients must trust (self-signed); undefined when publicly trusted. */
   caFile: string | undefined;

@@ -5,14 +5,15 @@
 import { z } from 'zod';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS } from '../layout.ts';
+import { tlsModeSchema } from '../tls/tls-mode.ts';
 
 const stateSchema = z.object({
   url: z.string(),
   hostname: z.string(),
   modelId: z.string(),
   contextSize: z.number(),
-  tlsMode: z.enum(['self-signed', 'letsencrypt']),
-  certificateKind: z.enum(['self-signed', 'letsencrypt']),
+  tlsMode: tlsModeSchema,
+  certificateKind: tlsModeSchema,
   certPath: z.string(),
   fingerprintSha256: z.string(),
   tlsNote: z.string().optional(),

@@ -10,12 +10,13 @@ import type { AppliancePlan } from '../plan/plan.ts';
 import { ensureSelfSignedCertificate } from '../tls/ensure-self-signed-certificate.ts';
 import { obtainLetsEncryptCertificate } from '../tls/obtain-lets-encrypt-certificate.ts';
 import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK } from '../tls/paths.ts';
+import type { TlsMode } from '../tls/tls-mode.ts';
 
 export interface ServedCertificateInfo {
   certPath: string;
   keyPath: string;
   fingerprintSha256: string;
-  kind: 'self-signed' | 'letsencrypt';
+  kind: TlsMode;
   changed: boolean;
   note: string | undefined;
 }

@@ -1,0 +1,15 @@
+/**
+ * How the edge gets its certificate (`ONEAPP_COPILOT_TLS_MODE`), which is also the kind of certificate
+ * it ends up serving: letsencrypt falls back to self-signed when certbot fails.
+ */
+import { z } from 'zod';
+
+export const TLS_MODES = ['self-signed', 'letsencrypt'] as const;
+
+export type TlsMode = (typeof TLS_MODES)[number];
+
+export const tlsModeSchema = z.enum(TLS_MODES);
+
+export function isTlsMode(value: string): value is TlsMode {
+  return (TLS_MODES as readonly string[]).includes(value);
+}
