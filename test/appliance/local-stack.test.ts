@@ -120,8 +120,15 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.equal((await get('/v1/models', { 'x-api-key': key })).status, 200);
     assert.equal((await get('/metrics')).status, 401, '/metrics needs the key');
     assert.equal((await get('/metrics', { authorization: `Bearer ${key}` })).status, 200);
-    assert.equal((await get('/readyz')).status, 200, '/readyz is public');
-    assert.equal((await get('/health')).status, 200, '/health is public');
+    // Public, and passed through unchanged: /health is readiness at the edge just as in the engine.
+    const ready = { status: 200, body: { status: 'ready', model: 'tiny-test' } };
+    const probe = async (path: string) => {
+      const res = await get(path);
+      return { status: res.status, body: JSON.parse(res.body) as unknown };
+    };
+    assert.deepEqual(await probe('/readyz'), ready, '/readyz');
+    assert.deepEqual(await probe('/health'), ready, '/health');
+    assert.deepEqual(await probe('/healthz'), { status: 200, body: { status: 'ok' } }, '/healthz');
   });
 
   it('redirects plain HTTP to HTTPS but serves the ACME webroot', async () => {

@@ -69,14 +69,17 @@ describe('auth', () => {
 });
 
 describe('health, readiness, models, metrics', () => {
-  test('readyz is 503 starting until the model is loaded, healthz 200 throughout; generation gets 503', async () => {
+  test('readyz and health are 503 starting until the model is loaded, healthz 200 throughout; generation gets 503', async () => {
     const s = await startFakeServer({ loadDelayMs: 300, modelId: 'devstral-small-2', contextSize: 32768 });
+    const probe = async (path: string) => {
+      const res = await fetch(`${s.url}${path}`);
+      return { status: res.status, body: await res.json() };
+    };
     try {
-      assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
-      const ready = await fetch(`${s.url}/readyz`);
-      assert.equal(ready.status, 503);
-      assert.equal(((await ready.json()) as { status: string }).status, 'starting');
-      assert.equal((await fetch(`${s.url}/health`)).status, 503);
+      assert.deepEqual(await probe('/healthz'), { status: 200, body: { status: 'ok' } });
+      const starting = { status: 503, body: { status: 'starting', reason: 'the model is loading' } };
+      assert.deepEqual(await probe('/readyz'), starting);
+      assert.deepEqual(await probe('/health'), starting, '/health is readiness (llama-server), not liveness');
       const early = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: chatBody() });
       assert.equal(early.status, 503);
       assert.equal(early.headers.get('retry-after'), '5');
@@ -84,7 +87,10 @@ describe('health, readiness, models, metrics', () => {
       const metricsBefore = await (await fetch(`${s.url}/metrics`)).text();
       assert.match(metricsBefore, /^slm_model_loaded 0$/m);
       await s.server.loaded;
-      assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
+      const ready = { status: 200, body: { status: 'ready', model: 'devstral-small-2' } };
+      assert.deepEqual(await probe('/readyz'), ready);
+      assert.deepEqual(await probe('/health'), ready);
+      assert.deepEqual(await probe('/healthz'), { status: 200, body: { status: 'ok' } });
       const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { object: string; data: Record<string, unknown>[] };
       assert.equal(models.object, 'list');
       assert.equal(models.data.length, 1);

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings } from '../plan/plan.ts';
 import { renderNginxKeyConf } from './nginx-key-conf.ts';
 import { renderNginxMainConf } from './nginx-main-conf.ts';
@@ -63,10 +64,19 @@ describe('renderNginxSite', () => {
   });
 
   it('keeps health public and everything else behind the key', () => {
-    const publicBlock = site.slice(site.indexOf('location = /readyz'), site.indexOf('location / {', site.indexOf('location = /readyz')));
+    const firstProbe = site.indexOf(`location = ${PROBE_PATHS[0]} {`);
+    assert.notEqual(firstProbe, -1);
+    const publicBlock = site.slice(firstProbe, site.indexOf('location / {', firstProbe));
     assert.doesNotMatch(publicBlock, /slm_copilot_authorized/);
-    const protectedBlock = site.slice(site.indexOf('location / {', site.indexOf('location = /readyz')));
+    const protectedBlock = site.slice(site.indexOf('location / {', firstProbe));
     assert.match(protectedBlock, /if \(\$slm_copilot_authorized = 0\) \{[^}]*return 401/);
+  });
+
+  it('passes every probe path to the same engine path, so /health means readiness at the edge as in the engine', () => {
+    for (const path of PROBE_PATHS) {
+      assert.match(site, new RegExp(`location = ${path} \\{\\n\\s+proxy_pass http://slm_copilot_engine;\\n\\s+\\}`), path);
+    }
+    assert.deepEqual(PROBE_PATHS, ['/healthz', '/readyz', '/health']);
   });
 
   it('never logs the Authorization header or query strings, and never contains the key', () => {

@@ -3,6 +3,7 @@
  * unbuffered streaming, timeouts and OpenAI-shaped JSON errors. Pure: returns the site's text.
  * Every interpolated value is a number, a validated path or a constant — never raw operator input.
  */
+import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings, EngineSettings } from '../plan/plan.ts';
 import { ACME_CHALLENGE_PREFIX } from '../tls/paths.ts';
 
@@ -156,16 +157,9 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    error_page 503 = @slm_copilot_503;',
     '    error_page 504 = @slm_copilot_504;',
     '',
-    '    # Health and readiness stay public and unlimited, for monitoring and load balancers.',
-    '    location = /readyz {',
-    '        proxy_pass http://slm_copilot_engine;',
-    '    }',
-    '    location = /healthz {',
-    '        proxy_pass http://slm_copilot_engine;',
-    '    }',
-    '    location = /health {',
-    '        proxy_pass http://slm_copilot_engine/healthz;',
-    '    }',
+    '    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and',
+    '    # unlimited, for monitoring and load balancers.',
+    ...PROBE_PATHS.flatMap((path) => [`    location = ${path} {`, '        proxy_pass http://slm_copilot_engine;', '    }']),
     '',
     '    # Everything else (/v1/*, /metrics) needs the key.',
     '    location / {',

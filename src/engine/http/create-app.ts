@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { ApiError, AuthenticationError, NotFoundError } from '../api/api-errors.ts';
+import { LIVENESS_PATH, PROBE_PATHS, READINESS_PATHS } from '../../lib/probe-paths.ts';
 import { newId } from '../api/ids.ts';
 import { toOpenAIError } from '../api/openai-error.ts';
 import { createApiKeyCheck, presentedKey } from './api-key-check.ts';
@@ -15,7 +16,7 @@ import { livenessHandler, readinessHandler } from './routes/health.ts';
 import { metricsHandler } from './routes/metrics.ts';
 import { getModelHandler, listModelsHandler } from './routes/models.ts';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/health', '/readyz']);
+const PUBLIC_PATHS = new Set(PROBE_PATHS);
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -39,9 +40,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   });
 
-  app.get('/healthz', livenessHandler());
-  app.get('/readyz', readinessHandler(deps));
-  app.get('/health', readinessHandler(deps));
+  app.get(LIVENESS_PATH, livenessHandler());
+  for (const path of READINESS_PATHS) app.get(path, readinessHandler(deps));
   app.get('/metrics', metricsHandler(deps));
   app.get('/v1/models', listModelsHandler(deps));
   app.get('/v1/models/:id', getModelHandler(deps));

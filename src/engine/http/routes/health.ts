@@ -1,8 +1,4 @@
-/**
- * Liveness and readiness, LocalAI-style: /healthz is 200 whenever the process answers (so nothing
- * restarts it during a long model load); /readyz (and /health, llama-server's name) is 503 until the
- * model is loaded and again once shutdown began.
- */
+/** Liveness and readiness; which paths serve which is in lib/probe-paths.ts, shared with the edge. */
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-types.ts';
 
