@@ -4,26 +4,19 @@
  */
 import { Hono } from 'hono';
 import { ApiError, AuthenticationError, NotFoundError } from '../api/api-errors.ts';
-import { LIVENESS_PATH, PROBE_PATHS, READINESS_PATHS } from '../../lib/probe-paths.ts';
 import { newId } from '../api/ids.ts';
 import { toOpenAIError } from '../api/openai-error.ts';
 import { createApiKeyCheck, presentedKey } from './api-key-check.ts';
 import type { AppDeps, AppEnv } from './app-types.ts';
 import { RequestRecord } from './request-record.ts';
-import { chatCompletionsHandler } from './routes/chat-completions.ts';
-import { completionsHandler } from './routes/completions.ts';
-import { livenessHandler, readinessHandler } from './routes/health.ts';
-import { metricsHandler } from './routes/metrics.ts';
-import { getModelHandler, listModelsHandler } from './routes/models.ts';
-
-const PUBLIC_PATHS = new Set(PROBE_PATHS);
+import { ROUTES, routeOf } from './route-table.ts';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const keys = createApiKeyCheck(deps.apiKeys);
 
   app.use('*', async (c, next) => {
-    const record = new RequestRecord(newId('req'), c.req.method, c.req.path, deps);
+    const record = new RequestRecord(newId('req'), c.req.method, routeOf(c.req.path), deps);
     c.set('record', record);
     c.header('X-Request-Id', record.id);
     try {
@@ -34,19 +27,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.use('*', async (c, next) => {
-    const path = c.req.path;
-    const needsKey = !PUBLIC_PATHS.has(path) && (path !== '/metrics' || deps.metricsAuth);
+    const kind = c.get('record').route?.kind ?? 'api';
+    const needsKey = kind === 'api' || (kind === 'metrics' && deps.metricsAuth);
     if (needsKey && !keys.accepts(presentedKey(c.req.raw.headers))) throw new AuthenticationError();
     await next();
   });
 
-  app.get(LIVENESS_PATH, livenessHandler());
-  for (const path of READINESS_PATHS) app.get(path, readinessHandler(deps));
-  app.get('/metrics', metricsHandler(deps));
-  app.get('/v1/models', listModelsHandler(deps));
-  app.get('/v1/models/:id', getModelHandler(deps));
-  app.post('/v1/chat/completions', chatCompletionsHandler(deps));
-  app.post('/v1/completions', completionsHandler(deps));
+  for (const route of ROUTES) app[route.method](route.path, route.handler(deps));
 
   app.notFound((c) => {
     const e = toOpenAIError(new NotFoundError(`Unknown route: ${c.req.method} ${c.req.path}`));

@@ -5,19 +5,15 @@
 import type { Logger } from '../../lib/logger.ts';
 import type { GenerationResult } from '../inference/types.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
+import type { Route } from './route-table.ts';
 import type { ServerLifecycle } from './server-lifecycle.ts';
-
-const KNOWN_ROUTES = new Set(['/healthz', '/health', '/readyz', '/metrics', '/v1/models', '/v1/chat/completions', '/v1/completions']);
-
-export function routeLabel(path: string): string {
-  if (KNOWN_ROUTES.has(path)) return path;
-  if (path.startsWith('/v1/models/')) return '/v1/models/:id';
-  return 'other';
-}
 
 export class RequestRecord {
   readonly id: string;
-  readonly route: string;
+  /** Undefined for a path no route serves (a 404). */
+  readonly route: Route | undefined;
+  /** The route's path pattern, or `other`: a bounded set of metric labels whatever clients request. */
+  readonly label: string;
   readonly method: string;
   readonly startedAt = performance.now();
   /** Set by a streaming handler: the record is finished when the stream ends, not when the handler returns. */
@@ -29,10 +25,16 @@ export class RequestRecord {
   #finished = false;
   readonly #deps: { logger: Logger; metrics: ServerMetrics; lifecycle: ServerLifecycle };
 
-  constructor(id: string, method: string, path: string, deps: { logger: Logger; metrics: ServerMetrics; lifecycle: ServerLifecycle }) {
+  constructor(
+    id: string,
+    method: string,
+    route: Route | undefined,
+    deps: { logger: Logger; metrics: ServerMetrics; lifecycle: ServerLifecycle },
+  ) {
     this.id = id;
     this.method = method;
-    this.route = routeLabel(path);
+    this.route = route;
+    this.label = route?.path ?? 'other';
     this.#deps = deps;
     deps.lifecycle.requestStarted();
   }
@@ -56,7 +58,7 @@ export class RequestRecord {
         ? // The first token comes with the prompt; decode speed counts the ones after it.
           ((result.usage.completionTokens - 1) * 1000) / result.timings.generationMs
         : undefined;
-    this.#deps.metrics.observeRequest(this.route, status, durationMs / 1000);
+    this.#deps.metrics.observeRequest(this.label, status, durationMs / 1000);
     if (result !== undefined) {
       const observation: Parameters<ServerMetrics['observeGeneration']>[0] = {
         promptTokens: result.usage.promptTokens,
@@ -72,7 +74,7 @@ export class RequestRecord {
     const fields: Record<string, unknown> = {
       requestId: this.id,
       method: this.method,
-      route: this.route,
+      route: this.label,
       status,
       durationMs: round(durationMs),
     };
@@ -90,8 +92,7 @@ export class RequestRecord {
         tokPerSec: round(tokPerSec),
       });
     }
-    const quiet =
-      status < 400 && (this.route === '/healthz' || this.route === '/health' || this.route === '/readyz' || this.route === '/metrics');
+    const quiet = status < 400 && (this.route?.kind === 'probe' || this.route?.kind === 'metrics');
     if (quiet) this.#deps.logger.debug('request', fields);
     else this.#deps.logger.info('request', fields);
     this.#deps.lifecycle.requestFinished();
