@@ -51,10 +51,21 @@ describe('queue and cancellation (1 slot)', () => {
       const acB = new AbortController();
       const short = await engine.prepare(chat([user('hi')], { sampling: { maxTokens: 3 } }));
       let bAcquired = false;
-      const runB = engine.generate(short, { signal: acB.signal, onSlotAcquired: () => (bAcquired = true) });
+      let bAdmitted = false;
+      const runB = engine.generate(short, {
+        signal: acB.signal,
+        onAdmitted: () => (bAdmitted = true),
+        onSlotAcquired: () => (bAcquired = true),
+      });
+      assert.equal(bAdmitted, true, 'admitted to the queue before generate() returns');
       await new Promise((r) => setImmediate(r));
       assert.equal(engine.stats().queueDepth, 1);
-      await assert.rejects(engine.generate(short, { signal: new AbortController().signal }), QueueFullError);
+      let cAdmitted = false;
+      await assert.rejects(
+        engine.generate(short, { signal: new AbortController().signal, onAdmitted: () => (cAdmitted = true) }),
+        QueueFullError,
+      );
+      assert.equal(cAdmitted, false, 'a refused request is never admitted');
 
       // Aborting B while queued rejects it with the signal's reason and empties the queue.
       const reasonB = new Error('B went away');

@@ -119,7 +119,9 @@ export class FakeEngine implements InferenceEngine {
 
   async #run(prepared: Prepared, options: GenerateOptions): Promise<GenerationResult> {
     const { signal } = options;
-    const lease = await this.#scheduler.acquire(signal, (free) => free[0] as number);
+    const admission = this.#scheduler.acquire(signal, (free) => free[0] as number);
+    options.onAdmitted?.();
+    const lease = await admission;
     const acquiredAt = performance.now();
     try {
       options.onSlotAcquired?.();

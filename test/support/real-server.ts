@@ -88,6 +88,7 @@ export function failAfterFirstToken(engine: InferenceEngine, error: Error): Infe
       options.signal.addEventListener('abort', onOuter, { once: true });
       try {
         return await engine.generate(prepared, {
+          ...options,
           signal: inner.signal,
           onEvent: (event) => {
             options.onEvent?.(event);

@@ -3,7 +3,7 @@
  * template rendering + context check (`prepare`), and queue admission. Errors here become plain JSON
  * errors (400 overflow, 429 queue full, 503 not ready); errors later become SSE error frames.
  */
-import { ApiError, ModelNotReadyError, QueueFullError, ShuttingDownError } from '../api/api-errors.ts';
+import { ApiError, ModelNotReadyError, ShuttingDownError } from '../api/api-errors.ts';
 import type { GenerationEvent, GenerationInput, GenerationResult, InferenceEngine, PreparedGeneration } from '../inference/types.ts';
 
 export interface StartOptions {
@@ -26,22 +26,19 @@ export function abortAware<T>(promise: Promise<T>, signal: AbortSignal): Promise
   });
 }
 
-const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export async function startGeneration(engine: InferenceEngine, input: GenerationInput, options: StartOptions): Promise<StartedGeneration> {
   if (options.draining()) throw new ShuttingDownError();
   if (!engine.ready) throw new ModelNotReadyError();
   const prepared = await abortAware(engine.prepare(input), options.signal);
   if (options.signal.aborted) throw options.signal.reason;
-  const stats = engine.stats();
-  if (stats.busySlots >= stats.slots && stats.queueDepth >= stats.queueLimit) throw new QueueFullError(stats.queueLimit);
-  const result = abortAware(engine.generate(prepared, { signal: options.signal, onEvent: options.onEvent }), options.signal);
-  // The engine rejects a full queue at once; give it that one turn so the client gets a real 429.
-  let early: { error: unknown } | undefined;
-  result.catch((error: unknown) => {
-    early ??= { error };
-  });
-  await nextMacrotask();
-  if (early !== undefined) throw early.error;
+  // The engine's scheduler is the one place that admits or refuses (queue full → 429): a refusal rejects
+  // before admission and becomes this response's status; anything after admission belongs to the stream.
+  const admitted = Promise.withResolvers<void>();
+  const result = abortAware(
+    engine.generate(prepared, { signal: options.signal, onEvent: options.onEvent, onAdmitted: admitted.resolve }),
+    options.signal,
+  );
+  result.then(() => admitted.resolve(), admitted.reject);
+  await admitted.promise;
   return { prepared, result };
 }

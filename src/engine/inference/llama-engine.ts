@@ -142,7 +142,9 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       const l = requireLoaded();
       if (!(prepared instanceof PreparedRequest)) throw new InternalError('generate() needs the result of prepare().');
       const sequences = l.runtime.sequences;
-      const lease = await l.scheduler.acquire(options.signal, (free) => pickSlot(free, sequences, prepared.tokens, l.lastUsed));
+      const admission = l.scheduler.acquire(options.signal, (free) => pickSlot(free, sequences, prepared.tokens, l.lastUsed));
+      options.onAdmitted?.();
+      const lease = await admission;
       try {
         l.lastUsed[lease.slot] = ++useCounter;
         options.onSlotAcquired?.();

@@ -115,6 +115,11 @@ export interface GenerateOptions {
   /** Client disconnect, timeout and shutdown all arrive through this one signal. */
   signal: AbortSignal;
   onEvent?: (event: GenerationEvent) => void;
+  /**
+   * Called once the request is admitted: it owns a slot or a place in the queue. A request refused at
+   * admission (queue full, shutting down, already aborted) rejects without calling it.
+   */
+  onAdmitted?: () => void;
   /** Called when the request leaves the queue and owns a slot. */
   onSlotAcquired?: () => void;
 }
@@ -134,7 +139,7 @@ export interface InferenceEngine {
    */
   prepare(input: GenerationInput): Promise<PreparedGeneration>;
   /**
-   * Queues the request (throws `QueueFullError` at once when the queue is full), waits for a slot,
+   * Queues the request (refuses it with `QueueFullError` at admission when the queue is full), waits for a slot,
    * reuses the slot's cached prefix, generates. Rejects with `ClientClosedError`-like reasons from the
    * signal when aborted, while queued, during prompt processing or while generating; the slot is freed.
    */
