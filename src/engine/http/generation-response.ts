@@ -1,7 +1,8 @@
 /**
- * Runs one generation for an OpenAI route, whole or streamed. The route supplies the request parsing
- * and the frame builders; this file owns the stream mechanics: SSE headers sent at once, pings while
- * queued or evaluating the prompt, events as frames in order, error frames after the stream started.
+ * Answers an OpenAI route with one generation, whole or streamed (the inference core runs it, in
+ * generation-run.ts). The route supplies the request parsing and the frame builders; this file owns the
+ * stream mechanics: SSE headers sent at once, pings while queued or evaluating the prompt, events as
+ * frames in order, error frames after the stream started.
  */
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
@@ -37,7 +38,7 @@ export function newResponseMeta(deps: AppDeps, idPrefix: string): ResponseMeta {
 
 const isToken = (e: GenerationEvent) => e.type === 'content' || e.type === 'tool-call-start';
 
-export async function runGeneration(
+export async function respondWithGeneration(
   c: Context<AppEnv>,
   deps: AppDeps,
   request: GenerationRequest,
