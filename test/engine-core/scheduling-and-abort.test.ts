@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueueFullError, ShuttingDownError } from '../../src/engine/api/api-errors.ts';
 import type { GenerationEvent, InferenceEngine } from '../../src/engine/inference/types.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { chat, run, sampling, startEngine, user } from './engine-fixture.ts';
 
 /** Resolves when `predicate` holds for an event of the request. */
@@ -176,6 +177,37 @@ describe('parallel slots', () => {
       assert.equal(a2.result.usage.cachedTokens, a1.result.usage.promptTokens - 1);
       assert.equal(b2.result.usage.cachedTokens, b1.result.usage.promptTokens - 1);
       assert.equal(a2.result.content, a1.result.content);
+    });
+  });
+
+  it("the core's log lines carry the HTTP request id and the slot", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await withEngine(await startEngine('tiny', { contextSize: 1024, parallel: 2, queueLimit: 1 }, { logger }), async (engine) => {
+      const generate = async (requestId: string, text: string, onEvent?: (e: GenerationEvent) => void) => {
+        const prepared = await engine.prepare(chat([user(text)], { sampling: { maxTokens: 4 } }));
+        await engine.generate(prepared, { signal: new AbortController().signal, requestId, ...(onEvent ? { onEvent } : {}) });
+        return prepared.promptTokens;
+      };
+      const aTokens = await generate('req_a', 'Conversation A about apples');
+      const bTokens = await generate('req_b', 'Conversation B about bananas');
+      // A listener that throws is a failure that is not an abort: the slot (A's, by its prefix) is cleared.
+      await assert.rejects(
+        generate('req_c', 'Conversation A about apples', (e) => {
+          if (e.type === 'content') throw new Error('listener failed');
+        }),
+        /^Error: listener failed$/,
+      );
+      const pick = (l: Record<string, unknown>) => ({ level: l['level'], msg: l['msg'], requestId: l['requestId'], slot: l['slot'] });
+      assert.deepEqual(lines.filter((l) => l['requestId'] !== undefined).map(pick), [
+        { level: 'debug', msg: 'slot assigned', requestId: 'req_a', slot: 0 },
+        { level: 'debug', msg: 'slot assigned', requestId: 'req_b', slot: 1 },
+        { level: 'debug', msg: 'slot assigned', requestId: 'req_c', slot: 0 },
+        { level: 'warn', msg: 'generation failed; the slot starts empty', requestId: 'req_c', slot: 0 },
+      ]);
+      const assigned = lines.filter((l) => l['msg'] === 'slot assigned').map((l) => l['promptTokens']);
+      assert.deepEqual(assigned, [aTokens, bTokens, aTokens]);
+      assert.equal(lines.find((l) => l['level'] === 'warn')?.['error'], 'listener failed');
     });
   });
 });

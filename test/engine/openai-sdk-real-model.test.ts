@@ -103,6 +103,19 @@ describe('text answers through the openai SDK (scripted model)', () => {
     assert.ok(res.usage!.prompt_tokens > 0);
   });
 
+  test("the inference core's log line carries the response's X-Request-Id and the slot", async () => {
+    const { response } = await s.client.chat.completions
+      .create({ model: 'x', messages: [{ role: 'user', content: 'Answer me' }], max_tokens: 2 })
+      .withResponse();
+    const requestId = response.headers.get('x-request-id');
+    assert.match(requestId ?? '', /^req-[0-9a-f]{24}$/);
+    const core = s.logs.filter((l) => l['msg'] === 'slot assigned' && l['requestId'] === requestId);
+    assert.deepEqual(
+      core.map((l) => l['slot']),
+      [0],
+    );
+  });
+
   test('errors arrive as APIError with our status, type, code and param', async () => {
     await assert.rejects(
       s.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'word '.repeat(3000) }] }),

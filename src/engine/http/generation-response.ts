@@ -56,6 +56,7 @@ export async function respondWithGeneration(
     }
     const started = await startGeneration(deps.engine, request.input, {
       signal,
+      requestId: record.id,
       draining: () => deps.lifecycle.draining,
       onEvent: (e) => {
         if (isToken(e)) record.markFirstToken();

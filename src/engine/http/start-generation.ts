@@ -8,6 +8,7 @@ import type { GenerationEvent, GenerationInput, GenerationResult, InferenceEngin
 
 export interface StartOptions {
   signal: AbortSignal;
+  requestId: string;
   onEvent: (event: GenerationEvent) => void;
   draining: () => boolean;
 }
@@ -35,7 +36,12 @@ export async function startGeneration(engine: InferenceEngine, input: Generation
   // before admission and becomes this response's status; anything after admission belongs to the stream.
   const admitted = Promise.withResolvers<void>();
   const result = abortAware(
-    engine.generate(prepared, { signal: options.signal, onEvent: options.onEvent, onAdmitted: admitted.resolve }),
+    engine.generate(prepared, {
+      signal: options.signal,
+      requestId: options.requestId,
+      onEvent: options.onEvent,
+      onAdmitted: admitted.resolve,
+    }),
     options.signal,
   );
   result.then(() => admitted.resolve(), admitted.reject);

@@ -68,6 +68,8 @@ export function pickSlot(
   return best;
 }
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = {}): InferenceEngine {
   const logger = deps.logger ?? silentLogger;
   const prefillChunk = Math.max(1, Math.floor(deps.prefillChunkTokens ?? 128));
@@ -145,7 +147,9 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       const admission = l.scheduler.acquire(options.signal, (free) => pickSlot(free, sequences, prepared.tokens, l.lastUsed));
       options.onAdmitted?.();
       const lease = await admission;
+      const log = logger.child({ requestId: options.requestId, slot: lease.slot });
       try {
+        log.debug('slot assigned', { queueMs: Math.round(lease.queueMs), promptTokens: prepared.promptTokens });
         l.lastUsed[lease.slot] = ++useCounter;
         options.onSlotAcquired?.();
         const sequence = sequences[lease.slot];
@@ -156,7 +160,12 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         } catch (error) {
           // After an abort the sequence holds exactly what was evaluated and stays reusable; after any
           // other failure its state is unknown, so it starts empty.
-          if (!options.signal.aborted) await sequence.clearHistory().catch(() => {});
+          if (!options.signal.aborted) {
+            log.warn('generation failed; the slot starts empty', { error: errorText(error) });
+            await sequence.clearHistory().catch((clearError: unknown) => {
+              log.error('clearing the slot failed', { error: errorText(clearError) });
+            });
+          }
           throw error;
         }
         return {

@@ -114,6 +114,8 @@ export interface EngineStats {
 export interface GenerateOptions {
   /** Client disconnect, timeout and shutdown all arrive through this one signal. */
   signal: AbortSignal;
+  /** The HTTP request's id (X-Request-Id), carried by the core's log lines for this generation. */
+  requestId?: string;
   onEvent?: (event: GenerationEvent) => void;
   /**
    * Called once the request is admitted: it owns a slot or a place in the queue. A request refused at
