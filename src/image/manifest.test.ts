@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { ZodError } from 'zod';
 import { fileDigests, type ImageManifest, imageVersion, renderManifestJson, renderManifestYaml } from './manifest.ts';
 
 const manifest: ImageManifest = {
@@ -35,8 +36,10 @@ test('manifest YAML and JSON carry the same validated fields', () => {
 });
 
 test('a manifest with a bad checksum or zero size is refused', () => {
-  assert.throws(() => renderManifestYaml({ ...manifest, sha256: 'xyz' }));
-  assert.throws(() => renderManifestYaml({ ...manifest, size: 0 }));
+  const refusedField = (field: string) => (e: unknown) =>
+    e instanceof ZodError && e.issues.length === 1 && e.issues[0]?.path.join('.') === field;
+  assert.throws(() => renderManifestYaml({ ...manifest, sha256: 'xyz' }), refusedField('sha256'));
+  assert.throws(() => renderManifestYaml({ ...manifest, size: 0 }), refusedField('size'));
 });
 
 test('version follows one-apps: version-release-YYYYMMDD', () => {

@@ -55,7 +55,10 @@ describe('applyFiles', () => {
       { path: '/etc/nginx/keys.conf', content: 'same\n', mode: 0o600, role: 'edge' as const },
       { path: '/etc/nginx/added.conf', content: 'added\n', mode: 0o644, role: 'edge' as const },
     ];
-    await assert.rejects(applyFiles(fs, files, services(false, calls), { certificateChanged: false, logger: silentLogger }), CommandError);
+    await assert.rejects(
+      applyFiles(fs, files, services(false, calls), { certificateChanged: false, logger: silentLogger }),
+      (e: unknown) => e instanceof CommandError && e.command.join(' ') === 'nginx -t' && e.message.includes('nginx: [emerg] bad'),
+    );
     assert.equal(readFileSync(join(root, 'etc/nginx/site.conf'), 'utf8'), 'old\n');
     assert.equal(statSync(join(root, 'etc/nginx/site.conf')).mode & 0o777, 0o640);
     assert.equal(statSync(join(root, 'etc/nginx/keys.conf')).mode & 0o777, 0o644, 'a mode-only change is rolled back too');

@@ -213,6 +213,6 @@ describe('renderNginxKeyConf', () => {
 
   it('refuses keys that could carry nginx syntax', () => {
     for (const bad of ['sk-aaaaaaaaaaaaaaaa"; }', 'sk-aaaaaaaaaaaaaaaa\n', 'sk-aaaaaaaaaaa$aaaaa'])
-      assert.throws(() => renderNginxKeyConf(bad));
+      assert.throws(() => renderNginxKeyConf(bad), { message: 'API key has characters that cannot be rendered' }, JSON.stringify(bad));
   });
 });

@@ -11,6 +11,10 @@ import { resolveServeConfig, serveOptions } from './serve-config.ts';
 
 const serveConfig = (argv: string[], defaultThreads: number) => resolveServeConfig(parseOptions(serveOptions, argv), defaultThreads);
 
+/** A ConfigError with exactly one issue, for `field`, saying `message`. */
+const refusal = (field: string, message: RegExp) => (e: unknown) =>
+  e instanceof ConfigError && e.issues.length === 1 && e.issues[0]?.field === field && message.test(e.issues[0].message);
+
 const dir = mkdtempSync(join(tmpdir(), 'serve-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,10 +57,7 @@ describe('model YAML', () => {
         return true;
       },
     );
-    assert.throws(
-      () => parseModelSettings('a: [', '/m.yaml'),
-      (e: unknown) => e instanceof ConfigError && e.issues[0]?.field === '/m.yaml' && e.issues[0].message.startsWith('not valid YAML: '),
-    );
+    assert.throws(() => parseModelSettings('a: [', '/m.yaml'), refusal('/m.yaml', /^not valid YAML: /));
   });
 });
 
@@ -119,7 +120,7 @@ describe('API keys', () => {
     assert.deepEqual(loadApiKeys(file, 'sk-three,sk-one'), ['sk-one', 'sk-two', 'sk-three']);
     assert.deepEqual(loadApiKeys(undefined, undefined), []);
     writeFileSync(file, '# nothing\n');
-    assert.throws(() => loadApiKeys(file, undefined), ConfigError);
-    assert.throws(() => loadApiKeys(join(dir, 'missing'), undefined), ConfigError);
+    assert.throws(() => loadApiKeys(file, undefined), refusal('--api-key-file', / contains no key$/));
+    assert.throws(() => loadApiKeys(join(dir, 'missing'), undefined), refusal('--api-key-file', /^cannot read .*: ENOENT$/));
   });
 });

@@ -13,7 +13,7 @@ test('context.sh quotes values so sourcing it never runs anything', () => {
     writeFileSync(join(dir, 'context.sh'), renderContextSh({ ONEAPP_COPILOT_API_KEY: evil }));
     const out = execFileSync('sh', ['-c', `. ${dir}/context.sh; printf %s "$ONEAPP_COPILOT_API_KEY"`], { encoding: 'utf8' });
     assert.equal(out, evil);
-    assert.throws(() => readFileSync(join(dir, 'pwned')));
+    assert.throws(() => readFileSync(join(dir, 'pwned')), { code: 'ENOENT' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
