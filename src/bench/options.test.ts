@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../lib/errors.ts';
 import { parseOptions } from '../lib/options.ts';
+import { defaultThreadCount } from '../lib/usable-cpus.ts';
 import { benchOptions, resolveBenchOptions } from './options.ts';
 
 const parseBenchArgs = (argv: string[]) => resolveBenchOptions(parseOptions(benchOptions, argv));
@@ -10,7 +11,7 @@ test('bench options: defaults, quick defaults, explicit values', () => {
   const full = parseBenchArgs([]);
   assert.equal(full.contextSize, 4096);
   assert.equal(full.tokens, 128);
-  assert.ok(full.threads >= 1);
+  assert.equal(full.threads, defaultThreadCount());
   const quick = parseBenchArgs(['--quick', '--threads', '2', '--json', '--skip-nginx']);
   assert.deepEqual([quick.quick, quick.threads, quick.json, quick.skipNginx, quick.tokens], [true, 2, true, true, 24]);
 });

@@ -7,10 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { InternalError } from '../../src/engine/api/api-errors.ts';
+import type { SamplingParams } from '../../src/engine/inference/types.ts';
 import { failAfterFirstToken, type RealServer, startRealServer } from '../support/real-server.ts';
 import { DEFAULT_AFTER_TOOL_TEXT, testModelPath } from '../support/test-models.ts';
 
 const SCRIPT = 'Sure, here is the answer you asked for.';
+
+/** Sampling for engine.prepare(), which counts prompt tokens the same way whatever the sampling. */
+const greedy: SamplingParams = { temperature: 0, topP: 1, topK: 0, presencePenalty: 0, frequencyPenalty: 0, stop: [] };
 
 const TOOLS: ChatCompletionTool[] = [
   {
@@ -40,7 +44,15 @@ describe('text answers through the openai SDK (scripted model)', () => {
     assert.equal(res.model, 'scripted-text');
     assert.equal(res.choices[0]!.message.content, SCRIPT);
     assert.equal(res.choices[0]!.finish_reason, 'stop');
-    assert.ok(res.usage!.prompt_tokens > 0);
+    const prepared = await s.engine.prepare({
+      kind: 'chat',
+      messages: [{ role: 'user', content: 'Answer me' }],
+      tools: [],
+      toolChoice: { type: 'auto' },
+      responseFormat: { type: 'text' },
+      sampling: greedy,
+    });
+    assert.equal(res.usage!.prompt_tokens, prepared.promptTokens);
     assert.ok(res.usage!.completion_tokens > 0);
     assert.equal(res.usage!.total_tokens, res.usage!.prompt_tokens + res.usage!.completion_tokens);
   });
@@ -99,8 +111,12 @@ describe('text answers through the openai SDK (scripted model)', () => {
     const res = await s.client.completions.create({ model: 'x', prompt: 'def add(a, b):', max_tokens: 4, temperature: 0 });
     assert.equal(res.object, 'text_completion');
     assert.equal(res.choices.length, 1);
-    assert.ok(['stop', 'length'].includes(res.choices[0]!.finish_reason));
-    assert.ok(res.usage!.prompt_tokens > 0);
+    // The scripted model speaks only after a chat turn: after any other token its next one is </s>.
+    assert.equal(res.choices[0]!.text, '');
+    assert.equal(res.choices[0]!.finish_reason, 'stop');
+    assert.equal(res.usage!.completion_tokens, 0);
+    const prepared = await s.engine.prepare({ kind: 'completion', prompt: 'def add(a, b):', sampling: greedy });
+    assert.equal(res.usage!.prompt_tokens, prepared.promptTokens);
   });
 
   test("the inference core's log line carries the response's X-Request-Id and the slot", async () => {
@@ -226,11 +242,18 @@ describe('tool call round trip through the openai SDK (scripted model)', () => {
     const res = await fetch(`${s.server.url}/metrics`, { headers: { authorization: 'Bearer sk-test-key' } });
     const text = await res.text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-    assert.ok(value('slm_prompt_tokens_total') > 0);
+    // The same totals as the per-request log lines of this server's generations.
+    const generations = s.logs.filter((l) => l['msg'] === 'request' && l['promptTokens'] !== undefined);
+    const sum = (field: string) => generations.reduce((n, l) => n + (l[field] as number), 0);
+    assert.ok(generations.length >= 2, `${generations.length} generations logged`);
+    assert.equal(value('slm_prompt_tokens_total'), sum('promptTokens'));
+    assert.equal(value('slm_cached_tokens_total'), sum('cachedTokens'));
+    assert.equal(value('slm_generated_tokens_total'), sum('generatedTokens'));
+    // Requests repeat their opening, so some prompt tokens came from a slot's cache.
     assert.ok(value('slm_cached_tokens_total') > 0);
     assert.ok(value('slm_generated_tokens_total') > 0);
     assert.equal(value('slm_model_loaded'), 1);
-    assert.ok(value('slm_time_to_first_token_seconds_count') >= 2);
+    assert.equal(value('slm_time_to_first_token_seconds_count'), generations.filter((l) => l['ttftMs'] !== undefined).length);
   });
 });
 
@@ -246,14 +269,19 @@ describe('a failure after the stream started', () => {
         messages: [{ role: 'user', content: 'Answer me' }],
         stream: true,
       });
-      let received = '';
+      const deltas: string[] = [];
       await assert.rejects(
         (async () => {
-          for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
+          for await (const chunk of stream) {
+            const delta = chunk.choices[0]?.delta.content;
+            if (delta) deltas.push(delta);
+          }
         })(),
         (e: unknown) => e instanceof OpenAI.APIError && e.message.includes('Injected decode failure.'),
       );
-      assert.ok(SCRIPT.startsWith(received) && received.length > 0);
+      // Exactly the first token's text arrived, then the error.
+      assert.equal(deltas.length, 1, JSON.stringify(deltas));
+      assert.equal(SCRIPT.startsWith(deltas[0]!), true, JSON.stringify(deltas));
       assert.equal(s.engine.stats().busySlots, 0);
     } finally {
       await s.close();

@@ -59,16 +59,21 @@ test('release bundle: help and serve run with no Node on PATH', { timeout: 300_0
       model: 'any',
       stream: true,
       max_tokens: 4,
+      stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'hi' }],
     });
-    let chunks = 0;
+    let role: string | undefined;
     let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
-      chunks++;
+      role ??= chunk.choices[0]?.delta.role;
       finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
     }
-    assert.ok(chunks > 0);
-    assert.ok(finish !== null);
+    assert.equal(role, 'assistant');
+    assert.equal(typeof usage?.completion_tokens, 'number', 'the usage chunk arrived');
+    // The random model may end early; then it says stop, and only a full budget says length.
+    assert.equal(finish, usage?.completion_tokens === 4 ? 'length' : 'stop', JSON.stringify(usage));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {

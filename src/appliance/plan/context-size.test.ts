@@ -9,7 +9,8 @@ it('sizes the context from RAM: at least 16384 when memory allows, capped at 655
   assert.equal(autoContextSize(32 * GiB, 14 * GiB, undefined), 65536);
   assert.equal(autoContextSize(20 * GiB, 14 * GiB, undefined), 16384);
   assert.equal(autoContextSize(24 * GiB, 14 * GiB, undefined), 32768);
-  assert.ok(autoContextSize(18 * GiB, 14 * GiB, undefined) >= 16384);
+  // 18 − 14 − 1.5 GiB reserve = 2.5 GiB = exactly 16384 tokens of KV.
+  assert.equal(autoContextSize(18 * GiB, 14 * GiB, undefined), 16384);
   // Tight machines still get a usable window rather than zero.
   assert.equal(autoContextSize(15 * GiB, 14 * GiB, undefined), 4096);
 });
