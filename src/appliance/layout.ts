@@ -40,7 +40,12 @@ export const PATHS = {
 export const ENGINE_USER = 'slm-copilot';
 export const ENGINE_UNIT_NAME = 'slm-copilot.service';
 
-/** Engine concurrency: one slot is fastest on CPU (prior art measured 2x with --parallel 1). */
+/**
+ * Engine concurrency: one slot. On CPU, concurrent slots compete for the same cores: the earlier
+ * LocalAI-based Devstral appliance went from ~11 to ~24 prompt tok/s and from ~5.6 to ~8.6 generated tok/s
+ * on 16 vCPUs by moving llama-server to `--parallel 1`, and our benchmark's concurrency rows show each
+ * stream slowing down when slots share decode steps. Extra requests wait in the queue instead.
+ */
 export const ENGINE_PARALLEL = 1;
 export const ENGINE_QUEUE = 16;
 

@@ -26,7 +26,7 @@ test('3 and 5 fields are accepted, official blank-params form included', () => {
   ok('O|password|API key (empty = generate one)||');
 });
 
-test('4 fields (the prior-art mistake) and fewer than 3 are rejected', () => {
+test("4 fields (which OpenNebula's CLI rejects, unlike 3 or 5) and fewer than 3 are rejected", () => {
   bad('O|text|CPU threads|0', /4 is rejected/);
   bad('O|text', /need 3/);
   bad('O|text|a|b|c|d', /only 3 or 5/);

@@ -1,5 +1,5 @@
 /**
- * Row 4 (issue 3): the same server reached through nginx + TLS vs directly. Both clients keep their
+ * Row 4: the same server reached through the appliance's nginx + TLS vs directly. Both clients keep their
  * connection alive (as SDKs do), so TTFT added is the proxy's per-request cost, not a TLS handshake.
  * Every request sends the same conversation, so the server's prefix cache makes TTFT one decode step
  * on both paths; the few milliseconds nginx adds are then measurable, as the median of paired
