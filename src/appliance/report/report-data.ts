@@ -1,6 +1,7 @@
 /** What the report (/etc/one-appliance/config), the login banner and `slm-copilot up` print. */
 import type { ConfigIssue } from '../../lib/errors.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
+import type { SelfTestResult } from '../verify/self-test.ts';
 import type { CpuCheck } from './cpu-check.ts';
 
 export interface EndpointInfo {
@@ -18,11 +19,6 @@ export interface EndpointInfo {
   /** Where to fetch the CA from, for an operator on another machine (e.g. `root@10.0.0.5:/path`). */
   caSource: string | undefined;
   tlsNote: string | undefined;
-}
-
-export interface SelfTestResult {
-  ok: boolean;
-  detail: string;
 }
 
 export interface ReportData {

@@ -7,8 +7,9 @@ import { renderLoginBanner } from '../render/login-banner.ts';
 import { renderReport } from '../render/report.ts';
 import { readState } from '../stage/appliance-state.ts';
 import { readStatus } from '../stage/status-file.ts';
+import type { SelfTestResult } from '../verify/self-test.ts';
 import { checkCpu } from './cpu-check.ts';
-import type { EndpointInfo, ReportData, SelfTestResult } from './report-data.ts';
+import type { EndpointInfo, ReportData } from './report-data.ts';
 
 export interface ReportInputs {
   issues: readonly ConfigIssue[];

@@ -8,14 +8,14 @@ import type { Logger } from '../../lib/logger.ts';
 import { readPersistedApiKey } from '../api-key.ts';
 import { oneGateAccess } from '../context/context-sources.ts';
 import { publishToOneGate } from '../onegate.ts';
-import { type SelfTestOutcome, selfTest } from '../verify/self-test.ts';
+import { type SelfTestResult, selfTest } from '../verify/self-test.ts';
 import { waitForReady } from '../verify/wait-ready.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { readState, writeState } from './appliance-state.ts';
 import { runStage, type StageOutcome } from './run-stage.ts';
 
 export interface BootstrapResult {
-  selfTest: SelfTestOutcome;
+  selfTest: SelfTestResult;
   published: boolean;
 }
 

@@ -1,8 +1,10 @@
 /**
  * The bootstrap self-test: what a client does, through nginx. HTTPS verified against the served
- * certificate (or its CA), the API key, one short streamed chat completion that must end with [DONE].
+ * certificate (or its CA), the API key, one short streamed chat completion that must say something,
+ * finish and end with [DONE].
  */
-import { edgeRequest } from './https-client.ts';
+import { chatStreamProblem, readChatStream } from '../../lib/https/chat-stream.ts';
+import { request } from '../../lib/https/request.ts';
 
 export interface SelfTestInput {
   /** e.g. https://127.0.0.1:443 — loopback, so the test does not depend on the VM's routing. */
@@ -14,31 +16,32 @@ export interface SelfTestInput {
   timeoutMs: number;
 }
 
-export interface SelfTestOutcome {
+/** What the report and the state file keep of a self-test. */
+export interface SelfTestResult {
   ok: boolean;
   detail: string;
 }
 
-export async function selfTest(input: SelfTestInput): Promise<SelfTestOutcome> {
+export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
+  const started = performance.now();
   try {
-    const res = await edgeRequest({
-      origin: input.origin,
-      path: '/v1/chat/completions',
+    const res = await request({
+      url: new URL('/v1/chat/completions', input.origin),
       method: 'POST',
-      headers: { authorization: `Bearer ${input.apiKey}` },
+      headers: { authorization: `Bearer ${input.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: input.modelId, stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Say OK.' }] }),
-      ...(input.ca !== undefined ? { ca: input.ca } : {}),
+      ca: input.ca,
       servername: input.servername,
       timeoutMs: input.timeoutMs,
     });
-    if (res.status !== 200) return { ok: false, detail: `HTTP ${res.status} from the edge: ${res.body.slice(0, 300)}` };
-    const events = res.body.split('\n').filter((l) => l.startsWith('data: '));
-    const chunks = events.filter((l) => l !== 'data: [DONE]').length;
-    if (!events.includes('data: [DONE]')) return { ok: false, detail: `the stream ended without [DONE] after ${chunks} chunks` };
-    if (events.some((l) => l.includes('"error"'))) return { ok: false, detail: `the stream carried an error: ${res.body.slice(0, 300)}` };
+    if (res.status !== 200) return { ok: false, detail: `HTTP ${res.status} from the edge: ${(await res.text()).slice(0, 300)}` };
+    const stream = await readChatStream(res.body);
+    const problem = chatStreamProblem(stream);
+    if (problem !== undefined) return { ok: false, detail: problem };
+    const deltas = stream.contentDeltas + stream.toolCallDeltas;
     return {
       ok: true,
-      detail: `HTTPS + key + streamed completion through nginx: ${chunks} chunks, first byte after ${Math.round(res.firstByteMs ?? 0)} ms, done after ${Math.round(res.totalMs)} ms`,
+      detail: `HTTPS + key + streamed completion through nginx: ${deltas} deltas, finish_reason ${stream.finishReason}, first delta after ${Math.round(stream.firstDeltaAt - started)} ms, done after ${Math.round(performance.now() - started)} ms`,
     };
   } catch (e) {
     return { ok: false, detail: (e as Error).message };
