@@ -3,8 +3,9 @@
  * file instead of the terminal, a hard timeout, and the tail of the log in the error when they fail.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { CommandError } from '../lib/errors.ts';
+import { fileTail } from '../lib/process/output-tail.ts';
 
 export interface LoggedRunOptions {
   log: string;
@@ -44,18 +45,10 @@ export async function runLogged(command: string, args: readonly string[], option
         clearTimeout(timer);
         if (code === 0) return resolve(stdout);
         const why = signal !== null ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${options.timeoutMs / 1000}s?)` : ''}` : '';
-        reject(new CommandError([command, ...args], code, `${why}\n${logTail(options.log)}\n(full log: ${options.log})`));
+        reject(new CommandError([command, ...args], code, `${why}\n${fileTail(options.log)}\n(full log: ${options.log})`));
       });
     });
   } finally {
     closeSync(fd);
-  }
-}
-
-export function logTail(path: string, lines = 25): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }

@@ -3,11 +3,12 @@
  * run as child processes of this process, configured from the same files configure renders. The engine
  * argv is expanded from the engine settings file exactly like systemd expands the unit's ExecStart.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
+import { fileTail } from '../../lib/process/output-tail.ts';
+import { type StartedProcess, startProcess } from '../../lib/process/start-process.ts';
+import { WaitTimeoutError, waitUntil } from '../../lib/process/wait-until.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS } from '../layout.ts';
 import { expandServeArgs, parseEngineSettings } from '../render/engine-settings.ts';
@@ -34,8 +35,8 @@ const nginx = 'nginx';
 
 export function createChildServiceManager(options: ChildServiceOptions): ChildServiceManager {
   const { fs } = options;
-  const children = new Map<ServiceName, ChildProcess>();
-  const stopping = new Set<ChildProcess>();
+  const children = new Map<ServiceName, StartedProcess>();
+  const stopping = new Set<StartedProcess>();
   const logs: Record<ServiceName, string> = {
     engine: fs.real(`${PATHS.sandboxLogDir}/engine.out.log`),
     nginx: fs.real(PATHS.nginxErrorLog),
@@ -49,22 +50,24 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     fs.real(PATHS.nginxErrorLog),
   ];
 
-  function running(name: ServiceName): ChildProcess | undefined {
+  function running(name: ServiceName): StartedProcess | undefined {
     const child = children.get(name);
-    return child !== undefined && child.exitCode === null && child.signalCode === null ? child : undefined;
+    return child?.running === true ? child : undefined;
   }
 
-  function launch(name: ServiceName, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  async function launch(name: ServiceName, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<StartedProcess> {
     const logDir = fs.real(PATHS.sandboxLogDir);
     mkdirSync(logDir, { recursive: true, mode: 0o755 });
-    const out = openSync(`${logDir}/${name}.out.log`, 'a', 0o600);
     // Own process group: Ctrl-C reaches only `up`, which then stops the children in order.
-    const child = spawn(command, args, { stdio: ['ignore', out, out], env, detached: true });
-    closeSync(out);
-    child.on('exit', (code, signal) => {
+    const child = await startProcess(command, args, {
+      name,
+      env,
+      detached: true,
+      output: { file: `${logDir}/${name}.out.log`, mode: 0o600 },
+    });
+    void child.exited.then(({ code, signal }) => {
       if (!stopping.has(child)) options.onUnexpectedExit?.(name, code, signal);
     });
-    child.on('error', () => {});
     children.set(name, child);
     return child;
   }
@@ -73,13 +76,7 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     const child = running(name);
     if (child === undefined) return;
     stopping.add(child);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await child.stop({ graceMs: 20_000 });
   }
 
   async function startEngine(): Promise<void> {
@@ -90,21 +87,20 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     if (exe === undefined) throw new Error('cliCommand is empty');
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env['SLM_COPILOT_API_KEY'];
-    launch('engine', exe, [...prefix, ...args], env);
+    await launch('engine', exe, [...prefix, ...args], env);
   }
 
   async function startNginx(): Promise<void> {
-    const child = launch('nginx', nginx, nginxArgs(), process.env);
+    const child = await launch('nginx', nginx, nginxArgs(), process.env);
     const pidFile = fs.real(PATHS.nginxPid);
     // Started when the master wrote its pid file; failed when it exited first.
-    for (let i = 0; i < 200; i++) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new CommandError([nginx, ...nginxArgs()], child.exitCode, tail(logs.nginx));
-      }
-      if (readPid(pidFile) === child.pid) return;
-      await sleep(25);
-    }
-    throw new CommandError([nginx, ...nginxArgs()], null, `nginx did not write its pid file within 5 s\n${tail(logs.nginx)}`);
+    await waitUntil('nginx to write its pid file', () => readPid(pidFile) === child.pid, {
+      timeoutMs: 5_000,
+      intervalMs: 25,
+      signal: child.exitSignal,
+    }).catch((error: Error) => {
+      throw new CommandError([nginx, ...nginxArgs()], child.child.exitCode, `${error.message}\n${fileTail(logs.nginx, 15)}`);
+    });
   }
 
   const manager: ChildServiceManager = {
@@ -123,21 +119,26 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
     async reload(name) {
       const child = running(name);
       if (child === undefined || name === 'engine') return manager.restart(name);
-      const before = workerPids(child.pid!);
-      child.kill('SIGHUP');
+      const before = workerPids(child.pid);
+      child.child.kill('SIGHUP');
       // A reload is done when a worker with the new configuration exists and the old ones stopped
       // accepting: they exit once idle, so wait for that, but not for long-running streams they still serve.
-      let started = false;
-      for (let i = 0; i < 400 && !started; i++) {
-        await sleep(25);
-        started = workerPids(child.pid!).some((pid) => !before.includes(pid));
-      }
-      if (!started)
-        throw new CommandError([nginx, '-s', 'reload'], null, `nginx did not start new workers within 10 s\n${tail(logs.nginx)}`);
-      for (let i = 0; i < 120; i++) {
-        if (!workerPids(child.pid!).some((pid) => before.includes(pid))) return;
-        await sleep(25);
-      }
+      await waitUntil(
+        'nginx to start workers with the new configuration',
+        () => workerPids(child.pid).some((pid) => !before.includes(pid)),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 25,
+        },
+      ).catch((error: Error) => {
+        throw new CommandError([nginx, '-s', 'reload'], null, `${error.message}\n${fileTail(logs.nginx, 15)}`);
+      });
+      await waitUntil('the old nginx workers to exit', () => !workerPids(child.pid).some((pid) => before.includes(pid)), {
+        timeoutMs: 3_000,
+        intervalMs: 25,
+      }).catch((error: unknown) => {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+      });
     },
     async mainPid(name) {
       return running(name)?.pid;
@@ -164,13 +165,5 @@ function workerPids(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
-  }
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
   }
 }

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
+import { requestText } from '../../lib/https/request.ts';
 import { ACME_CHALLENGE_PREFIX } from './paths.ts';
 
 /** Creates `<webroot>/.well-known/acme-challenge/`, each level 0755 whatever the umask. */
@@ -39,13 +39,7 @@ export async function probeAcmeWebroot(options: {
   await writeFile(file, token, { mode: 0o644 });
   await chmod(file, 0o644);
   try {
-    const { status, body } = await httpGet(
-      host,
-      options.httpPort,
-      `${ACME_CHALLENGE_PREFIX}${token}`,
-      options.domain,
-      options.timeoutMs ?? 5000,
-    );
+    const { status, body } = await requestText({ url, headers: { host: options.domain }, timeoutMs: options.timeoutMs ?? 5000 });
     if (status === 200 && body.trim() === token) return { ok: true };
     return {
       ok: false,
@@ -57,27 +51,4 @@ export async function probeAcmeWebroot(options: {
   } finally {
     await rm(file, { force: true });
   }
-}
-
-function httpGet(
-  host: string,
-  port: number,
-  path: string,
-  hostHeader: string,
-  timeoutMs: number,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, headers: { Host: hostHeader }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < 4096) body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
 }
