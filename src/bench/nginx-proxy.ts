@@ -3,13 +3,15 @@
  * available. It has only what matters to latency: TLS 1.2/1.3 with an ECDSA P-256 certificate,
  * HTTP/1.1 keep-alive upstream, no proxy buffering. It runs as the current user on a loopback port.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../lib/free-port.ts';
-import { stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
+import { startProcess } from '../lib/process/start-process.ts';
+import { waitUntil } from '../lib/process/wait-until.ts';
+import { trackChild } from './child-process.ts';
 
 const run = promisify(execFile);
 
@@ -97,24 +99,25 @@ export interface NginxLaunch {
 export async function launchNginx(launch: NginxLaunch): Promise<TlsProxy> {
   const args = ['-p', launch.prefixDir, '-c', launch.confFile, '-e', 'stderr'];
   if (launch.globals !== undefined) args.push('-g', launch.globals);
-  const child = spawn(launch.nginxBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.on('error', () => undefined); // reported by waitUntil (e.g. nginx not installed)
-  const output = tail();
-  child.stdout.on('data', (d: Buffer) => output.push(d));
-  child.stderr.on('data', (d: Buffer) => output.push(d));
+  const proc = await startProcess(launch.nginxBinary, args, { name: 'nginx' });
   // SIGTERM = fast shutdown; the benchmark has no request in flight when it stops the proxy.
-  const stop = () => {
+  const stop = async () => {
     untrack();
-    return stopProcess(child, 'SIGTERM', 5000);
+    await proc.stop({ graceMs: 5000 });
   };
   const untrack = trackChild(stop);
   try {
-    await waitUntil('nginx', () => canConnect(launch.listenPort), child, 15_000, output.text);
+    await waitUntil(`nginx to accept connections on port ${launch.listenPort}`, () => canConnect(launch.listenPort), {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      signal: proc.exitSignal,
+      state: () => proc.output().slice(-4000),
+    });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { baseUrl: `https://127.0.0.1:${launch.listenPort}`, ca: launch.ca, pid: child.pid ?? -1, label: launch.label, stop };
+  return { baseUrl: `https://127.0.0.1:${launch.listenPort}`, ca: launch.ca, pid: proc.pid, label: launch.label, stop };
 }
 
 /** The fallback edge: the minimal config above, when the appliance's renderers cannot be used. */

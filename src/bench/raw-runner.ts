@@ -1,7 +1,9 @@
 /** Parent side of the raw baseline: forks raw-worker.ts and exchanges one request/answer at a time. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stopProcess, trackChild } from './child-process.ts';
+import { sleep } from '../lib/process/sleep.ts';
+import { stopProcess } from '../lib/process/stop-process.ts';
+import { trackChild } from './child-process.ts';
 import type { BenchMessage } from './prompts.ts';
 import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 
@@ -70,10 +72,7 @@ export async function startRawRunner(modelPath: string, threads: number, context
 /** Asks the worker to dispose of llama.cpp and exit; SIGTERM, then SIGKILL, if it does not. */
 async function stopChild(child: ChildProcess, ask?: (r: RawRequest) => Promise<RawResponse>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  if (ask !== undefined && child.connected) await Promise.race([ask({ type: 'close' }).catch(() => undefined), delay(5000)]);
-  await stopProcess(child, 'SIGTERM', 5000);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  if (ask !== undefined && child.connected)
+    await Promise.race([ask({ type: 'close' }).catch(() => undefined), sleep(5000, { ref: false })]);
+  await stopProcess(child, { graceMs: 5000 });
 }

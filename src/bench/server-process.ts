@@ -2,10 +2,11 @@
  * Runs `slm-copilot serve` as a child process, exactly as an operator would, so that the benchmark
  * measures the real server (HTTP layer, scheduler, SSE) and not a library call.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../lib/free-port.ts';
-import { delay, stopProcess, tail, trackChild, waitUntil } from './child-process.ts';
+import { startProcess } from '../lib/process/start-process.ts';
+import { WaitTimeoutError, waitUntil } from '../lib/process/wait-until.ts';
+import { trackChild } from './child-process.ts';
 import { type Endpoint, getText, makeEndpoint, servedModelId } from './stream-client.ts';
 
 export interface ServerSettings {
@@ -67,15 +68,12 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
     settings.apiKeyFile,
   ];
   const started = Date.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = tail(6000);
   // Drain the request logs (an unread pipe would eventually block the server) and keep the server's
   // own per-request timings, which split a gap into engine time and HTTP/client time.
   const records: EngineRecord[] = [];
   let partial = '';
-  child.stdout.on('data', (d: Buffer) => {
-    output.push(d);
-    const lines = (partial + d.toString()).split('\n');
+  const onStdout = (text: string) => {
+    const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
       if (!line.includes('"/v1/chat/completions"')) continue;
@@ -86,25 +84,35 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
         // not a JSON log line
       }
     }
-  });
-  child.stderr.on('data', (d: Buffer) => output.push(d));
+  };
+  const proc = await startProcess(process.execPath, args, { name: 'slm-copilot serve', onStdout });
   const endpoint = makeEndpoint(`http://127.0.0.1:${port}`, { apiKey: settings.apiKey });
   const stop = async () => {
     untrack();
-    await stopProcess(child, 'SIGTERM', 15_000);
+    await proc.stop({ graceMs: 15_000 });
     endpoint.agent.destroy();
   };
   const untrack = trackChild(stop);
   try {
-    await waitUntil(
-      'slm-copilot serve',
-      async () => (await getText(endpoint, '/readyz')).status === 200,
-      child,
-      readyTimeoutMs,
-      output.text,
-    );
+    await waitUntil('slm-copilot serve to answer /readyz', async () => (await getText(endpoint, '/readyz')).status === 200, {
+      timeoutMs: readyTimeoutMs,
+      intervalMs: 100,
+      retryErrors: true,
+      signal: proc.exitSignal,
+      state: () => proc.output().slice(-6000),
+    });
     const modelId = await servedModelId(endpoint);
-    return { port, pid: child.pid ?? -1, endpoint, modelId, settings, startMs: Date.now() - started, logTail: output.text, records, stop };
+    return {
+      port,
+      pid: proc.pid,
+      endpoint,
+      modelId,
+      settings,
+      startMs: Date.now() - started,
+      logTail: () => proc.output().slice(-6000),
+      records,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -113,6 +121,10 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
 
 /** The server's record of the request that finished after `before` records; waits briefly for the log line. */
 export async function nextRecord(server: RunningServer, before: number): Promise<EngineRecord | undefined> {
-  for (let i = 0; i < 20 && server.records.length <= before; i++) await delay(25);
-  return server.records[before];
+  return waitUntil('the log line of the finished request', () => server.records[before], { timeoutMs: 500, intervalMs: 25 }).catch(
+    (error: unknown) => {
+      if (error instanceof WaitTimeoutError) return undefined;
+      throw error;
+    },
+  );
 }
