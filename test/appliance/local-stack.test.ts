@@ -15,8 +15,10 @@ import { PATHS } from '../../src/appliance/layout.ts';
 import { type LocalStack, startLocalStack } from '../../src/appliance/local/local-stack.ts';
 import { EDGE_ERRORS } from '../../src/appliance/render/nginx-site.ts';
 import { readState } from '../../src/appliance/stage/appliance-state.ts';
-import { type EdgeResponse, edgeRequest } from '../../src/appliance/verify/https-client.ts';
 import { freePort } from '../../src/lib/free-port.ts';
+import { requestText, type TextResponse } from '../../src/lib/https/request.ts';
+import { sleep } from '../../src/lib/process/sleep.ts';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { startFakeOneGate } from './support/fake-onegate.ts';
 import { fetchWithCa } from './support/https-fetch.ts';
@@ -33,7 +35,8 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   let key: string;
   let onegate: Awaited<ReturnType<typeof startFakeOneGate>>;
   let context: Record<string, string>;
-  const get = (path: string, headers: Record<string, string> = {}) => edgeRequest({ origin, path, headers, ca, servername: 'localhost' });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    requestText({ url: new URL(path, origin), headers, ca, servername: 'localhost', timeoutMs: 60_000 });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slm-appliance-it-'));
@@ -142,14 +145,16 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
 
   it('redirects plain HTTP to HTTPS but serves the ACME webroot', async () => {
     const httpPort = stack.env.profile.httpPort;
-    const res = await edgeRequest({ origin: `http://127.0.0.1:${httpPort}`, path: '/v1/models' });
+    const res = await requestText({ url: `http://127.0.0.1:${httpPort}/v1/models`, timeoutMs: 60_000 });
     assert.equal(res.status, 301);
     assert.equal(res.headers.location, `https://127.0.0.1:${stack.env.profile.httpsPort}/v1/models`);
     mkdirSync(stack.fs.real(`${PATHS.acmeWebroot}/.well-known/acme-challenge`), { recursive: true });
     writeFileSync(stack.fs.real(`${PATHS.acmeWebroot}/.well-known/acme-challenge/tok`), 'challenge-token');
-    const acme = await edgeRequest({ origin: `http://127.0.0.1:${httpPort}`, path: '/.well-known/acme-challenge/tok' }).catch(async () => {
-      throw new Error('webroot not served');
-    });
+    const acme = await requestText({ url: `http://127.0.0.1:${httpPort}/.well-known/acme-challenge/tok`, timeoutMs: 60_000 }).catch(
+      async () => {
+        throw new Error('webroot not served');
+      },
+    );
     assert.equal(acme.status, 200);
     assert.equal(acme.body, 'challenge-token');
   });
@@ -206,7 +211,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.equal(outcome.apply?.nginxReloaded, true);
     assert.equal(await stack.services.mainPid('engine'), enginePid, 'engine not restarted');
     assert.equal(await stack.services.mainPid('nginx'), nginxPid, 'nginx reloaded in place');
-    const responses: EdgeResponse[] = await Promise.all(
+    const responses: TextResponse[] = await Promise.all(
       Array.from({ length: 12 }, () => get('/v1/models', { authorization: `Bearer ${key}` })),
     );
     const limited = responses.filter((r) => r.status === 429);
@@ -236,7 +241,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.equal(readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8'), siteBefore);
     assert.equal(await stack.services.mainPid('engine'), enginePid);
     assert.equal(await stack.services.mainPid('nginx'), nginxPid);
-    await new Promise((r) => setTimeout(r, 1100)); // let the 1 r/s bucket refill
+    await sleep(1100); // let the 1 r/s bucket refill
     const res = await get('/v1/models', { authorization: `Bearer ${key}` });
     assert.equal(res.status, 200, res.body);
   });
@@ -257,16 +262,16 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const pid = await stack.services.mainPid('engine');
     assert.ok(pid);
     process.kill(pid, 'SIGSTOP');
-    let res: EdgeResponse;
+    let res: TextResponse;
     try {
-      res = await edgeRequest({
-        origin,
-        path: '/v1/chat/completions',
+      res = await requestText({
+        url: `${origin}/v1/chat/completions`,
         method: 'POST',
-        headers: { authorization: `Bearer ${key}` },
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'tiny-test', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
         ca,
         servername: 'localhost',
+        timeoutMs: 60_000,
       });
     } finally {
       process.kill(pid, 'SIGCONT');
@@ -279,7 +284,10 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const pid = await stack.services.mainPid('engine');
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
-    while (await stack.services.isRunning('engine')) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the killed engine to be reaped', async () => !(await stack.services.isRunning('engine')), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     const down = await get('/v1/models', { authorization: `Bearer ${key}` });
     assert.equal(down.status, 502);
     assert.deepEqual(JSON.parse(down.body), JSON.parse(EDGE_ERRORS[502]));
@@ -290,10 +298,13 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
 });
 
 async function waitReady(origin: string, ca: Buffer): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const r = await edgeRequest({ origin, path: '/readyz', ca, servername: 'localhost' }).catch(() => undefined);
-    if (r?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('engine not ready');
+  await waitUntil(
+    'the engine behind the edge to answer /readyz',
+    async () => (await requestText({ url: `${origin}/readyz`, ca, servername: 'localhost' })).status === 200,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      retryErrors: true,
+    },
+  );
 }

@@ -4,13 +4,15 @@
  * nginx and the engine.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/lib/free-port.ts';
+import { startProcess } from '../../src/lib/process/start-process.ts';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const run = promisify(execFile);
@@ -39,25 +41,19 @@ interface UpProcess {
 
 /** Starts `up` as a child, stops it (SIGINT) and removes `dir` after the test, waits for "Press Ctrl-C". */
 async function startUp(t: TestContext, dir: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<UpProcess> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const up = await startProcess(command, args, { name: 'slm-copilot up', env, onStdout: (text) => (out += text) });
   t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await exited;
-    }
+    await up.stop({ signal: 'SIGINT', graceMs: 60_000 });
     rmSync(dir, { recursive: true, force: true });
   });
-  const deadline = Date.now() + 180_000;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`up did not come up:\n${out}\n${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { output: () => out, exited, kill: (signal) => child.kill(signal) };
+  await waitUntil('up to print "Press Ctrl-C to stop."', () => out.includes('Press Ctrl-C to stop.'), {
+    timeoutMs: 180_000,
+    intervalMs: 100,
+    signal: up.exitSignal,
+    state: up.output,
+  });
+  return { output: () => out, exited: up.exited.then((e) => e.code), kill: (signal) => up.child.kill(signal) };
 }
 
 function alive(pid: number): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chatBody, dataFrames, type FakeServer, jsonHeaders, readSseEvents, startFakeServer } from '../support/fake-server.ts';
+import { chatBody, DONE_FRAME, dataFrames, type FakeServer, jsonHeaders, readSseEvents, startFakeServer } from '../support/fake-server.ts';
 
 describe('chat completions over SSE (fake engine)', () => {
   let s: FakeServer;
@@ -35,7 +35,7 @@ describe('chat completions over SSE (fake engine)', () => {
     assert.equal(res.headers.get('cache-control'), 'no-cache');
     assert.equal(res.headers.get('x-accel-buffering'), 'no');
     const events = await readSseEvents(res);
-    assert.equal(events.at(-1), 'data: [DONE]');
+    assert.deepEqual(events.at(-1), DONE_FRAME);
     const frames = dataFrames(events);
     assert.equal(frames.length, 5);
     const ids = new Set(frames.map((f) => f['id']));
@@ -134,7 +134,7 @@ describe('chat completions over SSE (fake engine)', () => {
       body: JSON.stringify({ prompt: 'def f():', stream: true, stream_options: { include_usage: true } }),
     });
     const events = await readSseEvents(res);
-    assert.equal(events.at(-1), 'data: [DONE]');
+    assert.deepEqual(events.at(-1), DONE_FRAME);
     const frames = dataFrames(events);
     assert.deepEqual(
       frames.map((f) => f['object']),

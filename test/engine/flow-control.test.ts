@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import { InternalError } from '../../src/engine/api/api-errors.ts';
-import { chatBody, dataFrames, jsonHeaders, readSseEvents, startFakeServer } from '../support/fake-server.ts';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
+import { chatBody, DONE_FRAME, dataFrames, frameText, jsonHeaders, readSseEvents, startFakeServer } from '../support/fake-server.ts';
 
 const post = (url: string, body: string, init: RequestInit = {}) =>
   fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body, ...init });
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
+  await waitUntil(what, check, { timeoutMs: 5_000, intervalMs: 10 });
 }
 
 describe('pings, cancel, queue, shutdown (fake engine)', () => {
@@ -26,11 +23,11 @@ describe('pings, cancel, queue, shutdown (fake engine)', () => {
       assert.equal(b.status, 200);
       const [eventsA, eventsB] = await Promise.all([readSseEvents(a), readSseEvents(b)]);
       for (const events of [eventsA, eventsB]) {
-        assert.ok(events[0]!.includes('"role":"assistant"'));
-        const firstContent = events.findIndex((e) => e.includes('"content":"Hello"'));
-        const pings = events.slice(0, firstContent).filter((e) => e === ': ping').length;
+        assert.ok(frameText(events[0]).includes('"role":"assistant"'));
+        const firstContent = events.findIndex((e) => frameText(e).includes('"content":"Hello"'));
+        const pings = events.slice(0, firstContent).filter((e) => e.kind === 'comment' && e.text === 'ping').length;
         assert.ok(pings >= 2, `expected pings before the first token, got ${JSON.stringify(events)}`);
-        assert.equal(events.at(-1), 'data: [DONE]');
+        assert.deepEqual(events.at(-1), DONE_FRAME);
       }
     } finally {
       await s.close();
@@ -112,7 +109,7 @@ describe('pings, cancel, queue, shutdown (fake engine)', () => {
       const res = await post(s.url, chatBody({ stream: true }));
       assert.equal(res.status, 200);
       const events = await readSseEvents(res);
-      assert.ok(!events.includes('data: [DONE]'));
+      assert.ok(!events.some((e) => frameText(e) === '[DONE]'));
       const last = dataFrames(events).at(-1)!;
       assert.deepEqual(last, { error: { message: 'decode failed', type: 'server_error', param: null, code: null } });
     } finally {

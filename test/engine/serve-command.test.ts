@@ -3,65 +3,61 @@
  * SIGTERM with a request in flight → exit 0; and the demo model when nothing is configured.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { DEMO_MODEL_ID, DEMO_TEXT } from '../../src/engine/demo-model.ts';
+import { type StartedProcess, startProcess } from '../../src/lib/process/start-process.ts';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/slm-copilot');
 const dir = mkdtempSync(join(tmpdir(), 'serve-command-'));
-const children: ChildProcess[] = [];
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+const children: StartedProcess[] = [];
+after(async () => {
+  await Promise.all(children.map((c) => c.stop({ graceMs: 5_000 })));
   rmSync(dir, { recursive: true, force: true });
 });
 
 interface ServeChild {
-  child: ChildProcess;
+  proc: StartedProcess;
   url: string;
   logs: Record<string, unknown>[];
-  stderr: () => string;
   exited: Promise<number | null>;
 }
 
 async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeChild> {
-  const child = spawn(BIN, ['serve', '--port', '0', '--threads', '1', ...args], {
-    env: { ...process.env, SLM_COPILOT_API_KEY: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
   const logs: Record<string, unknown>[] = [];
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
+  let buffer = '';
+  const proc = await startProcess(BIN, ['serve', '--port', '0', '--threads', '1', ...args], {
+    name: 'slm-copilot serve',
+    env: { ...process.env, SLM_COPILOT_API_KEY: '', ...env },
+    onStdout: (text) => {
+      buffer += text;
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, nl);
+        logs.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
         buffer = buffer.slice(nl + 1);
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry['msg'] === 'listening') resolve(String(entry['url']));
       }
-    });
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${err}`)));
+    },
   });
-  return { child, url, logs, stderr: () => err, exited };
+  children.push(proc);
+  const listening = await waitUntil('serve to log "listening"', () => logs.find((l) => l['msg'] === 'listening'), {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+    signal: proc.exitSignal,
+    state: proc.output,
+  });
+  return { proc, url: String(listening['url']), logs, exited: proc.exited.then((e) => e.code) };
 }
 
 async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('server never became ready');
+  await waitUntil(`${url}/readyz to answer 200`, async () => (await fetch(`${url}/readyz`)).status === 200, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    retryErrors: true,
+  });
 }
 
 describe('slm-copilot serve (child process)', () => {
@@ -95,7 +91,7 @@ describe('slm-copilot serve (child process)', () => {
       messages: [{ role: 'user', content: 'go' }],
       stream: true,
     });
-    s.child.kill('SIGTERM');
+    s.proc.child.kill('SIGTERM');
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(text, 'Streaming from the YAML-configured model.');
@@ -108,7 +104,7 @@ describe('slm-copilot serve (child process)', () => {
   test('without a model it serves the generated demo model and says so', async () => {
     const s = await startServe([], { XDG_CACHE_HOME: join(dir, 'cache') });
     await waitReady(s.url);
-    assert.match(s.stderr(), /DEMO MODEL/);
+    assert.match(s.proc.output(), /^DEMO MODEL: no --model or --config given/m, 'the notice goes to the terminal, not only the log');
     assert.ok(s.logs.some((l) => l['level'] === 'warn' && String(l['msg']).includes('DEMO')));
     const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     assert.deepEqual(
@@ -117,17 +113,15 @@ describe('slm-copilot serve (child process)', () => {
     );
     const res = await client.chat.completions.create({ model: DEMO_MODEL_ID, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(res.choices[0]!.message.content, DEMO_TEXT);
-    s.child.kill('SIGINT');
+    s.proc.child.kill('SIGINT');
     assert.equal(await s.exited, 0);
   });
 
   test('bad flags fail fast with a message naming the flag', async () => {
-    const child = spawn(BIN, ['serve', '--port', 'eighty'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const proc = await startProcess(BIN, ['serve', '--port', 'eighty']);
+    children.push(proc);
+    const { code } = await proc.exited;
     assert.equal(code, 2);
-    assert.match(err, /^slm-copilot serve: --port: must be an integer from 0 to 65535 \(got "eighty"\)$/m);
+    assert.match(proc.output(), /^slm-copilot serve: --port: must be an integer from 0 to 65535 \(got "eighty"\)$/m);
   });
 });

@@ -4,7 +4,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +12,15 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { buildRelease, smokeTestRelease } from '../../src/image/release.ts';
 import { freePort } from '../../src/lib/free-port.ts';
+import { type StartedProcess, startProcess } from '../../src/lib/process/start-process.ts';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 test('release bundle: help and serve run with no Node on PATH', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'slm-release-'));
-  let child: ReturnType<typeof spawn> | undefined;
+  let serve: StartedProcess | undefined;
   try {
     const release = await buildRelease({ repoRoot, outDir: dir });
     assert.ok(existsSync(join(release.dir, 'runtime/bin/node')));
@@ -36,24 +37,18 @@ test('release bundle: help and serve run with no Node on PATH', { timeout: 300_0
     for (const tool of ['sh', 'dirname', 'readlink']) symlinkSync(`/usr/bin/${tool}`, join(path, tool));
     const model = await testModelPath('tiny');
     const port = await freePort();
-    child = spawn(
+    serve = await startProcess(
       join(release.dir, 'bin/slm-copilot'),
       ['serve', '--model', model, '--port', String(port), '--threads', '1', '--context-size', '512'],
-      {
-        env: { PATH: path, HOME: dir, SLM_COPILOT_API_KEY: 'sk-release-test-key' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+      { name: "the release bundle's serve", env: { PATH: path, HOME: dir, SLM_COPILOT_API_KEY: 'sk-release-test-key' } },
     );
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
-    for (let i = 0; ; i++) {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-      if (r?.status === 200) break;
-      if (child.exitCode !== null) assert.fail(`serve exited ${child.exitCode}: ${stderr}`);
-      assert.ok(i < 240, `not ready after 120s: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitUntil('the release bundle to answer /readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      retryErrors: true,
+      signal: serve.exitSignal,
+      state: serve.output,
+    });
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-release-test-key' });
     const stream = await client.chat.completions.create({
       model: 'any',
@@ -74,10 +69,9 @@ test('release bundle: help and serve run with no Node on PATH', { timeout: 300_0
     assert.equal(typeof usage?.completion_tokens, 'number', 'the usage chunk arrived');
     // The random model may end early; then it says stop, and only a full budget says length.
     assert.equal(finish, usage?.completion_tokens === 4 ? 'length' : 'stop', JSON.stringify(usage));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.deepEqual(await serve.stop({ graceMs: 30_000 }), { code: 0, signal: null }, 'SIGTERM ends serve cleanly');
   } finally {
-    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    await serve?.stop({ signal: 'SIGKILL' });
     rmSync(dir, { recursive: true, force: true });
   }
 });

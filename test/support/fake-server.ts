@@ -1,6 +1,7 @@
 /** Starts the real engine HTTP server (port 0, loopback) around a `FakeEngine`, for HTTP-layer tests. */
 
 import { DEFAULT_BODY_LIMIT_BYTES, type EngineServer, type EngineServerOptions, startEngineServer } from '../../src/engine/serve.ts';
+import { SseDecoder, type SseFrame } from '../../src/lib/https/sse-decoder.ts';
 import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { FakeEngine, type FakeEngineOptions } from './fake-engine.ts';
 
@@ -37,20 +38,25 @@ export async function startFakeServer(
   return { server, engine, url: server.url, logs, close: () => server.shutdown(2000) };
 }
 
-/** The raw SSE events of a response body, in order (`data: …` payloads and `: comments`). */
-export async function readSseEvents(response: Response): Promise<string[]> {
+/** The SSE frames of a response body, in order, decoded as a client decodes them (comments such as `: ping` included). */
+export async function readSseEvents(response: Response): Promise<SseFrame[]> {
   const text = await response.text();
-  assertEndsWithBlankLine(text);
-  return text.split('\n\n').filter((e) => e !== '');
-}
-
-function assertEndsWithBlankLine(text: string): void {
   if (text !== '' && !text.endsWith('\n\n')) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
+  const decoder = new SseDecoder();
+  return [...decoder.push(text), ...decoder.end()];
 }
 
-/** The JSON payloads of the `data:` events (without [DONE]). */
-export function dataFrames(events: string[]): Record<string, unknown>[] {
-  return events.filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]').map((e) => JSON.parse(e.slice(6)) as Record<string, unknown>);
+/** The stream's last frame when it ended properly. */
+export const DONE_FRAME: SseFrame = { kind: 'event', event: 'message', data: '[DONE]', id: undefined };
+
+/** The JSON payloads of the data events (without [DONE]). */
+export function dataFrames(events: SseFrame[]): Record<string, unknown>[] {
+  return events.flatMap((e) => (e.kind === 'event' && e.data !== '[DONE]' ? [JSON.parse(e.data) as Record<string, unknown>] : []));
+}
+
+/** The text of a frame: a data payload, or a comment. */
+export function frameText(frame: SseFrame | undefined): string {
+  return frame === undefined ? '' : frame.kind === 'event' ? frame.data : frame.text;
 }
 
 export function chatBody(extra: Record<string, unknown> = {}): string {

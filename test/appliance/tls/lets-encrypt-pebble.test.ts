@@ -15,11 +15,11 @@ import { type LetsEncryptOptions, obtainLetsEncryptCertificate } from '../../../
 import { letsEncryptLineagePaths } from '../../../src/appliance/tls/paths.ts';
 import { type CommandRunner, systemCommandRunner } from '../../../src/lib/command-runner.ts';
 import { freePort } from '../../../src/lib/free-port.ts';
+import type { StartedProcess } from '../../../src/lib/process/start-process.ts';
 import { countingRunner } from './helpers/counting-runner.ts';
 import { type DnsResponder, startDnsResponder } from './helpers/dns-responder.ts';
 import { type AcmeNginx, startAcmeNginx } from './helpers/nginx.ts';
 import { type Pebble, startPebble } from './helpers/pebble.ts';
-import type { TestProcess } from './helpers/processes.ts';
 
 const DOMAIN = 'copilot.slm-copilot.test';
 const UNSERVED = 'unserved.slm-copilot.test';
@@ -32,7 +32,7 @@ let webroot: string;
 let dns: DnsResponder;
 let nginx: AcmeNginx;
 let pebble: Pebble;
-const processes: TestProcess[] = [];
+const processes: StartedProcess[] = [];
 
 function options(overrides: Partial<LetsEncryptOptions> = {}): LetsEncryptOptions {
   return {

@@ -6,10 +6,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACME_CHALLENGE_PREFIX } from '../../../../src/appliance/tls/paths.ts';
 import { freePort } from '../../../../src/lib/free-port.ts';
-import { startProcess, type TestProcess } from './processes.ts';
+import { type StartedProcess, startProcess } from '../../../../src/lib/process/start-process.ts';
 
 export interface AcmeNginx {
-  process: TestProcess;
+  process: StartedProcess;
   port: number;
   accessLogPath: string;
 }
@@ -44,9 +44,9 @@ http {
 `;
   const confPath = join(prefix, 'nginx.conf');
   await writeFile(confPath, conf, { mode: 0o644 });
-  const proc = startProcess('nginx', 'nginx', ['-p', prefix, '-c', confPath, '-e', 'stderr']);
+  const proc = await startProcess('nginx', ['-p', prefix, '-c', confPath, '-e', 'stderr']);
   try {
-    await proc.waitFor(/start worker process/);
+    await proc.waitForOutput(/start worker process/);
   } catch (error) {
     await proc.stop(); // never leave a half-started server behind
     throw error;

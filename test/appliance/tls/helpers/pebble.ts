@@ -3,15 +3,15 @@
  * against `httpPort`, names resolved through our DNS responder, no random validation sleeps.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../../../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { systemCommandRunner } from '../../../../src/lib/command-runner.ts';
 import { freePort } from '../../../../src/lib/free-port.ts';
-import { startProcess, type TestProcess } from './processes.ts';
+import { requestText } from '../../../../src/lib/https/request.ts';
+import { type StartedProcess, startProcess } from '../../../../src/lib/process/start-process.ts';
 
 export interface Pebble {
-  process: TestProcess;
+  process: StartedProcess;
   directoryUrl: string;
   /** pebble's API certificate: the bundle certbot must trust (`REQUESTS_CA_BUNDLE`). */
   apiCertPath: string;
@@ -46,12 +46,11 @@ export async function startPebble(options: { dir: string; httpPort: number; dnsP
       },
     }),
   );
-  const proc = startProcess('pebble', 'pebble', ['-config', configPath, '-dnsserver', `127.0.0.1:${options.dnsPort}`], {
-    PEBBLE_VA_NOSLEEP: '1',
-    PEBBLE_WFE_NONCEREJECT: '0',
+  const proc = await startProcess('pebble', ['-config', configPath, '-dnsserver', `127.0.0.1:${options.dnsPort}`], {
+    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
   });
   try {
-    await proc.waitFor(/ACME directory available at/);
+    await proc.waitForOutput(/ACME directory available at/);
   } catch (error) {
     await proc.stop(); // never leave a half-started server behind
     throw error;
@@ -61,16 +60,10 @@ export async function startPebble(options: { dir: string; httpPort: number; dnsP
     process: proc,
     directoryUrl: `https://127.0.0.1:${listen}/dir`,
     apiCertPath: tls.certPath,
-    management: (path) =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: management, path, ca, servername: 'localhost', agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`pebble ${path}: HTTP ${res.statusCode}`))));
-        });
-        req.on('error', reject);
-        req.end();
-      }),
+    async management(path) {
+      const res = await requestText({ url: `https://127.0.0.1:${management}${path}`, ca, servername: 'localhost', timeoutMs: 30_000 });
+      if (res.status !== 200) throw new Error(`pebble ${path}: HTTP ${res.status}`);
+      return res.body;
+    },
   };
 }
