@@ -147,11 +147,10 @@ async function test(o: OptionValues<typeof testOptions>): Promise<number> {
     cpus: o.cpus,
     memoryMiB: o.memory,
     bootTimeoutMs: (o['boot-timeout'] ?? (accel === 'kvm' ? 360 : 1800)) * 1000,
-    write: (t) => process.stderr.write(t),
   });
   process.stdout.write(`\n${report.table}`);
   if (report.bootToReadySeconds !== undefined) process.stdout.write(`boot-to-ready: ${report.bootToReadySeconds.toFixed(1)}s (${accel})\n`);
-  return report.results.every((r) => r.outcome === 'pass') ? 0 : 1;
+  return report.passed ? 0 : 1;
 }
 
 /** Builds the test image once per set of inputs (sources, lockfile, builder) and reuses it. */

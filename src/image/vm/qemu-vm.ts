@@ -3,9 +3,11 @@
  * IDE CD-ROM that can be swapped through the monitor, user networking with host forwards bound to
  * 127.0.0.1 only, serial console to a file. Always killed by whoever started it (stop()).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { sleep } from '../../lib/process/sleep.ts';
+import { type StartedProcess, startProcess } from '../../lib/process/start-process.ts';
+import { waitUntil } from '../../lib/process/wait-until.ts';
 import { runLogged } from '../run-logged.ts';
 
 export type Accel = 'kvm' | 'tcg';
@@ -65,8 +67,7 @@ export function qemuArgs(o: VmOptions): string[] {
 
 export class QemuVm {
   readonly options: VmOptions;
-  #child: ChildProcess | undefined;
-  #exit: Promise<number | null> | undefined;
+  #qemu: StartedProcess | undefined;
   startedAt = 0;
 
   constructor(options: VmOptions) {
@@ -79,18 +80,21 @@ export class QemuVm {
       timeoutMs: 60_000,
     });
     this.startedAt = performance.now();
-    const child = spawn('qemu-system-x86_64', qemuArgs(this.options), { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.#child = child;
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    this.#exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    const qemu = await startProcess('qemu-system-x86_64', qemuArgs(this.options), { name: 'qemu' });
+    this.#qemu = qemu;
     // QEMU fails fast on bad arguments or a busy port; give it a moment to do so.
-    const early = await Promise.race([this.#exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 1500))]);
-    if (early !== 'running') throw new Error(`qemu exited (${early}): ${stderr.trim()}`);
+    await sleep(1500, { signal: qemu.exitSignal }).catch(() => {
+      throw new Error(`${(qemu.exitSignal.reason as Error).message}: ${qemu.output().trim()}`);
+    });
   }
 
   get running(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#qemu?.running === true;
+  }
+
+  /** Aborts when QEMU exits: a wait on the guest gives up at once instead of running into its timeout. */
+  get exitSignal(): AbortSignal | undefined {
+    return this.#qemu?.exitSignal;
   }
 
   /** One human-monitor command; returns its output. */
@@ -125,27 +129,23 @@ export class QemuVm {
    * an eject request and fails; the guest then unlocks and the next attempt swaps the medium.
    */
   async changeCdrom(iso: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
     let last = '';
-    while (performance.now() < deadline) {
-      last = stripAnsi(await this.monitor(`change cd0 ${iso} raw read-only`))
-        .split('\n')
-        .filter((l) => /error/i.test(l))
-        .join(' ');
-      const info = stripAnsi(await this.monitor('info block cd0'));
-      if (info.includes(`: ${iso} (raw`) && /tray closed/.test(info)) return;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    throw new Error(`could not change the CD to ${iso}: ${last}`);
+    await waitUntil(
+      `the context CD to change to ${iso}`,
+      async () => {
+        last = stripAnsi(await this.monitor(`change cd0 ${iso} raw read-only`))
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .join(' ');
+        const info = stripAnsi(await this.monitor('info block cd0'));
+        return info.includes(`: ${iso} (raw`) && /tray closed/.test(info);
+      },
+      { timeoutMs, intervalMs: 2000, state: () => last, signal: this.exitSignal },
+    );
   }
 
   async stop(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined || !this.running) return;
-    child.kill('SIGTERM');
-    const done = await Promise.race([this.#exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
-    if (done === 'timeout') child.kill('SIGKILL');
-    await this.#exit;
+    await this.#qemu?.stop({ graceMs: 5000 });
   }
 }
 
