@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { chatBody, jsonHeaders, startFakeServer } from '../support/fake-server.ts';
 
 const KEYS = ['sk-first-key', 'sk-second-key-longer'];
@@ -119,7 +120,11 @@ describe('health, readiness, models, metrics', () => {
       }
       await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders, body: '{' }).then((r) => r.text());
       // Streams are recorded when they end, just after the client saw [DONE].
-      await new Promise((r) => setTimeout(r, 50));
+      const recorded = 'slm_requests_total{route="/v1/chat/completions",status="200"} 2\n';
+      await waitUntil('both chat requests in /metrics', async () => (await (await fetch(`${s.url}/metrics`)).text()).includes(recorded), {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+      });
       const res = await fetch(`${s.url}/metrics`);
       assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
       const text = await res.text();
