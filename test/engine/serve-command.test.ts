@@ -104,7 +104,11 @@ describe('slm-copilot serve (child process)', () => {
   test('without a model it serves the generated demo model and says so', async () => {
     const s = await startServe([], { XDG_CACHE_HOME: join(dir, 'cache') });
     await waitReady(s.url);
-    assert.match(s.proc.output(), /^slm-copilot serve: DEMO MODEL: no --model or --config given/m, 'the notice goes to the terminal, not only the log');
+    assert.match(
+      s.proc.output(),
+      /^slm-copilot serve: DEMO MODEL: no --model or --config given/m,
+      'the notice goes to the terminal, not only the log',
+    );
     assert.ok(s.logs.some((l) => l['level'] === 'warn' && String(l['msg']).includes('DEMO')));
     const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     assert.deepEqual(

@@ -2,6 +2,7 @@
  * `slm-copilot image test`: runs the VM acceptance suite (acceptance-suite.ts) with node:test in its
  * own process, then reads back what it recorded and renders the table of checks with their times.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from '../../lib/process/start-process.ts';
 import { ACCEPTANCE_CHECKS } from './acceptance-checks.ts';
@@ -20,6 +21,8 @@ export interface AcceptanceReport {
 const SUITE = fileURLToPath(new URL('./acceptance-suite.ts', import.meta.url));
 
 export async function runAcceptance(options: SessionOptions): Promise<AcceptanceReport> {
+  if (!existsSync(SUITE))
+    throw new Error(`${SUITE} does not exist: \`image test\` runs from a source checkout, not from the release bundle`);
   // One process, no isolation: the suite's progress lines reach the terminal as they are written.
   const suite = await startProcess(process.execPath, ['--test', '--test-isolation=none', '--test-reporter=spec', SUITE], {
     name: 'the VM acceptance suite',
