@@ -20,7 +20,14 @@ export function fetchWithCa(ca: string | Buffer): typeof fetch {
     });
     const responseHeaders = new Headers();
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
-    return new Response(Readable.toWeb(res.body) as ReadableStream, {
+    // Our client hands the body over as text; a fetch Response carries bytes.
+    const encoder = new TextEncoder();
+    const bytes = Readable.from(
+      (async function* () {
+        for await (const chunk of res.body) yield encoder.encode(chunk);
+      })(),
+    );
+    return new Response(Readable.toWeb(bytes) as ReadableStream<Uint8Array>, {
       status: res.status,
       statusText: res.body.statusMessage ?? '',
       headers: responseHeaders,
