@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from '../lib/logger.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../lib/request-limits.ts';
 import { unixSeconds } from './api/ids.ts';
 import type { AppEnv } from './http/app-types.ts';
 import { createApp } from './http/create-app.ts';
@@ -44,7 +45,7 @@ export interface EngineServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT_BYTES = MAX_REQUEST_BODY_BYTES;
 
 function listen(app: Hono<AppEnv>, host: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {

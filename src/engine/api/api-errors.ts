@@ -54,11 +54,13 @@ export class ContextLengthExceededError extends InvalidRequestError {
   readonly contextSize: number;
   readonly promptTokens: number;
 
-  constructor(contextSize: number, promptTokens: number, param = 'messages') {
-    super(`This model's maximum context length is ${contextSize} tokens. ` + `However, your messages resulted in ${promptTokens} tokens.`, {
-      param,
-      code: 'context_length_exceeded',
-    });
+  /** `atLeast`: the prompt was rejected before it was fully tokenized, so `promptTokens` is a lower bound. */
+  constructor(contextSize: number, promptTokens: number, param = 'messages', atLeast = false) {
+    super(
+      `This model's maximum context length is ${contextSize} tokens. ` +
+        `However, your messages resulted in ${atLeast ? 'at least ' : ''}${promptTokens} tokens.`,
+      { param, code: 'context_length_exceeded' },
+    );
     this.contextSize = contextSize;
     this.promptTokens = promptTokens;
   }

@@ -2,9 +2,10 @@
  * What the engine needs from the model's tokenizer: the chat template and its bos/eos strings, the
  * Devstral control tokens it steers generation with, and tokenization of rendered prompts.
  */
-import type { LlamaModel, Token } from 'node-llama-cpp';
+import { type LlamaModel, LlamaVocabularyType, type Token } from 'node-llama-cpp';
 import { type ChatPromptRenderer, createChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { PromptSegment } from '../chat/special-text-guard.ts';
+import { type BudgetedTokens, tokenizeWithinBudget } from './token-budget.ts';
 
 export interface ModelVocab {
   readonly chatTemplate: string | undefined;
@@ -17,8 +18,15 @@ export interface ModelVocab {
   readonly nonEogControlTokens: readonly Token[];
   isNonEogControl(token: Token): boolean;
   isSpecialText(text: string): boolean;
+  /**
+   * The most UTF-8 bytes one token spells (at least 4: an unknown character is one token); undefined
+   * when the vocabulary type may drop input (WordPiece, Unigram normalisation), so length bounds nothing.
+   */
+  readonly maxTokenBytes: number | undefined;
   /** Template text with special-token parsing, literal user text without. */
   tokenizeSegments(segments: readonly PromptSegment[]): Token[];
+  /** tokenizeSegments, stopping as soon as the prompt is known to need more than `budget` tokens. */
+  tokenizeWithin(segments: readonly PromptSegment[], budget: number): BudgetedTokens;
   tokenizeText(text: string, special: boolean): Token[];
   isEog(token: Token): boolean;
 }
@@ -31,9 +39,14 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
     return tokens.length === 1 && only !== undefined && model.isSpecialToken(only) ? only : undefined;
   };
   const nonEog: Token[] = [];
+  let longest = 4;
   for (const token of model.iterateAllTokens()) {
     if (model.getTokenAttributes(token).control && !model.isEogToken(token)) nonEog.push(token);
+    longest = Math.max(longest, Buffer.byteLength(model.detokenize([token], true), 'utf8'));
   }
+  const lossless = model.vocabularyType === LlamaVocabularyType.bpe || model.vocabularyType === LlamaVocabularyType.spm;
+  const maxTokenBytes = lossless ? longest : undefined;
+  const tokenizeSegment = (s: PromptSegment) => model.tokenize(s.text, !s.literal);
   const nonEogSet = new Set(nonEog);
   const metadata = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } };
   const template = metadata.tokenizer?.chat_template;
@@ -53,10 +66,13 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
       }
       return special;
     },
+    maxTokenBytes,
     tokenizeSegments(segments) {
-      const out: Token[] = [];
-      for (const s of segments) out.push(...model.tokenize(s.text, !s.literal));
-      return out;
+      const all = tokenizeWithinBudget(segments, Number.POSITIVE_INFINITY, tokenizeSegment, undefined);
+      return all.fits ? all.tokens : [];
+    },
+    tokenizeWithin(segments, budget) {
+      return tokenizeWithinBudget(segments, budget, tokenizeSegment, maxTokenBytes);
     },
     tokenizeText(text, special) {
       return model.tokenize(text, special);

@@ -21,26 +21,39 @@ export interface PreparerDeps {
 }
 
 export async function prepareRequest(input: GenerationInput, deps: PreparerDeps): Promise<PreparedRequest> {
+  // One cell stays free for the first generated token.
+  const budget = deps.contextSize - 1;
+  const param = input.kind === 'completion' ? 'prompt' : 'messages';
+  const overflow = (atLeast: number, exact: boolean) => new ContextLengthExceededError(deps.contextSize, atLeast, param, !exact);
   let tokens: Token[];
   let tools: ToolPlan | undefined;
   let contentGrammar: PreparedRequest['contentGrammar'];
   if (input.kind === 'completion') {
     // Like llama-server, control-token text in a raw prompt is parsed as control tokens: FIM prompts
     // (<|fim_prefix|>…) depend on it, and the client owns the whole prompt anyway.
-    tokens = deps.vocab.tokenizeText(input.prompt, true);
-    if (deps.prependBos && deps.bosToken !== null && tokens[0] !== deps.bosToken) tokens.unshift(deps.bosToken);
+    const bos = deps.prependBos && deps.bosToken !== null ? 1 : 0;
+    const prompt = deps.vocab.tokenizeWithin([{ text: input.prompt, literal: false }], budget - bos);
+    if (!prompt.fits) throw overflow(prompt.atLeast + bos, prompt.exact);
+    tokens = prompt.tokens;
+    if (bos === 1 && deps.bosToken !== null && tokens[0] !== deps.bosToken) tokens.unshift(deps.bosToken);
     if (tokens.length === 0) throw new InvalidRequestError('The prompt is empty.', { param: 'prompt' });
   } else {
     if (input.messages.length === 0) throw new InvalidRequestError('messages must not be empty.', { param: 'messages' });
     const useTools = input.tools.length > 0 && input.toolChoice.type !== 'none';
-    tokens = deps.vocab.tokenizeSegments(deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] }));
+    const rendered = deps.vocab.tokenizeWithin(
+      deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] }),
+      budget,
+    );
+    // Before any grammar is compiled: thousands of tool schemas that cannot fit cost nothing more.
+    if (!rendered.fits) throw overflow(rendered.atLeast, rendered.exact);
+    tokens = rendered.tokens;
     if (useTools) {
       tools = await planTools(input.tools, input.toolChoice, deps);
-      tokens.push(...forcedPrefix(tools, deps.vocab));
+      for (const token of forcedPrefix(tools, deps.vocab)) tokens.push(token);
     }
     contentGrammar = await responseGrammar(input.responseFormat, deps.grammars);
   }
-  if (tokens.length + 1 > deps.contextSize) throw new ContextLengthExceededError(deps.contextSize, tokens.length);
+  if (tokens.length > budget) throw overflow(tokens.length, true);
   const remaining = deps.contextSize - tokens.length;
   const maxTokens = Math.max(1, Math.min(input.sampling.maxTokens ?? remaining, remaining));
   return new PreparedRequest({ kind: input.kind, tokens, maxTokens, sampling: input.sampling, tools, contentGrammar });
