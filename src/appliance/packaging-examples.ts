@@ -5,10 +5,12 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MAX_REQUEST_BODY_BYTES } from '../lib/request-limits.ts';
 import { PATHS } from './layout.ts';
 import { engineUnitText } from './plan/desired-files.ts';
 import { renderNginxSite } from './render/nginx-site.ts';
 import { renderNet90Hook, renderNet99Hook, renderServiceEntry } from './render/service-hooks.ts';
+import { APPLIANCE_CA_CERT_FILE, SELF_SIGNED_CHAIN_FILE, SELF_SIGNED_KEY_FILE } from './tls/paths.ts';
 
 export function packagingExamples(): { file: string; content: string; mode: number }[] {
   return [
@@ -27,12 +29,13 @@ export function packagingExamples(): { file: string; content: string; mode: numb
           rateLimit: 10,
           rateBurst: 20,
           maxConnections: 16,
-          maxBodyMegabytes: 32,
+          maxBodyBytes: MAX_REQUEST_BODY_BYTES,
         },
         engine: { host: '127.0.0.1', port: 8081 },
         paths: {
-          certificate: `${PATHS.tlsDir}/cert.pem`,
-          certificateKey: `${PATHS.tlsDir}/key.pem`,
+          certificate: `${PATHS.tlsDir}/${SELF_SIGNED_CHAIN_FILE}`,
+          certificateKey: `${PATHS.tlsDir}/${SELF_SIGNED_KEY_FILE}`,
+          caCertificate: `${PATHS.tlsDir}/${APPLIANCE_CA_CERT_FILE}`,
           acmeWebroot: PATHS.acmeWebroot,
           keyConf: PATHS.nginxKeyConf,
           accessLog: PATHS.nginxAccessLog,

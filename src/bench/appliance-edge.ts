@@ -9,6 +9,7 @@ import { renderNginxKeyConf } from '../appliance/render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../appliance/render/nginx-main-conf.ts';
 import { renderNginxSite } from '../appliance/render/nginx-site.ts';
 import { freePort } from '../lib/free-port.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../lib/request-limits.ts';
 import { launchNginx, selfSignedCertificate, type TlsProxy } from './nginx-proxy.ts';
 
 export async function startApplianceEdge(dir: string, upstreamPort: number, apiKey: string, nginxBinary = 'nginx'): Promise<TlsProxy> {
@@ -28,12 +29,13 @@ export async function startApplianceEdge(dir: string, upstreamPort: number, apiK
       rateLimit: 100,
       rateBurst: 100,
       maxConnections: 64,
-      maxBodyMegabytes: 32,
+      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
     },
     engine: { host: '127.0.0.1', port: upstreamPort },
     paths: {
       certificate: p('cert.pem'),
       certificateKey: p('key.pem'),
+      caCertificate: p('cert.pem'),
       acmeWebroot: p('acme'),
       keyConf: p('key.conf'),
       accessLog: p('access.log'),

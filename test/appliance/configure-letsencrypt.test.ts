@@ -67,7 +67,7 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
       context: { ...context },
       cliCommand: CLI,
       readyTimeoutMs: 120_000,
-      acme: { server: pebble.directoryUrl, caBundle: pebble.apiCertPath, issuedCaBundle: pebbleRoot },
+      acme: { server: pebble.directoryUrl, caBundle: pebble.apiCaPath, issuedCaBundle: pebbleRoot },
     });
   });
 

@@ -5,26 +5,31 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { PATHS } from '../../src/appliance/layout.ts';
 import { type LocalStack, startLocalStack } from '../../src/appliance/local/local-stack.ts';
-import { EDGE_ERRORS } from '../../src/appliance/render/nginx-site.ts';
+import { edgeErrorJson, edgeErrors } from '../../src/appliance/render/nginx-error-pages.ts';
 import { readState } from '../../src/appliance/stage/appliance-state.ts';
 import { freePort } from '../../src/lib/free-port.ts';
 import { requestText, type TextResponse } from '../../src/lib/https/request.ts';
 import { sleep } from '../../src/lib/process/sleep.ts';
 import { waitUntil } from '../../src/lib/process/wait-until.ts';
+import { PayloadTooLargeError } from '../../src/engine/api/api-errors.ts';
+import { toOpenAIError } from '../../src/engine/api/openai-error.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/lib/request-limits.ts';
 import { testModelPath } from '../support/test-models.ts';
 import { startFakeOneGate } from './support/fake-onegate.ts';
 import { fetchWithCa } from './support/https-fetch.ts';
 import { legacyHandshake, startLegacyTlsServer } from './support/legacy-tls.ts';
 
 const run = promisify(execFile);
+const EDGE_ERRORS = edgeErrors(MAX_REQUEST_BODY_BYTES);
 const CLI = [process.execPath, new URL('../../src/cli/main.ts', import.meta.url).pathname];
 
 describe('appliance on real nginx + engine (sandbox root)', () => {
@@ -64,7 +69,8 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const state = await readState(stack.fs);
     assert.ok(state, `configure failed: ${JSON.stringify(stack.configure.issues)}`);
     origin = `https://127.0.0.1:${state.httpsPort}`;
-    ca = readFileSync(state.certPath);
+    assert.ok(state.caPath, 'self-signed mode names the appliance CA');
+    ca = readFileSync(state.caPath);
     key = readFileSync(stack.fs.real(PATHS.apiKey), 'utf8').trim();
   });
 
@@ -88,9 +94,9 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.ok(!put.body.includes(key));
   });
 
-  it('serves HTTPS that verifies with the generated certificate as CA (curl --cacert), and only with it', async () => {
+  it('serves HTTPS that verifies with the appliance CA alone (curl --cacert), and only with it', async () => {
     const url = `https://localhost:${new URL(origin).port}/readyz`;
-    const ok = await run('curl', ['-sS', '--fail', '--cacert', (await readState(stack.fs))!.certPath, url]);
+    const ok = await run('curl', ['-sS', '--fail', '--cacert', (await readState(stack.fs))!.caPath!, url]);
     assert.deepEqual(JSON.parse(ok.stdout), { status: 'ready', model: 'tiny-test' });
     // curl exit 60: the peer certificate cannot be verified with the system CAs.
     await assert.rejects(run('curl', ['-sS', '--fail', url]), (e: { code?: number }) => e.code === 60);
@@ -125,7 +131,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     ]) {
       const res = await get('/v1/models', headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
-      assert.equal(res.body.trim(), EDGE_ERRORS[401], 'answered by nginx, not the engine');
+      assert.equal(res.body.trim(), edgeErrorJson(EDGE_ERRORS[401]), 'answered by nginx, not the engine');
       assert.equal(res.headers['content-type'], 'application/json');
     }
     assert.equal((await get('/v1/models', { authorization: `Bearer ${key}` })).status, 200);
@@ -277,7 +283,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
       process.kill(pid, 'SIGCONT');
     }
     assert.equal(res.status, 504);
-    assert.deepEqual(JSON.parse(res.body), JSON.parse(EDGE_ERRORS[504]));
+    assert.deepEqual(JSON.parse(res.body), JSON.parse(edgeErrorJson(EDGE_ERRORS[504])));
   });
 
   it('answers a JSON 502 while the engine is down, and serves again once it is back', async () => {
@@ -290,10 +296,95 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     });
     const down = await get('/v1/models', { authorization: `Bearer ${key}` });
     assert.equal(down.status, 502);
-    assert.deepEqual(JSON.parse(down.body), JSON.parse(EDGE_ERRORS[502]));
+    assert.deepEqual(JSON.parse(down.body), JSON.parse(edgeErrorJson(EDGE_ERRORS[502])));
     await stack.services.restart('engine');
     await waitReady(origin, ca);
     assert.equal((await get('/v1/models', { authorization: `Bearer ${key}` })).status, 200);
+  });
+
+  it('a 5 MB prompt through nginx is the engine’s 400 context_length_exceeded; one byte over the limit is the same 413 at both', async () => {
+    const client = new OpenAI({
+      apiKey: key,
+      baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`,
+      fetch: fetchWithCa(ca),
+      maxRetries: 0,
+    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'tiny-test', messages: [{ role: 'user', content: 'word '.repeat(1_000_000) }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.BadRequestError);
+        assert.equal(e.code, 'context_length_exceeded');
+        assert.match(
+          e.message,
+          /^400 This model's maximum context length is 4096 tokens\. However, your messages resulted in at least \d+ tokens\.$/,
+        );
+        return true;
+      },
+    );
+    const envelope = JSON.stringify({ model: 'tiny-test', messages: [{ role: 'user', content: '' }] });
+    const body = envelope.replace('"content":""', `"content":"${'a'.repeat(MAX_REQUEST_BODY_BYTES + 1 - Buffer.byteLength(envelope))}"`);
+    const over = await requestText({
+      url: new URL('/v1/chat/completions', origin),
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body,
+      ca,
+      servername: 'localhost',
+    });
+    assert.equal(over.status, 413);
+    assert.deepEqual(JSON.parse(over.body), toOpenAIError(new PayloadTooLargeError(MAX_REQUEST_BODY_BYTES)).body);
+  });
+
+  it('the report’s ca_download line fetches the CA over plain HTTP and keeps it only with the right fingerprint', async (t) => {
+    const state = (await readState(stack.fs))!;
+    const line = /^ca_download = (.+)$/m.exec(await stack.reportText())?.[1];
+    assert.ok(line, 'report has ca_download');
+    assert.ok(line.includes(`http://localhost:${stack.env.profile.httpPort}/slm-copilot-ca.pem`));
+    assert.ok(line.includes(state.caFingerprintSha256!));
+    const laptop = mkdtempSync(join(tmpdir(), 'slm-laptop-'));
+    t.after(() => rmSync(laptop, { recursive: true, force: true }));
+    const ok = await run('sh', ['-c', line], { cwd: laptop });
+    assert.equal(ok.stdout.trim(), 'slm-copilot-ca.pem: fingerprint OK');
+    assert.deepEqual(readFileSync(join(laptop, 'slm-copilot-ca.pem')), ca);
+    // A different fingerprint in the line (or a different file on the wire) keeps nothing.
+    const tampered = line.replace(state.caFingerprintSha256!, state.fingerprintSha256);
+    const bad = await run('sh', ['-c', tampered], { cwd: laptop });
+    assert.equal(bad.stdout.trim(), 'slm-copilot-ca.pem: download failed or WRONG fingerprint, removed');
+    assert.deepEqual(readdirSync(laptop), []);
+  });
+
+  it('a new VM IP re-issues only the server certificate: clients that trust the CA keep working (curl, openssl, Node)', async (t) => {
+    const before = (await readState(stack.fs))!;
+    const caFile = join(mkdtempSync(join(tmpdir(), 'slm-client-')), 'ca.pem');
+    t.after(() => rmSync(dirname(caFile), { recursive: true, force: true }));
+    writeFileSync(caFile, ca); // what a laptop installed once
+    const enginePid = await stack.services.mainPid('engine');
+    // The same settings as the test before (TIMEOUT 1), plus one NIC address.
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_TIMEOUT: '1', ETH0_IP: '10.0.0.7' }, { bootstrap: false });
+    assert.ok(outcome.ok, JSON.stringify(outcome.issues));
+    assert.equal(outcome.certificate?.changed, true);
+    assert.match(outcome.certificate?.note ?? '', /^names changed: added IP:10\.0\.0\.7/);
+    assert.equal(outcome.certificate?.applianceCa.changed, false);
+    assert.equal(outcome.apply?.engineRestarted, false);
+    assert.equal(await stack.services.mainPid('engine'), enginePid);
+    const after = (await readState(stack.fs))!;
+    assert.notEqual(after.fingerprintSha256, before.fingerprintSha256);
+    assert.equal(after.caFingerprintSha256, before.caFingerprintSha256);
+    assert.deepEqual(readFileSync(after.caPath!), ca);
+
+    const port = stack.env.profile.httpsPort;
+    const curl = await run('curl', ['-sS', '--fail', '--cacert', caFile, `https://localhost:${port}/readyz`]);
+    assert.match(curl.stdout, /ready|ok|true/i);
+    const sclient = await run('sh', [
+      '-c',
+      `openssl s_client -connect 127.0.0.1:${port} -servername localhost -verify_hostname localhost -CAfile ${caFile} -verify_return_error -showcerts </dev/null`,
+    ]);
+    assert.match(sclient.stdout, /Verify return code: 0 \(ok\)/);
+    assert.equal(sclient.stdout.match(/-----BEGIN CERTIFICATE-----/g)?.length, 2, 'nginx sends the server certificate and the CA');
+    const served = new X509Certificate(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(sclient.stdout)![0]);
+    assert.equal(served.fingerprint256, after.fingerprintSha256);
+    assert.equal(served.checkIP('10.0.0.7'), '10.0.0.7');
+    assert.equal((await get('/v1/models', { authorization: `Bearer ${key}` })).status, 200, 'Node with the same CA bytes');
   });
 });
 

@@ -28,6 +28,8 @@ export interface ServedCertificate {
   /** Real paths. */
   certPath: string;
   keyPath: string;
+  /** The appliance CA, offered for download in every TLS mode (it backs the self-signed fallback). */
+  applianceCa: { certPath: string };
 }
 
 export function desiredFiles(plan: AppliancePlan, apiKey: string, cert: ServedCertificate, fs: ApplianceFs): DesiredFile[] {
@@ -60,6 +62,7 @@ export function desiredFiles(plan: AppliancePlan, apiKey: string, cert: ServedCe
         paths: {
           certificate: cert.certPath,
           certificateKey: cert.keyPath,
+          caCertificate: cert.applianceCa.certPath,
           acmeWebroot: fs.real(PATHS.acmeWebroot),
           keyConf: fs.real(PATHS.nginxKeyConf),
           accessLog: fs.real(PATHS.nginxAccessLog),

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { ConfigError } from '../../lib/errors.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../../lib/request-limits.ts';
 import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import type { ApplianceContext } from '../context/context-schema.ts';
@@ -38,7 +39,8 @@ export interface EdgeSettings {
   rateLimit: number;
   rateBurst: number;
   maxConnections: number;
-  maxBodyMegabytes: number;
+  /** nginx client_max_body_size: MAX_REQUEST_BODY_BYTES, the engine's limit too. */
+  maxBodyBytes: number;
 }
 
 export interface AppliancePlan {
@@ -100,8 +102,7 @@ export async function buildPlan(
       rateLimit: context.rateLimit,
       rateBurst: context.rateBurst,
       maxConnections: context.maxConnections,
-      // A 262k-token prompt is ~1 MB of JSON; tool schemas and history add more. 32 MB leaves room.
-      maxBodyMegabytes: 32,
+      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
     },
   };
 }

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings } from '../plan/plan.ts';
+import { edgeErrorJson, edgeErrors } from './nginx-error-pages.ts';
 import { renderNginxKeyConf } from './nginx-key-conf.ts';
 import { renderNginxMainConf } from './nginx-main-conf.ts';
-import { EDGE_ERRORS, EDGE_TIMEOUT_MARGIN_SECONDS, renderNginxSite } from './nginx-site.ts';
+import { EDGE_TIMEOUT_MARGIN_SECONDS, renderNginxSite } from './nginx-site.ts';
 
 const edge: EdgeSettings = {
   httpsPort: 443,
@@ -18,11 +19,12 @@ const edge: EdgeSettings = {
   rateLimit: 7,
   rateBurst: 13,
   maxConnections: 5,
-  maxBodyMegabytes: 32,
+  maxBodyBytes: 8388608,
 };
 const paths = {
   certificate: '/var/lib/slm-copilot/tls/cert.pem',
   certificateKey: '/var/lib/slm-copilot/tls/key.pem',
+  caCertificate: '/var/lib/slm-copilot/tls/ca.pem',
   acmeWebroot: '/var/lib/slm-copilot/acme',
   keyConf: '/etc/nginx/slm-copilot/api-key.conf',
   accessLog: '/var/log/nginx/slm-copilot.access.log',
@@ -39,7 +41,7 @@ describe('renderNginxSite', () => {
     assert.match(site, /proxy_http_version 1\.1;/);
     assert.match(site, /proxy_set_header Connection "";/);
     assert.match(site, new RegExp(`proxy_read_timeout ${300 + EDGE_TIMEOUT_MARGIN_SECONDS}s;`));
-    assert.match(site, /client_max_body_size 32m;/);
+    assert.match(site, /client_max_body_size 8388608;/);
     assert.doesNotMatch(site, /ssl_ciphers[^;]*(RC4|3DES|CBC|SHA:)/);
   });
 
@@ -48,7 +50,7 @@ describe('renderNginxSite', () => {
     assert.match(site, /limit_req zone=slm_copilot_req burst=13 nodelay;/);
     assert.match(site, /limit_conn slm_copilot_conn 5;/);
     assert.match(site, /limit_req_status 429;/);
-    assert.match(site, /location @slm_copilot_429 \{\n\s+add_header Retry-After 1 always;/);
+    assert.match(site, /location = \/_slm_copilot_error\/429 \{\n\s+internal;\n\s+add_header Retry-After 1 always;/);
   });
 
   it('redirects port 80 to HTTPS except the ACME webroot', () => {
@@ -85,13 +87,27 @@ describe('renderNginxSite', () => {
     assert.ok(!site.includes(KEY));
   });
 
-  it('answers edge errors with OpenAI-shaped JSON', () => {
-    for (const [code, body] of Object.entries(EDGE_ERRORS)) {
-      const parsed = JSON.parse(body) as { error: Record<string, unknown> };
-      assert.deepEqual(Object.keys(parsed.error), ['message', 'type', 'param', 'code'], code);
+  it('answers every status nginx can produce with OpenAI-shaped JSON, in both server blocks', () => {
+    const table = edgeErrors(edge.maxBodyBytes);
+    for (const [name, error] of Object.entries(table)) {
+      const parsed = JSON.parse(edgeErrorJson(error)) as { error: Record<string, unknown> };
+      assert.deepEqual(Object.keys(parsed.error), ['message', 'type', 'param', 'code'], name);
       assert.equal(parsed.error['param'], null);
+      const location = `location = /_slm_copilot_error/${name} {`;
+      assert.equal(site.split(location).length - 1, 2, `${name}: a named location on :80 and on :443`);
+      const block = site.slice(site.indexOf(location), site.indexOf('\n    }', site.indexOf(location)));
+      assert.ok(block.includes(`return ${error.status} '${edgeErrorJson(error)}\\n';`), name);
+      assert.ok(block.includes('default_type application/json;'), name);
     }
-    assert.equal((JSON.parse(EDGE_ERRORS[401]) as { error: { code: string } }).error.code, 'invalid_api_key');
+    for (const codes of ['400 495 496', '401', '403', '404', '405', '413', '414', '429', '431 494', '497', '500', '502', '503', '504'])
+      assert.equal(site.split(`error_page ${codes} = /_slm_copilot_error/`).length - 1, 2, codes);
+    assert.equal(table[413].message, `The request body is larger than the limit of ${edge.maxBodyBytes} bytes.`);
+    assert.match(site, /location = \/_slm_copilot_error\/401 \{\n\s+internal;\n\s+add_header WWW-Authenticate "Bearer" always;/);
+  });
+
+  it('offers the CA certificate without the key, on :80 and on :443', () => {
+    const download = 'location = /slm-copilot-ca.pem {\n        alias /var/lib/slm-copilot/tls/ca.pem;';
+    assert.equal(site.split(download).length - 1, 2);
   });
 
   it('is accepted by the real nginx -t, with the key maps and the sandbox main conf', (t) => {
@@ -122,6 +138,7 @@ describe('renderNginxSite', () => {
     const p = {
       certificate: join(dir, 'cert.pem'),
       certificateKey: join(dir, 'key.pem'),
+      caCertificate: join(dir, 'cert.pem'),
       acmeWebroot: join(dir, 'acme'),
       keyConf: join(dir, 'key.conf'),
       accessLog: join(dir, 'logs/access.log'),
@@ -186,6 +203,7 @@ describe("in Debian's stock nginx.conf", () => {
     const p = {
       certificate: join(dir, 'cert.pem'),
       certificateKey: join(dir, 'key.pem'),
+      caCertificate: join(dir, 'cert.pem'),
       acmeWebroot: dir,
       keyConf: join(dir, 'key.conf'),
       accessLog: join(dir, 'access.log'),

@@ -5,11 +5,14 @@
  */
 import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings, EngineSettings } from '../plan/plan.ts';
-import { ACME_CHALLENGE_PREFIX } from '../tls/paths.ts';
+import { ACME_CHALLENGE_PREFIX, CA_DOWNLOAD_PATH } from '../tls/paths.ts';
+import { renderErrorPages } from './nginx-error-pages.ts';
 
 export interface NginxSitePaths {
   certificate: string;
   certificateKey: string;
+  /** The appliance CA certificate, served without the key at CA_DOWNLOAD_PATH (public, checked by fingerprint). */
+  caCertificate: string;
   acmeWebroot: string;
   /** The file with the key maps (only place besides the key file and report that holds the key). */
   keyConf: string;
@@ -22,35 +25,7 @@ export interface NginxSiteInput {
   paths: NginxSitePaths;
 }
 
-function errorJson(message: string, type: string, code: string): string {
-  // Rendered inside a single-quoted nginx string, where nginx itself unescapes \" and \\: keep the
-  // constant messages free of quotes and backslashes so the JSON arrives exactly as written.
-  if (/["'\\]/.test(message)) throw new Error(`edge error message must not contain quotes or backslashes: ${message}`);
-  return JSON.stringify({ error: { message, type, param: null, code } });
-}
-
 export const EDGE_TIMEOUT_MARGIN_SECONDS = 5;
-
-export const EDGE_ERRORS = {
-  401: errorJson(
-    'Invalid or missing API key. Send it as Authorization: Bearer <key> (the key is in /etc/one-appliance/config on the VM).',
-    'authentication_error',
-    'invalid_api_key',
-  ),
-  413: errorJson('The request body is too large for this endpoint.', 'invalid_request_error', 'request_too_large'),
-  429: errorJson(
-    'Too many requests from your address; slow down and retry after the Retry-After delay.',
-    'rate_limit_error',
-    'rate_limit_exceeded',
-  ),
-  502: errorJson(
-    'The inference engine is not reachable (starting or restarting). Retry shortly.',
-    'service_unavailable_error',
-    'engine_unavailable',
-  ),
-  503: errorJson('The service is temporarily unavailable. Retry shortly.', 'service_unavailable_error', 'service_unavailable'),
-  504: errorJson('The request took longer than the time limit of this endpoint and was stopped.', 'timeout_error', 'request_timeout'),
-} as const;
 
 function listen(address: string | undefined, port: number, ssl: boolean): string[] {
   const suffix = `${ssl ? ' ssl' : ''} default_server`;
@@ -65,13 +40,14 @@ export function renderNginxSite(input: NginxSiteInput): string {
   const t = `${edge.timeoutSeconds + EDGE_TIMEOUT_MARGIN_SECONDS}s`;
   const retryAfter = Math.max(1, Math.ceil(1 / edge.rateLimit));
   const httpsRedirect = edge.httpsPort === 443 ? 'https://$host$request_uri' : `https://$host:${edge.httpsPort}$request_uri`;
-  const errorLocations = ([413, 429, 502, 503, 504] as const).flatMap((code) => [
-    `    location @slm_copilot_${code} {`,
-    ...(code === 429 || code === 503 ? [`        add_header Retry-After ${code === 429 ? retryAfter : 5} always;`] : []),
-    `        default_type application/json;`,
-    `        return ${code} '${EDGE_ERRORS[code]}\\n';`,
-    `    }`,
-  ]);
+  const errorPages = renderErrorPages(edge.maxBodyBytes, retryAfter);
+  const caDownload = [
+    `    location = ${CA_DOWNLOAD_PATH} {`,
+    `        alias ${paths.caCertificate};`,
+    '        types { }',
+    '        default_type application/x-pem-file;',
+    '    }',
+  ];
   return [
     '# SLM-Copilot edge. Written by `slm-copilot configure`; local edits are overwritten.',
     '',
@@ -101,6 +77,8 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    server_tokens off;',
     `    access_log ${paths.accessLog} slm_copilot;`,
     '',
+    ...caDownload,
+    '',
     `    location ^~ ${ACME_CHALLENGE_PREFIX} {`,
     `        root ${paths.acmeWebroot};`,
     '        default_type text/plain;',
@@ -110,6 +88,8 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    location / {',
     `        return 301 ${httpsRedirect};`,
     '    }',
+    '',
+    ...errorPages,
     '}',
     '',
     'server {',
@@ -127,7 +107,7 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    ssl_session_timeout 1d;',
     '    ssl_session_tickets off;',
     '',
-    `    client_max_body_size ${edge.maxBodyMegabytes}m;`,
+    `    client_max_body_size ${edge.maxBodyBytes};`,
     '    client_body_buffer_size 1m;',
     '    default_type application/json;',
     '    gzip off;',
@@ -151,14 +131,10 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '',
     '    limit_req_status 429;',
     '    limit_conn_status 429;',
-    '    error_page 413 = @slm_copilot_413;',
-    '    error_page 429 = @slm_copilot_429;',
-    '    error_page 502 = @slm_copilot_502;',
-    '    error_page 503 = @slm_copilot_503;',
-    '    error_page 504 = @slm_copilot_504;',
     '',
-    '    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and',
-    '    # unlimited, for monitoring and load balancers.',
+    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and
+    # unlimited, for monitoring and load balancers; so is the CA certificate.
+    ...caDownload,
     ...PROBE_PATHS.flatMap((path) => [`    location = ${path} {`, '        proxy_pass http://slm_copilot_engine;', '    }']),
     '',
     '    # Everything else (/v1/*, /metrics) needs the key.',
@@ -166,13 +142,12 @@ export function renderNginxSite(input: NginxSiteInput): string {
     `        limit_req zone=slm_copilot_req burst=${edge.rateBurst} nodelay;`,
     `        limit_conn slm_copilot_conn ${edge.maxConnections};`,
     '        if ($slm_copilot_authorized = 0) {',
-    '            add_header WWW-Authenticate "Bearer" always;',
-    `            return 401 '${EDGE_ERRORS[401]}\\n';`,
+    '            return 401;',
     '        }',
     '        proxy_pass http://slm_copilot_engine;',
     '    }',
     '',
-    ...errorLocations,
+    ...errorPages,
     '}',
     '',
   ].join('\n');

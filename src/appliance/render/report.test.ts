@@ -19,8 +19,10 @@ const base: ReportData = {
     tlsMode: 'self-signed',
     certificateKind: 'self-signed',
     fingerprintSha256: 'AA:BB',
-    caFile: '/var/lib/slm-copilot/tls/cert.pem',
-    caSource: 'root@10.0.0.5:/var/lib/slm-copilot/tls/cert.pem',
+    caFile: '/var/lib/slm-copilot/tls/ca.pem',
+    caFingerprintSha256: 'CA:FF',
+    caUrl: 'http://10.0.0.5/slm-copilot-ca.pem',
+    caSource: 'root@10.0.0.5:/var/lib/slm-copilot/tls/ca.pem',
     tlsNote: undefined,
   },
   selfTest: { ok: true, detail: 'ok' },
@@ -62,7 +64,14 @@ describe('renderReport', () => {
 
   it('gives a curl with --cacert and the OpenAI env exports', () => {
     assert.match(blockValue(text, 'curl'), /curl -N --cacert slm-copilot-ca\.pem https:\/\/10\.0\.0\.5\/v1\/chat\/completions/);
-    assert.ok(text.includes('ca_download = scp root@10.0.0.5:/var/lib/slm-copilot/tls/cert.pem slm-copilot-ca.pem'));
+    assert.ok(text.includes('ca_certificate = /var/lib/slm-copilot/tls/ca.pem\n'));
+    assert.ok(text.includes('ca_fingerprint_sha256 = CA:FF\n'));
+    assert.ok(
+      text.includes(
+        "ca_download = curl -fsS -o slm-copilot-ca.pem http://10.0.0.5/slm-copilot-ca.pem && openssl x509 -in slm-copilot-ca.pem -noout -fingerprint -sha256 | grep -qi '=CA:FF$' && echo",
+      ),
+    );
+    assert.ok(text.includes('ca_download_scp = scp root@10.0.0.5:/var/lib/slm-copilot/tls/ca.pem slm-copilot-ca.pem\n'));
     const exports = blockValue(text, 'exports');
     assert.ok(exports.includes('export OPENAI_BASE_URL=https://10.0.0.5/v1'));
     assert.ok(exports.includes(`export OPENAI_API_KEY=${KEY}`));
@@ -113,11 +122,13 @@ describe('renderReport', () => {
         certificateKind: 'letsencrypt',
         tlsMode: 'letsencrypt',
         caFile: undefined,
+        caFingerprintSha256: undefined,
+        caUrl: undefined,
         caSource: undefined,
         url: 'https://c.example.org/v1',
       },
     });
-    assert.doesNotMatch(le, /--cacert|caBundlePath|NODE_EXTRA_CA_CERTS/);
+    assert.doesNotMatch(le, /--cacert|caBundlePath|NODE_EXTRA_CA_CERTS|ca_/);
   });
 
   it('warns when AVX2 is missing', () => {

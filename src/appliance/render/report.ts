@@ -53,6 +53,20 @@ function continueYaml(e: EndpointInfo, caPath: string | undefined): string {
   return stringify({ name: 'SLM-Copilot', version: '1.0.0', schema: 'v1', models: [model] });
 }
 
+/**
+ * One line for a laptop: fetch the CA over plain HTTP (nothing is trusted yet, so HTTPS would prove
+ * nothing) and keep it only if its fingerprint is the one this report states. The report reached the
+ * operator over SSH or the console, so the check is as trustworthy as that channel; the file itself is
+ * public (a certificate, no key).
+ */
+export function caDownloadCommand(url: string, fingerprint: string): string {
+  const file = 'slm-copilot-ca.pem';
+  return (
+    `curl -fsS -o ${file} ${url} && openssl x509 -in ${file} -noout -fingerprint -sha256 | grep -qi '=${fingerprint}$' ` +
+    `&& echo '${file}: fingerprint OK' || { rm -f ${file}; echo '${file}: download failed or WRONG fingerprint, removed'; }`
+  );
+}
+
 function endpointSections(e: EndpointInfo): string[] {
   const ca = e.caFile === undefined ? undefined : 'slm-copilot-ca.pem';
   const caLocal = e.caSource === undefined ? e.caFile : ca;
@@ -75,8 +89,16 @@ function endpointSections(e: EndpointInfo): string[] {
   if (e.tlsNote !== undefined) lines.push(`tls_note = ${e.tlsNote}`);
   if (e.caFile !== undefined) {
     lines.push(`ca_certificate = ${e.caFile}`);
-    if (e.caSource !== undefined) lines.push(`ca_download = scp ${e.caSource} ${ca}`);
-    lines.push('ca_note = the certificate is self-signed: clients must trust this file (compare the fingerprint above)');
+    if (e.caFingerprintSha256 !== undefined) lines.push(`ca_fingerprint_sha256 = ${e.caFingerprintSha256}`);
+    if (e.caUrl !== undefined && e.caFingerprintSha256 !== undefined) {
+      lines.push(`ca_download = ${caDownloadCommand(e.caUrl, e.caFingerprintSha256)}`);
+    }
+    if (e.caSource !== undefined) lines.push(`ca_download_scp = scp ${e.caSource} ${ca}`);
+    lines.push(
+      e.caFingerprintSha256 === undefined
+        ? 'ca_note = the certificate is self-signed: clients must trust this file (compare the fingerprint above)'
+        : 'ca_note = trust this CA once (compare ca_fingerprint_sha256); the server certificate it signs may change (new IP, hostname, renewal) without touching clients',
+    );
   }
   lines.push(
     '',

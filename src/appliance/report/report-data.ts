@@ -14,8 +14,12 @@ export interface EndpointInfo {
   /** What actually serves: letsencrypt may have fallen back to self-signed. */
   certificateKind: TlsMode;
   fingerprintSha256: string;
-  /** Path of the certificate clients must trust (self-signed); undefined when publicly trusted. */
+  /** Path of the CA file clients must trust (self-signed mode); undefined when publicly trusted. */
   caFile: string | undefined;
+  /** SHA-256 fingerprint of the appliance CA (self-signed mode). */
+  caFingerprintSha256: string | undefined;
+  /** Plain-HTTP URL of the appliance CA: fetched before anything is trusted, then checked by fingerprint. */
+  caUrl: string | undefined;
   /** Where to fetch the CA from, for an operator on another machine (e.g. `root@10.0.0.5:/path`). */
   caSource: string | undefined;
   tlsNote: string | undefined;

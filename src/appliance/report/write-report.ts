@@ -1,4 +1,5 @@
 /** Builds the report from the persisted state, key and status, and writes it (0600) with the login banner. */
+import { isIP } from 'node:net';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { readPersistedApiKey } from '../api-key.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
@@ -8,6 +9,7 @@ import { renderReport } from '../render/report.ts';
 import { readState } from '../stage/appliance-state.ts';
 import { readStatus } from '../stage/status-file.ts';
 import type { SelfTestResult } from '../verify/self-test.ts';
+import { CA_DOWNLOAD_PATH } from '../tls/paths.ts';
 import { checkCpu } from './cpu-check.ts';
 import type { EndpointInfo, ReportData } from './report-data.ts';
 
@@ -16,7 +18,7 @@ export interface ReportInputs {
   selfTest?: SelfTestResult | undefined;
   cpuinfo: string | undefined;
   now: Date;
-  /** For `ca_download`: how an operator reaches this machine (`root@<ip>`); undefined in the sandbox. */
+  /** For `ca_download_scp`: how an operator reaches this machine (`root@<ip>`); undefined in the sandbox. */
   sshTarget: string | undefined;
 }
 
@@ -26,6 +28,8 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
   let endpoint: EndpointInfo | undefined;
   if (state !== undefined && key !== undefined) {
     const selfSigned = state.certificateKind === 'self-signed';
+    // States from before the appliance CA name only the served certificate, which was its own anchor.
+    const caFile = selfSigned ? (state.caPath ?? state.certPath) : state.caBundle;
     endpoint = {
       url: state.url,
       hostname: state.hostname,
@@ -35,8 +39,10 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       tlsMode: state.tlsMode,
       certificateKind: state.certificateKind,
       fingerprintSha256: state.fingerprintSha256,
-      caFile: selfSigned ? state.certPath : state.caBundle,
-      caSource: selfSigned && inputs.sshTarget !== undefined ? `${inputs.sshTarget}:${state.certPath}` : undefined,
+      caFile,
+      caFingerprintSha256: selfSigned ? state.caFingerprintSha256 : undefined,
+      caUrl: selfSigned && state.caPath !== undefined ? caDownloadUrl(state.hostname, state.httpPort ?? 80) : undefined,
+      caSource: selfSigned && inputs.sshTarget !== undefined ? `${inputs.sshTarget}:${caFile}` : undefined,
       tlsNote: state.tlsNote,
     };
   }
@@ -48,6 +54,11 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
     cpu: checkCpu(inputs.cpuinfo),
     generatedAt: inputs.now,
   };
+}
+
+function caDownloadUrl(hostname: string, httpPort: number): string {
+  const host = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
+  return `http://${host}${httpPort === 80 ? '' : `:${httpPort}`}${CA_DOWNLOAD_PATH}`;
 }
 
 export async function writeReport(fs: ApplianceFs, inputs: ReportInputs): Promise<ReportData> {

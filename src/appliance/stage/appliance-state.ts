@@ -16,11 +16,16 @@ const stateSchema = z.object({
   certificateKind: tlsModeSchema,
   certPath: z.string(),
   fingerprintSha256: z.string(),
+  /** The appliance CA clients trust (self-signed mode); absent in states from before the CA. */
+  caPath: z.string().optional(),
+  caFingerprintSha256: z.string().optional(),
   tlsNote: z.string().optional(),
   /** CA bundle that verifies the served certificate when it is not publicly trusted (e.g. a test ACME CA). */
   caBundle: z.string().optional(),
   engine: z.object({ host: z.string(), port: z.number() }),
   httpsPort: z.number(),
+  /** Port 80 on the VM: where the CA certificate can be fetched before anything is trusted. */
+  httpPort: z.number().optional(),
   timeoutSeconds: z.number(),
   configuredAt: z.string(),
   selfTest: z.object({ ok: z.boolean(), detail: z.string() }).optional(),

@@ -35,7 +35,7 @@ async function bootstrap(env: ApplianceEnv, logger: Logger): Promise<BootstrapRe
   logger.info('engine ready; self-test through the edge');
   const ca =
     state.certificateKind === 'self-signed'
-      ? await readFile(state.certPath)
+      ? await readFile(state.caPath ?? state.certPath)
       : state.caBundle !== undefined
         ? await readFile(state.caBundle)
         : undefined;

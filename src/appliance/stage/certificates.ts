@@ -11,6 +11,7 @@ import { ensureSelfSignedCertificate } from '../tls/ensure-self-signed-certifica
 import { obtainLetsEncryptCertificate } from '../tls/obtain-lets-encrypt-certificate.ts';
 import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK } from '../tls/paths.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
+import type { ApplianceCa } from '../tls/appliance-ca.ts';
 
 export interface ServedCertificateInfo {
   certPath: string;
@@ -19,6 +20,8 @@ export interface ServedCertificateInfo {
   kind: TlsMode;
   changed: boolean;
   note: string | undefined;
+  /** The appliance CA; set in every mode (the self-signed certificate is always made first). */
+  applianceCa: ApplianceCa;
 }
 
 /** Test/operator overrides for the ACME CA (pebble in tests). */
@@ -51,6 +54,7 @@ export async function ensureSelfSigned(
     kind: 'self-signed',
     changed: r.changed,
     note: r.reason,
+    applianceCa: r.ca,
   };
 }
 
@@ -60,6 +64,7 @@ export async function tryLetsEncrypt(
   runner: CommandRunner,
   acme: AcmeOptions,
   now: Date,
+  applianceCa: ApplianceCa,
 ): Promise<{ ok: true; cert: ServedCertificateInfo } | { ok: false; reason: string }> {
   const sandbox = plan.profile.mode === 'sandbox';
   const r = await obtainLetsEncryptCertificate({
@@ -89,6 +94,7 @@ export async function tryLetsEncrypt(
       kind: 'letsencrypt',
       changed: r.issued,
       note: undefined,
+      applianceCa,
     },
   };
 }

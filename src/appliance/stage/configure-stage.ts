@@ -55,13 +55,18 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
   await ensureDirectories(env);
   const previous = await readState(fs);
   const selfSigned = await ensureSelfSigned(plan, fs, runner, env.now());
+  if (selfSigned.applianceCa.changed)
+    logger.warn('new appliance CA: clients must trust the new CA file', {
+      reason: selfSigned.applianceCa.reason,
+      fingerprint: selfSigned.applianceCa.fingerprintSha256,
+    });
   if (selfSigned.changed)
-    logger.info('self-signed certificate written', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
+    logger.info('server certificate issued by the appliance CA', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
   let served: ServedCertificateInfo = selfSigned;
   let certificateChanged = selfSigned.changed;
   // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
   if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
-    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now()).catch((error: unknown) => {
+    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now(), selfSigned.applianceCa).catch((error: unknown) => {
       logger.warn("could not reuse the Let's Encrypt certificate; serving the self-signed one and requesting a new one", {
         reason: error instanceof Error ? error.message : String(error),
       });
@@ -77,7 +82,7 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
   let tlsNote: string | undefined;
   if (plan.tlsMode === 'letsencrypt' && served.kind !== 'letsencrypt') {
     logger.info("requesting a Let's Encrypt certificate", { domain: plan.hostname });
-    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now());
+    const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now(), selfSigned.applianceCa);
     if (le.ok) {
       served = le.cert;
       const second = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: true, logger });
@@ -106,6 +111,10 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     certificateKind: served.kind,
     certPath: served.certPath,
     fingerprintSha256: served.fingerprintSha256,
+    ...(served.kind === 'self-signed'
+      ? { caPath: served.applianceCa.certPath, caFingerprintSha256: served.applianceCa.fingerprintSha256 }
+      : {}),
+    httpPort: plan.edge.httpPort,
     ...(tlsNote !== undefined ? { tlsNote } : {}),
     ...(served.kind === 'letsencrypt' && env.acme.issuedCaBundle !== undefined ? { caBundle: env.acme.issuedCaBundle } : {}),
     engine: { host: plan.engine.host, port: plan.engine.port },

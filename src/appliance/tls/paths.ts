@@ -13,10 +13,22 @@ export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
  */
 export const DEFAULT_ACME_WEBROOT = '/var/lib/slm-copilot/acme';
 
-/** Where the self-signed pair lives (`cert.pem` 0644, `key.pem` 0600); a state dir, never rendered. */
+/**
+ * State dir of the appliance CA (`ca.pem` 0644, `ca-key.pem` 0600) and the server certificate it signs
+ * (`cert.pem` 0644, `key.pem` 0600, and `fullchain.pem` = server certificate + CA, what nginx serves).
+ */
 export const DEFAULT_SELF_SIGNED_DIR = '/var/lib/slm-copilot/tls';
 export const SELF_SIGNED_CERT_FILE = 'cert.pem';
 export const SELF_SIGNED_KEY_FILE = 'key.pem';
+export const SELF_SIGNED_CHAIN_FILE = 'fullchain.pem';
+export const APPLIANCE_CA_CERT_FILE = 'ca.pem';
+export const APPLIANCE_CA_KEY_FILE = 'ca-key.pem';
+
+/**
+ * URL path where nginx serves the CA certificate, on port 80 and on HTTPS, without the API key: a
+ * laptop fetches it before it trusts anything, and checks it against the report's fingerprint.
+ */
+export const CA_DOWNLOAD_PATH = '/slm-copilot-ca.pem';
 
 export interface CertbotDirs {
   /** `--config-dir`: accounts, `live/`, `archive/`, `renewal/`. */

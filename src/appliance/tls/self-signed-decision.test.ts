@@ -7,7 +7,7 @@ const issued = new Date('2026-01-01T00:00:00Z');
 const expires = new Date('2028-04-05T00:00:00Z');
 const wanted = { dns: ['localhost', 'vm.example.org'], ips: ['10.0.0.5', '127.0.0.1'] };
 
-function present(overrides: Partial<CertificateInfo> = {}, keyMatches = true): ExistingCertificate {
+function present(overrides: Partial<CertificateInfo> = {}, keyMatches = true, issuedByCa = true): ExistingCertificate {
   const info: CertificateInfo = {
     subject: 'CN=vm.example.org',
     issuer: 'CN=vm.example.org',
@@ -19,7 +19,7 @@ function present(overrides: Partial<CertificateInfo> = {}, keyMatches = true): E
     selfSigned: true,
     ...overrides,
   };
-  return { state: 'present', info, keyMatches };
+  return { state: 'present', info, keyMatches, issuedByCa };
 }
 
 const decide = (existing: ExistingCertificate, now: Date, renewBeforeDays = 30) =>
@@ -71,4 +71,9 @@ test('a certificate from the future (clock moved back) is regenerated', () => {
   const d = decide(present(), new Date('2025-12-31T00:00:00Z'));
   assert.ok(d.regenerate && /clock changed/.test(d.reason));
   assert.deepEqual(decide(present(), new Date(issued.getTime() - 60_000)), { regenerate: false });
+});
+
+test('a certificate the appliance CA did not sign (one from before the CA) is replaced', () => {
+  const d = decide(present({}, true, false), new Date('2027-01-01T00:00:00Z'));
+  assert.deepEqual(d, { regenerate: true, reason: 'not signed by the appliance CA' });
 });

@@ -12,7 +12,8 @@ export const SELF_SIGNED_KEY_TYPE = 'ec/prime256v1';
 export type ExistingCertificate =
   | { state: 'missing' }
   | { state: 'unreadable'; error: string }
-  | { state: 'present'; info: CertificateInfo; keyMatches: boolean };
+  /** `issuedByCa`: signed by the current appliance CA (false for a certificate from before the CA). */
+  | { state: 'present'; info: CertificateInfo; keyMatches: boolean; issuedByCa: boolean };
 
 export interface SelfSignedDecisionInput {
   existing: ExistingCertificate;
@@ -32,6 +33,7 @@ export function decideSelfSignedCertificate(input: SelfSignedDecisionInput): Sel
   if (existing.state === 'unreadable') return { regenerate: true, reason: `existing certificate unreadable (${existing.error})` };
   const { info, keyMatches } = existing;
   if (!keyMatches) return { regenerate: true, reason: 'private key missing or not matching the certificate' };
+  if (!existing.issuedByCa) return { regenerate: true, reason: 'not signed by the appliance CA' };
   if (info.keyType !== SELF_SIGNED_KEY_TYPE) {
     return { regenerate: true, reason: `key type ${info.keyType}, wanted ${SELF_SIGNED_KEY_TYPE}` };
   }

@@ -40,7 +40,7 @@ function options(overrides: Partial<LetsEncryptOptions> = {}): LetsEncryptOption
     webroot,
     certbotDirs: { config: join(root, 'le', 'config'), work: join(root, 'le', 'work'), logs: join(root, 'le', 'logs') },
     acmeServer: pebble.directoryUrl,
-    caBundle: pebble.apiCertPath,
+    caBundle: pebble.apiCaPath,
     deployHook: `touch ${join(root, 'deployed')}`,
     runner: systemCommandRunner,
     timeoutMs: TIMEOUT_MS,

@@ -13,8 +13,8 @@ import { type StartedProcess, startProcess } from '../../../../src/lib/process/s
 export interface Pebble {
   process: StartedProcess;
   directoryUrl: string;
-  /** pebble's API certificate: the bundle certbot must trust (`REQUESTS_CA_BUNDLE`). */
-  apiCertPath: string;
+  /** The CA that signed pebble's API certificate: the bundle certbot must trust (`REQUESTS_CA_BUNDLE`). */
+  apiCaPath: string;
   /** GET on the management interface (`/roots/0`, `/intermediates/0`). */
   management(path: string): Promise<string>;
 }
@@ -55,11 +55,12 @@ export async function startPebble(options: { dir: string; httpPort: number; dnsP
     await proc.stop(); // never leave a half-started server behind
     throw error;
   }
-  const ca = await readFile(tls.certPath);
+  // Clients trust pebble's API through the appliance CA that signed its certificate.
+  const ca = await readFile(tls.ca.certPath);
   return {
     process: proc,
     directoryUrl: `https://127.0.0.1:${listen}/dir`,
-    apiCertPath: tls.certPath,
+    apiCaPath: tls.ca.certPath,
     async management(path) {
       const res = await requestText({ url: `https://127.0.0.1:${management}${path}`, ca, servername: 'localhost', timeoutMs: 30_000 });
       if (res.status !== 200) throw new Error(`pebble ${path}: HTTP ${res.status}`);
