@@ -20,6 +20,7 @@ import { type ConcurrencySample, concurrencyRows, measureConcurrency } from './s
 import { runDecodeSection } from './sections/decode.ts';
 import { runEdgeSection } from './sections/edge.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
+import { runRejectSection } from './sections/reject.ts';
 import { type RunningServer, type ServerSettings, startServer } from './server-process.ts';
 import { makeEndpoint, streamChat } from './stream-client.ts';
 
@@ -78,6 +79,10 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
     const prefix = await runPrefixSection(server, shape, options.prefixRepeat, progress);
     rows.push(...prefix.rows);
     details['prefix'] = prefix.details;
+
+    const reject = await runRejectSection(server, options.contextSize, options.repeat, progress);
+    rows.push(...reject.rows);
+    details['reject'] = reject.details;
 
     if (!options.skipNginx) {
       try {

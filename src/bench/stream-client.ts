@@ -97,10 +97,17 @@ export async function streamChat(endpoint: Endpoint, chat: StreamRequest): Promi
 }
 
 /** GET a path; resolves to status and body text. */
-export async function getText(endpoint: Endpoint, path: string): Promise<{ status: number; body: string }> {
+export function getText(endpoint: Endpoint, path: string): Promise<{ status: number; body: string }> {
+  return sendText(endpoint, 'GET', path);
+}
+
+/** One request with an optional JSON body; the whole response as text. */
+export async function sendText(endpoint: Endpoint, method: string, path: string, json?: string): Promise<{ status: number; body: string }> {
   const res = await requestText({
     url: new URL(path, endpoint.baseUrl),
-    headers: headersFor(endpoint, {}),
+    method,
+    headers: headersFor(endpoint, json === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(json === undefined ? {} : { body: json }),
     ca: endpoint.ca,
     agent: endpoint.agent,
   });

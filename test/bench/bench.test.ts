@@ -49,7 +49,17 @@ test('bench --quick --json runs every section and reports finite positive figure
   assert.equal(report.config['quick'], true);
 
   const ids = report.rows.map((r) => r.id);
-  const expected = ['decode', 'ttft', 'prefix', 'aggregate-1', 'aggregate-2-p1', 'aggregate-4-p1', 'aggregate-2-p2', 'aggregate-4-p4'];
+  const expected = [
+    'decode',
+    'ttft',
+    'prefix',
+    'reject-5mb',
+    'aggregate-1',
+    'aggregate-2-p1',
+    'aggregate-4-p1',
+    'aggregate-2-p2',
+    'aggregate-4-p4',
+  ];
   if (hasNginx) expected.push('edge-decode', 'edge-ttft');
   assert.deepEqual([...ids].sort(), [...expected].sort());
 
@@ -67,6 +77,7 @@ test('bench --quick --json runs every section and reports finite positive figure
   const target = (id: string) => report.rows.find((r) => r.id === id)?.target;
   assert.deepEqual(target('decode'), { on: 'ratio', op: '>=', value: 0.97 });
   assert.deepEqual(target('prefix'), { on: 'ratio', op: '<=', value: 0.1 });
+  assert.deepEqual(target('reject-5mb'), { on: 'difference', op: '<=', value: 1000 });
   if (hasNginx) assert.deepEqual(target('edge-ttft'), { on: 'difference', op: '<=', value: 5 });
 
   // Both sides did the same work: the same prompt tokens, and greedy decoding gives the same text. Only
