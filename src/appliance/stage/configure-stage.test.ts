@@ -146,6 +146,58 @@ describe('configure stage', () => {
     assert.equal(readFileSync(fs.real(`${PATHS.tlsDir}/cert.pem`), 'utf8'), cert);
   });
 
+  it('an appliance from before the appliance CA (self-signed leaf, old state) upgrades on the next configure', async (t) => {
+    const { fs, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    const key = readFileSync(fs.real(PATHS.apiKey), 'utf8');
+    // Turn it into what earlier versions left: one self-signed leaf, no CA, nginx serving cert.pem.
+    const tls = fs.real(PATHS.tlsDir);
+    for (const f of ['ca.pem', 'ca-key.pem', 'fullchain.pem']) rmSync(join(tls, f));
+    await systemCommandRunner.run('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '825',
+      '-subj',
+      '/O=SLM-Copilot/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-keyout',
+      join(tls, 'key.pem'),
+      '-out',
+      join(tls, 'cert.pem'),
+    ]);
+    const { caPath: _ca, caFingerprintSha256: _fp, httpPort: _port, ...oldState } = (await readState(fs))!;
+    writeFileSync(fs.real(PATHS.state), JSON.stringify({ ...oldState, certPath: join(tls, 'cert.pem') }));
+    const site = fs.real(PATHS.nginxSite);
+    writeFileSync(site, readFileSync(site, 'utf8').replace(join(tls, 'fullchain.pem'), join(tls, 'cert.pem')));
+    assert.match(readFileSync(fs.real(PATHS.report), 'utf8'), /ca_certificate = /, 'the old state still reports its certificate');
+    rec.calls.length = 0;
+
+    const outcome = await runConfigure(env({}));
+    assert.ok(outcome.ok, JSON.stringify(outcome.issues));
+    assert.equal(outcome.certificate?.applianceCa.reason, 'no appliance CA yet');
+    assert.equal(outcome.certificate?.note, 'not signed by the appliance CA');
+    assert.deepEqual(rec.calls, ['check', 'reload nginx'], 'the edge picks up the new chain; the engine keeps running');
+    const state = (await readState(fs))!;
+    assert.equal(state.caPath, join(tls, 'ca.pem'));
+    assert.equal(state.certPath, join(tls, 'fullchain.pem'));
+    assert.match(readFileSync(site, 'utf8'), new RegExp(`ssl_certificate ${join(tls, 'fullchain.pem')};`));
+    const report = readFileSync(fs.real(PATHS.report), 'utf8');
+    assert.ok(report.includes(`ca_certificate = ${join(tls, 'ca.pem')}\n`));
+    assert.ok(report.includes(`ca_fingerprint_sha256 = ${state.caFingerprintSha256}\n`));
+    assert.equal(readFileSync(fs.real(PATHS.apiKey), 'utf8'), key, 'the API key survives the upgrade');
+  });
+
   it('invalid context: nothing changes, no service is touched, the report names every bad variable', async (t) => {
     const { root, fs, rec, env } = setup(t);
     await runInstall(env({}));
