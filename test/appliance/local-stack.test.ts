@@ -42,6 +42,8 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   let context: Record<string, string>;
   const get = (path: string, headers: Record<string, string> = {}) =>
     requestText({ url: new URL(path, origin), headers, ca, servername: 'localhost', timeoutMs: 60_000 });
+  const sdk = () =>
+    new OpenAI({ apiKey: key, baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`, fetch: fetchWithCa(ca), maxRetries: 0 });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slm-appliance-it-'));
@@ -166,12 +168,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   });
 
   it('streams through nginx with the official openai SDK: tokens arrive before the stream ends', async () => {
-    const client = new OpenAI({
-      apiKey: key,
-      baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`,
-      fetch: fetchWithCa(ca),
-      maxRetries: 0,
-    });
+    const client = sdk();
     const request = {
       model: 'tiny-test',
       max_tokens: 60,
@@ -303,12 +300,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
   });
 
   it('a 5 MB prompt through nginx is the engine’s 400 context_length_exceeded; one byte over the limit is the same 413 at both', async () => {
-    const client = new OpenAI({
-      apiKey: key,
-      baseURL: `https://localhost:${stack.env.profile.httpsPort}/v1`,
-      fetch: fetchWithCa(ca),
-      maxRetries: 0,
-    });
+    const client = sdk();
     await assert.rejects(
       client.chat.completions.create({ model: 'tiny-test', messages: [{ role: 'user', content: 'word '.repeat(1_000_000) }] }),
       (e: unknown) => {

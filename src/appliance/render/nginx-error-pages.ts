@@ -6,18 +6,13 @@
  * 408 has no entry: nginx never sends it (a client timeout, even `return 408`, closes the connection).
  */
 
+import type { OpenAIErrorType } from '../../lib/errors.ts';
+
 export interface EdgeError {
   /** The status sent. */
   status: number;
   message: string;
-  type:
-    | 'invalid_request_error'
-    | 'authentication_error'
-    | 'not_found_error'
-    | 'rate_limit_error'
-    | 'server_error'
-    | 'service_unavailable_error'
-    | 'timeout_error';
+  type: OpenAIErrorType;
   code: string;
   /** nginx's own codes mapped here (494: headers too large, 495–497: TLS handshake problems). */
   from?: readonly number[];

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { makePreCaCertificate } from '../../../test/support/legacy-certificate.ts';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
@@ -154,28 +155,7 @@ describe('configure stage', () => {
     // Turn it into what earlier versions left: one self-signed leaf, no CA, nginx serving cert.pem.
     const tls = fs.real(PATHS.tlsDir);
     for (const f of ['ca.pem', 'ca-key.pem', 'fullchain.pem']) rmSync(join(tls, f));
-    await systemCommandRunner.run('openssl', [
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '825',
-      '-subj',
-      '/O=SLM-Copilot/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-addext',
-      'basicConstraints=critical,CA:FALSE',
-      '-keyout',
-      join(tls, 'key.pem'),
-      '-out',
-      join(tls, 'cert.pem'),
-    ]);
+    await makePreCaCertificate(join(tls, 'cert.pem'), join(tls, 'key.pem'), 'localhost');
     const { caPath: _ca, caFingerprintSha256: _fp, httpPort: _port, ...oldState } = (await readState(fs))!;
     writeFileSync(fs.real(PATHS.state), JSON.stringify({ ...oldState, certPath: join(tls, 'cert.pem') }));
     const site = fs.real(PATHS.nginxSite);

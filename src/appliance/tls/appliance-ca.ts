@@ -11,6 +11,7 @@ import type { CommandRunner } from '../../lib/command-runner.ts';
 import { type CaDecision, decideApplianceCa, type ExistingCa } from './ca-decision.ts';
 import { inspectCertificate, keyMatchesCertificate } from './certificate-info.ts';
 import { caCommonName, caOpensslConfig } from './openssl-config.ts';
+import { newCertificateArgs } from './openssl-req.ts';
 import { APPLIANCE_CA_CERT_FILE, APPLIANCE_CA_KEY_FILE } from './paths.ts';
 
 /**
@@ -57,27 +58,10 @@ export async function ensureApplianceCa(options: {
     await writeFile(config, caOpensslConfig(caCommonName(options.hostname, randomBytes(4).toString('hex'))), { mode: 0o600 });
     const newKey = join(work, 'ca-key.pem');
     const newCert = join(work, 'ca.pem');
-    await options.runner.run('openssl', [
-      'req',
-      '-x509',
-      '-new',
-      '-config',
-      config,
-      '-extensions',
-      'ca_ext',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-sha256',
-      '-days',
-      String(APPLIANCE_CA_VALIDITY_DAYS),
-      '-keyout',
-      newKey,
-      '-out',
-      newCert,
-    ]);
+    await options.runner.run(
+      'openssl',
+      newCertificateArgs({ config, extensions: 'ca_ext', days: APPLIANCE_CA_VALIDITY_DAYS, keyOut: newKey, certOut: newCert }),
+    );
     const certPem = await readFile(newCert);
     const info = inspectCertificate(certPem);
     // Key first: a crash between the renames leaves a mismatched pair, which the next run replaces.

@@ -13,6 +13,7 @@ import { type ApplianceCa, ensureApplianceCa } from './appliance-ca.ts';
 import { inspectCertificate, keyMatchesCertificate } from './certificate-info.ts';
 import { type CertificateNames, wantedCertificateNames } from './certificate-names.ts';
 import { serverCommonName, serverOpensslConfig } from './openssl-config.ts';
+import { newCertificateArgs } from './openssl-req.ts';
 import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_CHAIN_FILE, SELF_SIGNED_KEY_FILE } from './paths.ts';
 import { decideSelfSignedCertificate, type ExistingCertificate } from './self-signed-decision.ts';
 
@@ -118,31 +119,10 @@ async function issueServerCertificate(
     await writeFile(config, serverOpensslConfig(serverCommonName(options.hostname), names), { mode: 0o600 });
     const newKey = join(work, 'key.pem');
     const newCert = join(work, 'cert.pem');
-    await options.runner.run('openssl', [
-      'req',
-      '-x509',
-      '-new',
-      '-config',
-      config,
-      '-extensions',
-      'server_ext',
-      '-CA',
-      ca.certPath,
-      '-CAkey',
-      ca.keyPath,
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-sha256',
-      '-days',
-      String(validityDays),
-      '-keyout',
-      newKey,
-      '-out',
-      newCert,
-    ]);
+    await options.runner.run(
+      'openssl',
+      newCertificateArgs({ config, extensions: 'server_ext', days: validityDays, keyOut: newKey, certOut: newCert, issuer: ca }),
+    );
     return { leafPem: await readFile(newCert), keyPem: await readFile(newKey) };
   } finally {
     await rm(work, { recursive: true, force: true });

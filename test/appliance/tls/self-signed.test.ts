@@ -17,6 +17,7 @@ import { checkServerIdentity } from 'node:tls';
 import { certificateFingerprint, inspectCertificate } from '../../../src/appliance/tls/certificate-info.ts';
 import { ensureSelfSignedCertificate } from '../../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { systemCommandRunner } from '../../../src/lib/command-runner.ts';
+import { makePreCaCertificate } from '../../support/legacy-certificate.ts';
 import { countingRunner } from './helpers/counting-runner.ts';
 
 let root: string;
@@ -245,33 +246,7 @@ test('a certificate from before the appliance CA (self-signed, CA:FALSE) is upgr
   // What earlier versions left in the state dir: a self-signed leaf, its key, and nothing else.
   const dir = join(root, 'pre-ca');
   await mkdir(dir, { recursive: true });
-  await systemCommandRunner.run('openssl', [
-    'req',
-    '-x509',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-sha256',
-    '-days',
-    '825',
-    '-subj',
-    '/O=SLM-Copilot/CN=vm.example',
-    '-addext',
-    'subjectAltName=DNS:localhost,DNS:vm.example,IP:127.0.0.1',
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'keyUsage=critical,digitalSignature',
-    '-addext',
-    'extendedKeyUsage=serverAuth',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
+  await makePreCaCertificate(join(dir, 'cert.pem'), join(dir, 'key.pem'), 'vm.example');
   const old = certificateFingerprint(await readFile(join(dir, 'cert.pem')));
   const upgraded = await ensureSelfSignedCertificate({ dir, hostname: 'vm.example', ips: [], runner: systemCommandRunner });
   assert.equal(upgraded.ca.reason, 'no appliance CA yet');
