@@ -218,6 +218,13 @@ const cases: Case[] = [
     path: '/v1/completions',
   },
   {
+    name: 'tool schema nested 100,000 levels deep',
+    body: `{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"t","parameters":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`,
+    status: 400,
+    param: null,
+    code: 'invalid_json',
+  },
+  {
     name: 'body over 8 MiB',
     body: j({ messages: [{ role: 'user', content: 'x'.repeat(8 * 1024 * 1024 + 10) }] }),
     status: 413,
