@@ -19,15 +19,15 @@ import { renderNginxSite } from '../../src/appliance/render/nginx-site.ts';
 import { ensureSelfSignedCertificate } from '../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { CA_DOWNLOAD_PATH } from '../../src/appliance/tls/paths.ts';
 import { launchNginx, type TlsProxy } from '../../src/bench/nginx-proxy.ts';
-import { systemCommandRunner } from '../../src/lib/command-runner.ts';
 import {
   AuthenticationError,
   PayloadTooLargeError,
   QueueFullError,
   RequestTimeoutError,
   ServiceUnavailableError,
-  toOpenAIError,
-} from '../../src/lib/errors.ts';
+} from '../../src/engine/api/api-errors.ts';
+import { toOpenAIError } from '../../src/engine/api/openai-error.ts';
+import { systemCommandRunner } from '../../src/lib/command-runner.ts';
 import { freePort } from '../../src/lib/free-port.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../../src/lib/request-limits.ts';
 import { type RawResponse, rawRequest } from './support/raw-http.ts';

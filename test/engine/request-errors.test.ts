@@ -221,6 +221,7 @@ const cases: Case[] = [
     name: 'tool schema nested 100,000 levels deep',
     body: `{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"t","parameters":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`,
     status: 400,
+    message: 'The request body nests JSON deeper than 128 levels.',
     param: null,
     code: 'invalid_json',
   },

@@ -6,7 +6,7 @@
  * 408 has no entry: nginx never sends it (a client timeout, even `return 408`, closes the connection).
  */
 
-import type { OpenAIErrorType } from '../../lib/errors.ts';
+import type { OpenAIErrorType } from '../../lib/openai-error-type.ts';
 
 export interface EdgeError {
   /** The status sent. */

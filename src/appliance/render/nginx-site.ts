@@ -132,8 +132,8 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    limit_req_status 429;',
     '    limit_conn_status 429;',
     '',
-    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and
-    # unlimited, for monitoring and load balancers; so is the CA certificate.
+    '    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and',
+    '    # unlimited, for monitoring and load balancers; so is the CA certificate.',
     ...caDownload,
     ...PROBE_PATHS.flatMap((path) => [`    location = ${path} {`, '        proxy_pass http://slm_copilot_engine;', '    }']),
     '',

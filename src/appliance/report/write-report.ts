@@ -8,8 +8,8 @@ import { renderLoginBanner } from '../render/login-banner.ts';
 import { renderReport } from '../render/report.ts';
 import { readState } from '../stage/appliance-state.ts';
 import { readStatus } from '../stage/status-file.ts';
-import type { SelfTestResult } from '../verify/self-test.ts';
 import { CA_DOWNLOAD_PATH } from '../tls/paths.ts';
+import type { SelfTestResult } from '../verify/self-test.ts';
 import { checkCpu } from './cpu-check.ts';
 import type { EndpointInfo, ReportData } from './report-data.ts';
 

@@ -7,11 +7,11 @@ import type { CommandRunner } from '../../lib/command-runner.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS } from '../layout.ts';
 import type { AppliancePlan } from '../plan/plan.ts';
+import type { ApplianceCa } from '../tls/appliance-ca.ts';
 import { ensureSelfSignedCertificate } from '../tls/ensure-self-signed-certificate.ts';
 import { obtainLetsEncryptCertificate } from '../tls/obtain-lets-encrypt-certificate.ts';
 import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK } from '../tls/paths.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
-import type { ApplianceCa } from '../tls/appliance-ca.ts';
 
 export interface ServedCertificateInfo {
   certPath: string;

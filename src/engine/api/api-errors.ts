@@ -3,16 +3,7 @@
  * branches on. `toOpenAIError` (./openai-error.ts) maps them, and anything else thrown, to the wire.
  */
 import { SlmError } from '../../lib/errors.ts';
-
-/** The `type` values OpenAI clients know; Cline and the openai SDK branch on status, then on these. */
-export type OpenAIErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'not_found_error'
-  | 'rate_limit_error'
-  | 'server_error'
-  | 'service_unavailable_error'
-  | 'timeout_error';
+import type { OpenAIErrorType } from '../../lib/openai-error-type.ts';
 
 export interface ApiErrorOptions {
   param?: string | null;

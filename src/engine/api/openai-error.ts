@@ -3,7 +3,8 @@
  * its HTTP status and headers, used for JSON bodies and SSE error frames alike.
  */
 import { ConfigError } from '../../lib/errors.ts';
-import { ApiError, InternalError, InvalidRequestError, type OpenAIErrorType } from './api-errors.ts';
+import type { OpenAIErrorType } from '../../lib/openai-error-type.ts';
+import { ApiError, InternalError, InvalidRequestError } from './api-errors.ts';
 
 export interface OpenAIErrorBody {
   error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };

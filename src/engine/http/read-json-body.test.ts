@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidRequestError } from '../../lib/errors.ts';
+import { InvalidRequestError } from '../api/api-errors.ts';
 import { MAX_JSON_DEPTH, readJsonBody } from './read-json-body.ts';
 
 const read = (body: string) => readJsonBody(new Request('http://x/', { method: 'POST', body }), 1 << 20);
