@@ -66,8 +66,8 @@ test('bench --quick --json runs every section and reports finite positive figure
   for (const row of report.rows) {
     for (const side of [row.a, row.b]) {
       assert.ok(Number.isFinite(side.value) && side.value > 0, `${row.id}: ${side.label} = ${side.value}`);
-      // Latencies (time to first token, with or without a reused prefix) in ms; everything else is a rate.
-      assert.equal(side.unit, /ttft|prefix/.test(row.id) ? 'ms' : 'tok/s', `${row.id}: unit`);
+      // Latencies (time to first token, with or without a reused prefix; time to reject) in ms; everything else is a rate.
+      assert.equal(side.unit, /ttft|prefix|reject/.test(row.id) ? 'ms' : 'tok/s', `${row.id}: unit`);
     }
     assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
     assert.ok(Number.isFinite(row.difference), `${row.id}: difference`);
