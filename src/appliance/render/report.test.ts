@@ -78,7 +78,11 @@ describe('renderReport', () => {
   });
 
   it('gives a valid Cline providers.json', () => {
-    const json = JSON.parse(blockValue(text, 'providers_json')) as { providers: Record<string, { settings: Record<string, unknown> }> };
+    const json = JSON.parse(blockValue(text, 'providers_json')) as {
+      providers: Record<string, { settings: Record<string, unknown>; updatedAt: string }>;
+    };
+    // Without updatedAt, Cline CLI 3.0.65 drops the entry for its cloud provider (test/clients/cline.test.ts).
+    assert.equal(json.providers['openai-compatible']!.updatedAt, '2026-01-01T00:00:00.000Z');
     assert.deepEqual(json.providers['openai-compatible']!.settings, {
       provider: 'openai-compatible',
       apiKey: KEY,

@@ -20,7 +20,8 @@ function block(key: string, text: string): string[] {
   ];
 }
 
-function clineProvidersJson(e: EndpointInfo): string {
+/** Cline CLI 3.0.65 ignores a provider entry without `updatedAt` and falls back to its cloud provider. */
+function clineProvidersJson(e: EndpointInfo, updatedAt: Date): string {
   return JSON.stringify(
     {
       version: 1,
@@ -28,6 +29,7 @@ function clineProvidersJson(e: EndpointInfo): string {
       providers: {
         'openai-compatible': {
           settings: { provider: 'openai-compatible', apiKey: e.apiKey, model: e.modelId, baseUrl: e.url, contextWindow: e.contextSize },
+          updatedAt: updatedAt.toISOString(),
           tokenSource: 'manual',
         },
       },
@@ -67,7 +69,7 @@ export function caDownloadCommand(url: string, fingerprint: string): string {
   );
 }
 
-function endpointSections(e: EndpointInfo): string[] {
+function endpointSections(e: EndpointInfo, generatedAt: Date): string[] {
   const ca = e.caFile === undefined ? undefined : 'slm-copilot-ca.pem';
   const caLocal = e.caSource === undefined ? e.caFile : ca;
   const cacert = caLocal === undefined ? '' : ` --cacert ${caLocal}`;
@@ -126,7 +128,7 @@ function endpointSections(e: EndpointInfo): string[] {
       : [`ui_certificate = start VS Code with NODE_EXTRA_CA_CERTS=${caLocal} or add the CA to the OS trust store`]),
     `cli = cline auth -p openai-compatible -k ${e.apiKey} -m ${e.modelId} -b ${e.url}`,
     '; Cline CLI: ~/.cline/data/settings/providers.json (mode 0600)',
-    ...block('providers_json', clineProvidersJson(e)),
+    ...block('providers_json', clineProvidersJson(e, generatedAt)),
     '',
     '[Continue]',
     '; ~/.continue/config.yaml; put the key in ~/.continue/.env',
@@ -153,7 +155,7 @@ export function renderReport(data: ReportData): string {
   lines.push('');
   if (data.endpoint === undefined)
     lines.push('; no endpoint configured yet: fix the errors above and re-run configure (or reboot / update the context)', '');
-  else lines.push(...endpointSections(data.endpoint), '');
+  else lines.push(...endpointSections(data.endpoint, data.generatedAt), '');
   lines.push('[Sovereignty]', `statement = ${SOVEREIGNTY_STATEMENT}`, '');
   return lines.join('\n');
 }
