@@ -1,0 +1,133 @@
+/**
+ * Cline CLI 3.0.65 (a Bun binary: BoringSSL, which refuses a self-signed leaf as a trust anchor) runs one
+ * agent loop against `slm-copilot up` over https, configured only from the report: the `[Shell] exports`
+ * (NODE_EXTRA_CA_CERTS = the report's CA file) and the `[Cline]` `cli` line / `providers_json` block.
+ *
+ * Headless and non-interactive, it needs (found by running it):
+ * - an isolated HOME: `cline auth` writes ~/.cline/data/settings/providers.json, runs keep sessions there;
+ * - CLINE_SESSION_BACKEND_MODE=local: no hub daemon (127.0.0.1:25463) that outlives the test and keeps the
+ *   environment of the run that started it;
+ * - E2E_TEST=true: the only switch that stops its feature-flag lookup at data.cline.bot on every run;
+ * - `--json`: NDJSON events and a final `run_result` line instead of the TUI; editor edits need no approval;
+ * - `timeout -k`: it does not stop on SIGTERM when a model never finishes.
+ * It still tries its vendor's hosts, so it runs, with `up`, in a namespace that has only loopback.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type ApplianceInNamespace,
+  assertToolRoundTrip,
+  requestsDuring,
+  startApplianceInNamespace,
+  sum,
+} from './support/appliance-in-namespace.ts';
+import { clientBin, clientEnv } from './support/client-cli.ts';
+import { assertLoopbackOnly, type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
+import { AGENT_CONTEXT_SIZE, makeScriptedAgentModel } from './support/scripted-agent-model.ts';
+
+const { ns, skip } = await namespaceOrSkipReason();
+after(() => ns?.close());
+
+const CONTENT = 'hello from the scripted model\n';
+const ANSWER = 'Created hello.txt; the task is complete.';
+
+interface RunResult {
+  type: 'run_result';
+  finishReason: string;
+  iterations: number;
+  text: string;
+  usage: { inputTokens: number; outputTokens: number };
+  model: { id: string };
+}
+
+describe('Cline CLI 3.0.65 against slm-copilot up over https', { skip }, () => {
+  let dir: string;
+  let workspace: string;
+  let home: string;
+  let appliance: ApplianceInNamespace;
+
+  before(async () => {
+    assert.ok(ns);
+    await assertLoopbackOnly(ns);
+    dir = mkdtempSync(join(tmpdir(), 'slm-cline-'));
+    workspace = join(dir, 'workspace');
+    home = join(dir, 'home');
+    mkdirSync(workspace);
+    mkdirSync(home);
+    // Cline's editor wants an absolute path, so the model is made for this workspace.
+    const model = await makeScriptedAgentModel(
+      dir,
+      'cline-agent',
+      { name: 'editor', arguments: { path: join(workspace, 'hello.txt'), new_text: CONTENT } },
+      ANSWER,
+    );
+    appliance = await startApplianceInNamespace(ns, {
+      root: join(dir, 'root'),
+      model,
+      context: { ONEAPP_COPILOT_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_THREADS: '1' },
+    });
+  });
+  after(async () => {
+    await appliance?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('edits a file through the editor tool and finishes, trusting only the report CA file', async () => {
+    assert.ok(ns);
+    const report = appliance.report;
+    const exports = report.get('Shell', 'exports');
+    const env = clientEnv(home, { CLINE_SESSION_BACKEND_MODE: 'local', E2E_TEST: 'true' });
+    // What a user pastes into a shell: the exports, then the command.
+    const inShell = (args: string[]) => runIn(ns, 'sh', ['-c', `${exports}\nexec "$@"`, 'sh', ...args], { env, cwd: workspace });
+    clientBin('cline');
+
+    const auth = await inShell(['sh', '-c', report.get('Cline', 'cli')]);
+    assert.equal(auth.code, 0, `cline auth: ${auth.stdout}${auth.stderr}`);
+    const providersFile = join(home, '.cline/data/settings/providers.json');
+    const printed = report.get('Cline', 'providers_json');
+    const written = providerSettings(readFileSync(providersFile, 'utf8'));
+    const { contextWindow, ...setByCliLine } = providerSettings(printed);
+    assert.equal(contextWindow, AGENT_CONTEXT_SIZE);
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(setByCliLine).map((k) => [k, written[k]])),
+      setByCliLine,
+      'the cli line and the providers_json block configure the same endpoint',
+    );
+    // The printed providers.json also carries the context window, which sizes Cline's max_tokens.
+    writeFileSync(providersFile, printed, { mode: 0o600 });
+
+    let run: CommandOutcome | undefined;
+    const during = await requestsDuring(appliance, 2, async () => {
+      run = await inShell(['timeout', '-k', '10', '600', 'cline', '--json', '-c', workspace, 'Create hello.txt']);
+    });
+    assert.ok(run);
+    const events = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string });
+    const result = events.findLast((e): e is RunResult => e.type === 'run_result');
+    assert.equal(run.code, 0, `cline exit ${run.code}: ${result?.text ?? ''}\n${run.stderr.slice(-2000)}`);
+    assert.ok(result, run.stdout.slice(-2000));
+    assert.deepEqual(
+      [result.finishReason, result.iterations, result.text, result.model.id],
+      ['completed', 2, ANSWER, report.get('Endpoint', 'model')],
+    );
+    assert.equal(readFileSync(join(workspace, 'hello.txt'), 'utf8'), CONTENT, 'the editor tool created the file');
+    assertToolRoundTrip(during);
+    assert.deepEqual(
+      [result.usage.inputTokens, result.usage.outputTokens],
+      [sum(during.requests, 'promptTokens'), sum(during.requests, 'generatedTokens')],
+      'Cline counted the usage the engine reported',
+    );
+  });
+});
+
+function providerSettings(json: string): Record<string, unknown> {
+  const parsed = JSON.parse(json) as { providers: Record<string, { settings: Record<string, unknown> }> };
+  const settings = parsed.providers['openai-compatible']?.settings;
+  assert.ok(settings, json);
+  return settings;
+}

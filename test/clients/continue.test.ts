@@ -1,0 +1,87 @@
+/**
+ * Continue CLI 1.5.47 (`cn`, Node and the openai SDK) runs one agent loop against `slm-copilot up` over
+ * https, configured only from the report's `[Continue]` section: `config_yaml` as ~/.continue/config.yaml
+ * (its `requestOptions.caBundlePath` is the only trust it gets) and `env_file_line` as ~/.continue/.env.
+ *
+ * Headless and non-interactive, it needs (found by running it):
+ * - an isolated HOME: it keeps sessions, logs and a permissions file in ~/.continue and reads the key there;
+ * - `-p PROMPT`: print mode, the final answer on stdout, errors as JSON on stderr with exit 1;
+ * - `--auto`: every tool allowed without asking, which also adds Write and Bash to the tools it offers;
+ * - `--config FILE`: the configuration to use instead of a Continue Hub login;
+ * - CONTINUE_CLI_ENABLE_TELEMETRY=0. It fetches api.continue.dev at start whatever that says, so it runs,
+ *   with `up`, in a namespace that has only loopback (there the lookup fails at once and the run goes on).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type ApplianceInNamespace,
+  assertToolRoundTrip,
+  requestsDuring,
+  startApplianceInNamespace,
+} from './support/appliance-in-namespace.ts';
+import { clientBin, clientEnv } from './support/client-cli.ts';
+import { assertLoopbackOnly, type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
+import { AGENT_CONTEXT_SIZE, makeScriptedAgentModel } from './support/scripted-agent-model.ts';
+
+const { ns, skip } = await namespaceOrSkipReason();
+after(() => ns?.close());
+
+const CONTENT = 'hello from the scripted model';
+const ANSWER = 'Wrote out.txt; the task is complete.';
+
+describe('Continue CLI 1.5.47 against slm-copilot up over https', { skip }, () => {
+  let dir: string;
+  let workspace: string;
+  let home: string;
+  let appliance: ApplianceInNamespace;
+
+  before(async () => {
+    assert.ok(ns);
+    await assertLoopbackOnly(ns);
+    dir = mkdtempSync(join(tmpdir(), 'slm-continue-'));
+    workspace = join(dir, 'workspace');
+    home = join(dir, 'home');
+    mkdirSync(workspace);
+    mkdirSync(join(home, '.continue'), { recursive: true });
+    const model = await makeScriptedAgentModel(
+      dir,
+      'continue-agent',
+      { name: 'Write', arguments: { filepath: 'out.txt', content: CONTENT } },
+      ANSWER,
+    );
+    appliance = await startApplianceInNamespace(ns, {
+      root: join(dir, 'root'),
+      model,
+      context: { ONEAPP_COPILOT_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_THREADS: '1' },
+    });
+  });
+  after(async () => {
+    await appliance?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a file through the Write tool and finishes, trusting only the caBundlePath of the report', async () => {
+    assert.ok(ns);
+    const report = appliance.report;
+    const config = join(home, '.continue/config.yaml');
+    writeFileSync(config, `${report.get('Continue', 'config_yaml')}\n`);
+    writeFileSync(join(home, '.continue/.env'), `${report.get('Continue', 'env_file_line')}\n`, { mode: 0o600 });
+    assert.match(readFileSync(config, 'utf8'), new RegExp(`caBundlePath: ${appliance.caFile}\\n`), 'trust comes from the report CA file');
+
+    let run: CommandOutcome | undefined;
+    const during = await requestsDuring(appliance, 2, async () => {
+      run = await runIn(ns, 'timeout', ['-k', '10', '600', clientBin('cn'), '-p', 'Create out.txt', '--auto', '--config', config], {
+        env: clientEnv(home, { CONTINUE_CLI_ENABLE_TELEMETRY: '0' }),
+        cwd: workspace,
+      });
+    });
+    assert.ok(run);
+    assert.equal(run.code, 0, `cn exit ${run.code}:\n${run.stdout}\n${run.stderr.slice(-2000)}`);
+    assert.equal(run.stdout.trim(), ANSWER, 'the final answer came after the tool result');
+    assert.equal(readFileSync(join(workspace, 'out.txt'), 'utf8'), CONTENT, 'the Write tool created the file');
+    assertToolRoundTrip(during);
+  });
+});
