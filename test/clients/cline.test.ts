@@ -7,7 +7,8 @@
  * - an isolated HOME: `cline auth` writes ~/.cline/data/settings/providers.json, runs keep sessions there;
  * - CLINE_SESSION_BACKEND_MODE=local: no hub daemon (127.0.0.1:25463) that outlives the test and keeps the
  *   environment of the run that started it;
- * - E2E_TEST=true: the only switch that stops its feature-flag lookup at data.cline.bot on every run;
+ * - E2E_TEST=true: swaps its PostHog feature-flag client (a lookup at data.cline.bot on every run) for a
+ *   no-op; nothing else in the 3.0.65 binary reads it;
  * - `--json`: NDJSON events and a final `run_result` line instead of the TUI; editor edits need no approval;
  * - `timeout -k`: it does not stop on SIGTERM when a model never finishes.
  * It still tries its vendor's hosts, so it runs, with `up`, in a namespace that has only loopback.
@@ -57,11 +58,11 @@ describe('Cline CLI 3.0.65 against slm-copilot up over https', { skip }, () => {
     home = join(dir, 'home');
     mkdirSync(workspace);
     mkdirSync(home);
-    // Cline's editor wants an absolute path, so the model is made for this workspace.
+    // A path relative to the workspace (`-c`): Cline resolves it there, and the script stays short (see scripted-agent-model.ts).
     const model = await makeScriptedAgentModel(
       dir,
       'cline-agent',
-      { name: 'editor', arguments: { path: join(workspace, 'hello.txt'), new_text: CONTENT } },
+      { name: 'editor', arguments: { path: 'hello.txt', new_text: CONTENT } },
       ANSWER,
     );
     appliance = await startApplianceInNamespace(ns, {
