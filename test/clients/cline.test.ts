@@ -14,20 +14,13 @@
  * It still tries its vendor's hosts, so it runs, with `up`, in a namespace that has only loopback.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  type ApplianceInNamespace,
-  assertToolRoundTrip,
-  requestsDuring,
-  startApplianceInNamespace,
-  sum,
-} from './support/appliance-in-namespace.ts';
+import { after, describe, it } from 'node:test';
+import { AGENT_CONTEXT_SIZE, useAgentLoopFixture } from './support/agent-loop-fixture.ts';
+import { assertToolRoundTrip, requestsDuring, sum } from './support/appliance-in-namespace.ts';
 import { clientBin, clientEnv } from './support/client-cli.ts';
-import { assertLoopbackOnly, type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
-import { AGENT_CONTEXT_SIZE, makeScriptedAgentModel } from './support/scripted-agent-model.ts';
+import { type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
 
 const { ns, skip } = await namespaceOrSkipReason();
 after(() => ns?.close());
@@ -45,45 +38,17 @@ interface RunResult {
 }
 
 describe('Cline CLI 3.0.65 against slm-copilot up over https', { skip }, () => {
-  let dir: string;
-  let workspace: string;
-  let home: string;
-  let appliance: ApplianceInNamespace;
-
-  before(async () => {
-    assert.ok(ns);
-    await assertLoopbackOnly(ns);
-    dir = mkdtempSync(join(tmpdir(), 'slm-cline-'));
-    workspace = join(dir, 'workspace');
-    home = join(dir, 'home');
-    mkdirSync(workspace);
-    mkdirSync(home);
-    // A path relative to the workspace (`-c`): Cline resolves it there, and the script stays short (see scripted-agent-model.ts).
-    const model = await makeScriptedAgentModel(
-      dir,
-      'cline-agent',
-      { name: 'editor', arguments: { path: 'hello.txt', new_text: CONTENT } },
-      ANSWER,
-    );
-    appliance = await startApplianceInNamespace(ns, {
-      root: join(dir, 'root'),
-      model,
-      context: { ONEAPP_COPILOT_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_THREADS: '1' },
-    });
-  });
-  after(async () => {
-    await appliance?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // A path relative to the workspace (`-c`): Cline resolves it there, and the script stays short (see agent-loop-fixture.ts).
+  const fixture = useAgentLoopFixture(ns, 'cline-agent', { name: 'editor', arguments: { path: 'hello.txt', new_text: CONTENT } }, ANSWER);
 
   it('edits a file through the editor tool and finishes, trusting only the report CA file', async () => {
-    assert.ok(ns);
+    const { ns, appliance, home, workspace } = fixture();
     const report = appliance.report;
     const exports = report.get('Shell', 'exports');
     const env = clientEnv(home, { CLINE_SESSION_BACKEND_MODE: 'local', E2E_TEST: 'true' });
     // What a user pastes into a shell: the exports, then the command.
     const inShell = (args: string[]) => runIn(ns, 'sh', ['-c', `${exports}\nexec "$@"`, 'sh', ...args], { env, cwd: workspace });
-    clientBin('cline');
+    clientBin('cline'); // says how to install it when setup has not run
 
     const auth = await inShell(['sh', '-c', report.get('Cline', 'cli')]);
     assert.equal(auth.code, 0, `cline auth: ${auth.stdout}${auth.stderr}`);

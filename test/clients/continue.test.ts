@@ -12,19 +12,13 @@
  *   with `up`, in a namespace that has only loopback (there the lookup fails at once and the run goes on).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  type ApplianceInNamespace,
-  assertToolRoundTrip,
-  requestsDuring,
-  startApplianceInNamespace,
-} from './support/appliance-in-namespace.ts';
+import { after, describe, it } from 'node:test';
+import { useAgentLoopFixture } from './support/agent-loop-fixture.ts';
+import { assertToolRoundTrip, requestsDuring } from './support/appliance-in-namespace.ts';
 import { clientBin, clientEnv } from './support/client-cli.ts';
-import { assertLoopbackOnly, type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
-import { AGENT_CONTEXT_SIZE, makeScriptedAgentModel } from './support/scripted-agent-model.ts';
+import { type CommandOutcome, namespaceOrSkipReason, runIn } from './support/loopback-namespace.ts';
 
 const { ns, skip } = await namespaceOrSkipReason();
 after(() => ns?.close());
@@ -33,39 +27,17 @@ const CONTENT = 'hello from the scripted model';
 const ANSWER = 'Wrote out.txt; the task is complete.';
 
 describe('Continue CLI 1.5.47 against slm-copilot up over https', { skip }, () => {
-  let dir: string;
-  let workspace: string;
-  let home: string;
-  let appliance: ApplianceInNamespace;
-
-  before(async () => {
-    assert.ok(ns);
-    await assertLoopbackOnly(ns);
-    dir = mkdtempSync(join(tmpdir(), 'slm-continue-'));
-    workspace = join(dir, 'workspace');
-    home = join(dir, 'home');
-    mkdirSync(workspace);
-    mkdirSync(join(home, '.continue'), { recursive: true });
-    const model = await makeScriptedAgentModel(
-      dir,
-      'continue-agent',
-      { name: 'Write', arguments: { filepath: 'out.txt', content: CONTENT } },
-      ANSWER,
-    );
-    appliance = await startApplianceInNamespace(ns, {
-      root: join(dir, 'root'),
-      model,
-      context: { ONEAPP_COPILOT_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_THREADS: '1' },
-    });
-  });
-  after(async () => {
-    await appliance?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useAgentLoopFixture(
+    ns,
+    'continue-agent',
+    { name: 'Write', arguments: { filepath: 'out.txt', content: CONTENT } },
+    ANSWER,
+  );
 
   it('writes a file through the Write tool and finishes, trusting only the caBundlePath of the report', async () => {
-    assert.ok(ns);
+    const { ns, appliance, home, workspace } = fixture();
     const report = appliance.report;
+    mkdirSync(join(home, '.continue'));
     const config = join(home, '.continue/config.yaml');
     writeFileSync(config, `${report.get('Continue', 'config_yaml')}\n`);
     writeFileSync(join(home, '.continue/.env'), `${report.get('Continue', 'env_file_line')}\n`, { mode: 0o600 });
