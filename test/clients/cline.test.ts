@@ -68,6 +68,7 @@ describe('Cline CLI 3.0.65 against slm-copilot up over https', { skip }, () => {
     let run: CommandOutcome | undefined;
     const during = await requestsDuring(appliance, 2, async () => {
       run = await inShell(['timeout', '-k', '10', '600', 'cline', '--json', '-c', workspace, 'Create hello.txt']);
+      return run.code === 0;
     });
     assert.ok(run);
     const events = run.stdout

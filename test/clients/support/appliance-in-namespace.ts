@@ -100,16 +100,22 @@ export interface RequestsDuring {
 }
 
 /**
- * Runs a client and collects the chat requests it made, waiting for `expected` of them: the engine logs and
- * counts a stream when it has sent its end, which can be just after the client has read it and exited.
+ * Runs a client and collects the chat requests it made, waiting for `expected` of them when `run` says the
+ * client succeeded: the engine logs and counts a stream when it has sent its end, which can be just after the
+ * client has read it and exited.
  */
-export async function requestsDuring(appliance: ApplianceInNamespace, expected: number, run: () => Promise<void>): Promise<RequestsDuring> {
+export async function requestsDuring(
+  appliance: ApplianceInNamespace,
+  expected: number,
+  run: () => Promise<boolean>,
+): Promise<RequestsDuring> {
   const before = appliance.chatRequests().length;
   const prompt = await appliance.metric('slm_prompt_tokens_total');
   const generated = await appliance.metric('slm_generated_tokens_total');
-  await run();
+  const succeeded = await run();
   const deadline = Date.now() + 30_000;
-  while (appliance.chatRequests().length < before + expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (succeeded && appliance.chatRequests().length < before + expected && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   return {
     requests: appliance.chatRequests().slice(before),
     promptTokensCounted: (await appliance.metric('slm_prompt_tokens_total')) - prompt,
