@@ -16,7 +16,7 @@ const readFileTool = {
   },
 };
 
-test('renders a tool round trip in Devstral syntax, tools before the last user message', () => {
+test('renders a tool round trip in Devstral syntax, tools after the system prompt, before the first user message', () => {
   const text = render({
     tools: [readFileTool],
     messages: [
@@ -35,11 +35,11 @@ test('renders a tool round trip in Devstral syntax, tools before the last user m
   assert.deepEqual(JSON.parse(tools), [readFileTool]);
   assert.equal(
     text.replace(tools, 'TOOLS'),
-    '<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT]' +
+    '<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT][AVAILABLE_TOOLS]TOOLS[/AVAILABLE_TOOLS]' +
       '[INST]Show a.txt[/INST]' +
       '[TOOL_CALLS]read_file[ARGS]{"path":"a.txt"}</s>' +
       '[TOOL_RESULTS]hello[/TOOL_RESULTS]' +
-      '[AVAILABLE_TOOLS]TOOLS[/AVAILABLE_TOOLS][INST]Thanks, now summarise.[/INST]',
+      '[INST]Thanks, now summarise.[/INST]',
   );
 });
 

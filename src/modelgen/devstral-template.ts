@@ -1,14 +1,16 @@
 /**
- * The chat template embedded in every generated model (`tokenizer.chat_template`). It reproduces the
- * prompt format of Devstral Small 2 so that the engine's template rendering and tool-call parsing are
- * exercised with the real syntax:
+ * The chat template embedded in generated models (`tokenizer.chat_template`) unless a test supplies its
+ * own. It reproduces the prompt layout of Devstral Small 2 (v13) so that the engine's template rendering
+ * and tool-call parsing are exercised with the real syntax:
  *
  *   <s>[SYSTEM_PROMPT]sys[/SYSTEM_PROMPT][AVAILABLE_TOOLS][…tools json…][/AVAILABLE_TOOLS][INST]user[/INST]
- *   answer</s>[TOOL_CALLS]name[ARGS]{json}</s>[TOOL_RESULTS]result[/TOOL_RESULTS]
+ *   answer</s>[INST]user[/INST][TOOL_CALLS]name[ARGS]{json}</s>[TOOL_RESULTS]result[/TOOL_RESULTS]
  *
+ * The tool list follows the leading system prompt, before the first user message, as in the real template.
  * Inputs: `messages` (OpenAI shape; content a string, null, or a list of text parts), `tools` (OpenAI tool
  * objects, optional), `bos_token`, `eos_token`, `add_generation_prompt` (a no-op: a Mistral-style prompt
- * already ends with `[/INST]` or `[/TOOL_RESULTS]`). Unknown roles raise.
+ * already ends with `[/INST]` or `[/TOOL_RESULTS]`). It is lenient on purpose (any role order, null content,
+ * any id); the strict templates that reproduce real failures live with the tests. Unknown roles raise.
  */
 export const DEVSTRAL_CHAT_TEMPLATE = [
   '{%- macro render_content(content) -%}',
@@ -17,16 +19,16 @@ export const DEVSTRAL_CHAT_TEMPLATE = [
   '{%- for part in content -%}{%- if part.type == "text" -%}{{ part.text }}{%- endif -%}{%- endfor -%}',
   '{%- endif -%}',
   '{%- endmacro -%}',
-  '{%- set ns = namespace(last_user=-1) -%}',
-  '{%- for message in messages -%}',
-  '{%- if message.role == "user" -%}{%- set ns.last_user = loop.index0 -%}{%- endif -%}',
-  '{%- endfor -%}',
   '{{- bos_token -}}',
-  '{%- for message in messages -%}',
+  '{%- if messages and messages[0].role == "system" -%}',
+  '[SYSTEM_PROMPT]{{ render_content(messages[0].content) }}[/SYSTEM_PROMPT]',
+  '{%- set rest = messages[1:] -%}',
+  '{%- else -%}{%- set rest = messages -%}{%- endif -%}',
+  '{%- if tools -%}[AVAILABLE_TOOLS]{{ tools | tojson }}[/AVAILABLE_TOOLS]{%- endif -%}',
+  '{%- for message in rest -%}',
   '{%- if message.role == "system" -%}',
   '[SYSTEM_PROMPT]{{ render_content(message.content) }}[/SYSTEM_PROMPT]',
   '{%- elif message.role == "user" -%}',
-  '{%- if tools and loop.index0 == ns.last_user -%}[AVAILABLE_TOOLS]{{ tools | tojson }}[/AVAILABLE_TOOLS]{%- endif -%}',
   '[INST]{{ render_content(message.content) }}[/INST]',
   '{%- elif message.role == "assistant" -%}',
   '{{- render_content(message.content) -}}',

@@ -26,6 +26,8 @@ export interface LlamaModelSpec {
   /** Type of the 2-D weight matrices; 1-D norms are always F32. */
   matrixType: GgmlTypeId;
   weights: WeightProvider;
+  /** `tokenizer.chat_template`; undefined → the built-in Devstral-style template, null → none at all. */
+  chatTemplate?: string | null;
   /** Extra `slm_copilot.*` metadata. */
   extra?: ReadonlyArray<readonly [string, GgufValue]>;
 }
@@ -67,7 +69,7 @@ export function describeLlamaModel(spec: LlamaModelSpec): GgufFile {
     ['tokenizer.ggml.padding_token_id', gguf.uint32(idOf('<pad>'))],
     ['tokenizer.ggml.add_bos_token', gguf.bool(true)],
     ['tokenizer.ggml.add_eos_token', gguf.bool(false)],
-    ['tokenizer.chat_template', gguf.string(DEVSTRAL_CHAT_TEMPLATE)],
+    ...(spec.chatTemplate === null ? [] : [['tokenizer.chat_template', gguf.string(spec.chatTemplate ?? DEVSTRAL_CHAT_TEMPLATE)] as const]),
     ...(spec.extra ?? []),
   ];
   const tensor = (name: string, dims: number[], type: GgmlTypeId): GgufTensor => {

@@ -120,3 +120,11 @@ test('bench is described as a ≥400 MB Q8_0 llama with a ≥4096 context (not w
     'all matrices Q8_0',
   );
 });
+
+test('a model can carry a chosen chat template, or none', () => {
+  const own = new Map(describeModel({ kind: 'scripted', chatTemplate: '{{ bos_token }}strict' }).metadata);
+  assert.equal(own.get('tokenizer.chat_template')?.value, '{{ bos_token }}strict');
+  const none = new Map(describeModel({ kind: 'tiny', chatTemplate: null }).metadata);
+  assert.equal(none.has('tokenizer.chat_template'), false);
+  assert.ok(none.has('tokenizer.ggml.tokens'));
+});

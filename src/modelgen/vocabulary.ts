@@ -23,6 +23,7 @@ export const CONTROL_TOKENS = [
   '<pad>',
   '[SYSTEM_PROMPT]',
   '[/SYSTEM_PROMPT]',
+  '[TOOL_CONTENT]',
   '[ARGS]',
   '[CALL_ID]',
   '[THINK]',

@@ -22,6 +22,8 @@ export interface TestModelOptions {
   text?: string;
   /** scripted: what greedy decoding produces after `[/TOOL_RESULTS]`. */
   afterToolText?: string;
+  /** `tokenizer.chat_template`: undefined → our Devstral-style template, null → none. */
+  chatTemplate?: string | null;
 }
 
 export const TEST_MODEL_DIR = join(tmpdir(), 'slm-copilot-test-models');
@@ -29,7 +31,13 @@ export const TEST_MODEL_DIR = join(tmpdir(), 'slm-copilot-test-models');
 const pending = new Map<string, Promise<string>>();
 
 export async function testModelPath(kind: ModelKind, options: TestModelOptions = {}): Promise<string> {
-  const key = JSON.stringify({ v: GENERATOR_VERSION, kind, text: options.text ?? null, afterToolText: options.afterToolText ?? null });
+  const key = JSON.stringify({
+    v: GENERATOR_VERSION,
+    kind,
+    text: options.text ?? null,
+    afterToolText: options.afterToolText ?? null,
+    chatTemplate: options.chatTemplate, // undefined (the default template) is left out of the JSON
+  });
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const path = join(TEST_MODEL_DIR, `${kind}-${hash}.gguf`);
   let job = pending.get(path);
@@ -41,6 +49,7 @@ export async function testModelPath(kind: ModelKind, options: TestModelOptions =
           out: path,
           ...(options.text !== undefined ? { text: options.text } : {}),
           ...(options.afterToolText !== undefined ? { afterToolText: options.afterToolText } : {}),
+          ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
         });
       }
       return path;
