@@ -38,7 +38,7 @@ describe('tool calls on the scripted model', () => {
       chat(
         [
           user('Finish the task'),
-          { role: 'assistant', content: null, toolCalls: [call] },
+          { role: 'assistant', content: '', toolCalls: [call] },
           { role: 'tool', content: '{"ok":true}', toolCallId: call.id },
         ],
         { tools: [ATTEMPT_COMPLETION] },

@@ -10,8 +10,8 @@ test('translates an OpenAI chat request (Cline/Continue shapes) into the core in
         {
           role: 'developer',
           content: [
-            { type: 'text', text: 'You are ' },
-            { type: 'text', text: 'Cline.' },
+            { type: 'text', text: 'You are Cline.' },
+            { type: 'text', text: 'Be brief.' },
           ],
         },
         { role: 'user', content: 'Create hello.txt' },
@@ -38,9 +38,9 @@ test('translates an OpenAI chat request (Cline/Continue shapes) into the core in
   assert.deepEqual(parsed.input, {
     kind: 'chat',
     messages: [
-      { role: 'system', content: 'You are Cline.' },
+      { role: 'system', content: 'You are Cline.\n\nBe brief.' },
       { role: 'user', content: 'Create hello.txt' },
-      { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'editor', arguments: '{"path":"a"}' }] },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'editor', arguments: '{"path":"a"}' }] },
       { role: 'tool', content: 'ok', toolCallId: 'call_1' },
     ],
     tools: [{ name: 'editor', description: 'Edit', parameters: { type: 'object' } }],
@@ -71,4 +71,19 @@ test('tool_choice and response_format variants', () => {
   assert.equal(parseChatRequest(base, {}).input.sampling.temperature, 0.15);
   assert.equal(parseChatRequest({ ...base, temperature: 0 }, { temperature: 0.7 }).input.sampling.temperature, 0);
   assert.equal(parseChatRequest({ ...base, seed: 42 }, {}).input.sampling.seed, 42);
+});
+
+test('assistant content null (Cline) and "" (Continue) both reach the core as "", never null', () => {
+  for (const content of [null, '']) {
+    const messages = parseChatRequest(
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        ],
+      },
+      {},
+    ).input.messages;
+    assert.equal(messages[1]?.content, '');
+  }
 });

@@ -79,9 +79,10 @@ export interface ParsedChatRequest {
   includeUsage: boolean;
 }
 
-function joinContent(value: string | { text: string }[] | null | undefined): string | null {
-  if (value == null) return null;
-  return typeof value === 'string' ? value : value.map((p) => p.text).join('');
+/** Text parts are separate paragraphs (as llama.cpp joins them); null content (Cline) is "", as templates expect. */
+function joinContent(value: string | { text: string }[] | null | undefined): string {
+  if (value == null) return '';
+  return typeof value === 'string' ? value : value.map((p) => p.text).join('\n\n');
 }
 
 function toMessage(m: ChatCompletionRequestBody['messages'][number], index: number): ChatMessage {
@@ -96,13 +97,13 @@ function toMessage(m: ChatCompletionRequestBody['messages'][number], index: numb
     case 'assistant': {
       const calls = m.tool_calls ?? [];
       const text = joinContent(m.content);
-      if ((text === null || text === '') && calls.length === 0) {
+      if (text === '' && calls.length === 0) {
         throw new InvalidRequestError('An assistant message needs content or tool_calls.', {
           param: `messages.${index}.content`,
           code: 'invalid_value',
         });
       }
-      const out: ChatMessage = { role: 'assistant', content: text === '' && calls.length > 0 ? null : text };
+      const out: ChatMessage = { role: 'assistant', content: text };
       if (calls.length > 0) out.toolCalls = calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
       return out;
     }

@@ -3,12 +3,13 @@ import { describe, it } from 'node:test';
 import { type ParsedEvent, type ParserInput, ToolCallParser } from './tool-call-parser.ts';
 
 const T = (text: string): ParserInput => ({ type: 'text', text });
-const CALLS: ParserInput = { type: 'tool-calls-marker' };
-const ARGS: ParserInput = { type: 'args-marker' };
+const CALLS: ParserInput = { type: 'marker', marker: 'call' };
+const CALL_ID: ParserInput = { type: 'marker', marker: 'call-id' };
+const ARGS: ParserInput = { type: 'marker', marker: 'args' };
 
 function run(pieces: ParserInput[]): { parser: ToolCallParser; events: ParsedEvent[] } {
   let n = 0;
-  const parser = new ToolCallParser(() => `call_${++n}`);
+  const parser = new ToolCallParser((inOutput) => inOutput ?? `call_${++n}`);
   const events = pieces.flatMap((p) => parser.push(p));
   return { parser, events };
 }
@@ -95,5 +96,15 @@ describe('ToolCallParser', () => {
     const { parser } = run([CALLS, T('rea')]);
     assert.equal(parser.phase, 'name');
     assert.equal(parser.pendingName, 'rea');
+  });
+
+  it('reads the id between [CALL_ID] and [ARGS] and hands it to resolveId (id formats)', () => {
+    const { parser, events } = run([CALLS, T('read'), CALL_ID, T('aB3'), T('dE5fG7'), ARGS, T('{}'), CALLS, T('f'), ARGS, T('{}')]);
+    assert.equal(events[0]?.type === 'tool-call-start' && events[0].id, 'aB3dE5fG7');
+    assert.deepEqual(
+      parser.completedCalls.map((c) => c.id),
+      ['aB3dE5fG7', 'call_1'],
+      'a call without an id section gets a fresh one',
+    );
   });
 });

@@ -1,19 +1,21 @@
 /**
- * Streaming parser for Devstral's native tool-call syntax:
+ * Streaming parser for marker-based tool-call syntaxes (see tool-call-format.ts):
  *
- *   content text [TOOL_CALLS]name[ARGS]{json}[TOOL_CALLS]other[ARGS]{json}</s>
+ *   content text <call>name[<call-id>id]<args>{json}<call>other[<call-id>id]<args>{json}</s>
  *
- * `[TOOL_CALLS]` and `[ARGS]` are control tokens, so the caller recognises them by token id and passes
- * markers; everything else arrives as decoded text. Text before the first marker is content. The
- * parser turns the stream into contract events and keeps the calls; its `phase` tells the generation
- * loop which constraint to apply next (tool-name grammar, JSON grammar, nothing).
+ * The markers are control tokens, so the caller recognises them by token id and passes markers;
+ * everything else arrives as decoded text. Text before the first marker is content. The parser turns
+ * the stream into contract events and keeps the calls; its `phase` tells the generation loop which
+ * constraint to apply next (tool-name grammar, JSON grammar, nothing).
  */
 import type { GenerationEvent, ToolCall } from '../inference/types.ts';
 import { JsonValueScanner } from './json-value-scanner.ts';
 
-export type ParserInput = { type: 'text'; text: string } | { type: 'tool-calls-marker' } | { type: 'args-marker' };
+export type ToolCallMarker = 'call' | 'call-id' | 'args';
 
-export type ParserPhase = 'content' | 'name' | 'arguments' | 'after-arguments';
+export type ParserInput = { type: 'text'; text: string } | { type: 'marker'; marker: ToolCallMarker };
+
+export type ParserPhase = 'content' | 'name' | 'call-id' | 'arguments' | 'after-arguments';
 
 export type ParsedEvent = Extract<GenerationEvent, { type: 'content' | 'tool-call-start' | 'tool-call-arguments' }>;
 
@@ -23,14 +25,16 @@ interface CallState {
 }
 
 export class ToolCallParser {
-  readonly #newId: () => string;
+  readonly #resolveId: (idInOutput: string | undefined) => string;
   #phase: ParserPhase = 'content';
   #name = '';
+  #id: string | undefined;
   #calls: CallState[] = [];
   #scanner = new JsonValueScanner();
 
-  constructor(newId: () => string) {
-    this.#newId = newId;
+  /** `resolveId` turns the id written in the output (undefined when there is none) into the client's id. */
+  constructor(resolveId: (idInOutput: string | undefined) => string) {
+    this.#resolveId = resolveId;
   }
 
   get phase(): ParserPhase {
@@ -59,18 +63,26 @@ export class ToolCallParser {
 
   push(input: ParserInput): ParsedEvent[] {
     const events: ParsedEvent[] = [];
-    switch (input.type) {
-      case 'tool-calls-marker':
+    if (input.type === 'text') {
+      this.#text(input.text, events);
+      return events;
+    }
+    switch (input.marker) {
+      case 'call':
         if (this.#phase !== 'arguments') {
           this.#phase = 'name';
           this.#name = '';
+          this.#id = undefined;
         }
         break;
-      case 'args-marker':
-        if (this.#phase === 'name') this.#startCall(events);
+      case 'call-id':
+        if (this.#phase === 'name') {
+          this.#phase = 'call-id';
+          this.#id = '';
+        }
         break;
-      case 'text':
-        this.#text(input.text, events);
+      case 'args':
+        if (this.#phase === 'name' || this.#phase === 'call-id') this.#startCall(events);
         break;
     }
     return events;
@@ -78,7 +90,7 @@ export class ToolCallParser {
 
   #startCall(events: ParsedEvent[]): void {
     const index = this.#calls.length;
-    const call: ToolCall = { id: this.#newId(), name: this.#name.trim(), arguments: '' };
+    const call: ToolCall = { id: this.#resolveId(this.#id?.trim()), name: this.#name.trim(), arguments: '' };
     this.#calls.push({ call, complete: false });
     this.#phase = 'arguments';
     this.#scanner = new JsonValueScanner();
@@ -93,6 +105,9 @@ export class ToolCallParser {
         return;
       case 'name':
         this.#name += text;
+        return;
+      case 'call-id':
+        this.#id += text;
         return;
       case 'arguments': {
         const state = this.#calls[this.#calls.length - 1] as CallState;

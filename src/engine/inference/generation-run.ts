@@ -1,14 +1,16 @@
 /**
  * One request on one slot (a llama.cpp sequence): reuse the slot's cached prefix, evaluate the rest of
  * the prompt in chunks (checking the abort signal between chunks, since llama.cpp cannot stop inside
- * one), then sample token by token while steering Devstral's tool-call syntax:
+ * one), then sample token by token while steering the model's tool-call syntax (tool-call-format.ts):
  *
- *   content ──[TOOL_CALLS]──► name (grammar: one of the declared names then [ARGS]; the engine adds
- *   [ARGS] itself once a name is complete and no longer name extends it) ──► arguments (grammar: the tool's schema or generic JSON, dropped the moment
- *   the value closes) ──► after-arguments (only another [TOOL_CALLS] continues; anything else ends).
+ *   content ──call marker──► name (grammar: one of the declared names then the name-end marker; the engine
+ *   writes the rest of the syntax, id included, once a name is complete and no longer name extends it)
+ *   ──► arguments (grammar: the tool's schema or generic JSON, dropped the moment the value closes)
+ *   ──► after-arguments (only another call marker continues; anything else ends).
  */
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { GrammarProvider } from './grammar-provider.ts';
+import type { ToolSyntax } from './model-chat.ts';
 import type { ModelVocab } from './model-vocab.ts';
 import type { PreparedRequest } from './prepared-request.ts';
 import { Steering } from './response-steering.ts';
@@ -21,7 +23,8 @@ export interface RunContext {
   grammars: GrammarProvider;
   /** Prompt tokens evaluated per step; the abort signal is checked between steps. */
   prefillChunk: number;
-  newToolCallId: () => string;
+  /** The model's tool-call syntax; undefined when it has none. */
+  toolSyntax: ToolSyntax | undefined;
   now: () => number;
   /** Called after each prefill chunk with prompt tokens evaluated so far (cached ones included). */
   onPrefillProgress?: (evaluated: number, total: number) => void;
@@ -104,7 +107,7 @@ export async function runGeneration(
       const action = steering.accept(step.value, generated.length);
       emitAll(action.events);
       if (action.kept) generated.push(step.value);
-      if (action.injected !== undefined) generated.push(action.injected);
+      if (action.injected !== undefined) generated.push(...action.injected);
       if (action.finish !== undefined) {
         finishReason = action.finish;
         break;

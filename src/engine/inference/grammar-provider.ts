@@ -50,16 +50,17 @@ export class GrammarProvider {
   }
 
   /**
-   * One of `names` followed by `[ARGS]`. llama.cpp matches a control token against a grammar by its
-   * text, so the `[ARGS]` control token satisfies the literal: the model can end the name the way it
-   * was trained to, which also settles names that are prefixes of other names.
+   * One of `names` followed by `nameEnd`, the control-token text the tool-call format puts after a name
+   * (`[ARGS]` in Devstral's). llama.cpp matches a control token against a grammar by its text, so the
+   * control token satisfies the literal: the model can end the name the way it was trained to, which also
+   * settles names that are prefixes of other names.
    */
-  forNames(names: readonly string[]): Promise<LlamaGrammar> {
-    const key = JSON.stringify(names);
+  forNames(names: readonly string[], nameEnd: string): Promise<LlamaGrammar> {
+    const key = JSON.stringify([names, nameEnd]);
     let entry = this.#names.get(key);
     if (entry === undefined) {
       const alternatives = names.map((n) => JSON.stringify(n)).join(' | ');
-      entry = this.#llama.createGrammar({ grammar: `root ::= (${alternatives}) "[ARGS]"` });
+      entry = this.#llama.createGrammar({ grammar: `root ::= (${alternatives}) ${JSON.stringify(nameEnd)}` });
       remember(this.#names, key, entry);
     }
     return entry;

@@ -1,17 +1,17 @@
 /**
  * The inference core behind the HTTP layer: node-llama-cpp with one context whose sequences are the
- * slots, a bounded FIFO scheduler in front, the model's own chat template for prompts, and
- * Devstral tool-call parsing on the way out. See types.ts for the contract.
+ * slots, a bounded FIFO scheduler in front, the model's own chat template for prompts (or the built-in
+ * renderer), and tool-call parsing in the model's format on the way out. See types.ts for the contract.
  */
 import type { Token } from 'node-llama-cpp';
 import { type Logger, silentLogger } from '../../lib/logger.ts';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../api/api-errors.ts';
-import { newToolCallId } from '../chat/tool-call-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { commonPrefixLength, type RunContext, runGeneration } from './generation-run.ts';
 import { GrammarProvider } from './grammar-provider.ts';
+import { createModelChat } from './model-chat.ts';
 import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
-import { createModelChatRenderer, createModelVocab } from './model-vocab.ts';
+import { createModelVocab } from './model-vocab.ts';
 import { PreparedRequest } from './prepared-request.ts';
 import { type PreparerDeps, prepareRequest } from './request-preparer.ts';
 import type {
@@ -83,13 +83,14 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
     const runtime = await loadModelRuntime(config, logger);
     const vocab = createModelVocab(runtime.model);
     const grammars = new GrammarProvider(runtime.llama, runtime.model, logger);
-    const renderer = createModelChatRenderer(vocab);
+    const { renderer, toolSyntax } = createModelChat(vocab, config, logger);
     loaded = {
       runtime,
       preparer: {
         contextSize: config.contextSize,
         vocab,
         renderer,
+        toolSyntax,
         grammars,
         prependBos: runtime.model.tokens.shouldPrependBosToken,
         bosToken: runtime.model.tokens.bos,
@@ -99,7 +100,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         vocab,
         grammars,
         prefillChunk,
-        newToolCallId,
+        toolSyntax,
         now: () => performance.now(),
         ...(deps.onPrefillProgress === undefined ? {} : { onPrefillProgress: deps.onPrefillProgress }),
       },
@@ -113,7 +114,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       parallel: config.parallel,
       threads: config.threads,
       chatTemplate: renderer.source,
-      toolCalls: vocab.toolCallsToken !== undefined && vocab.argsToken !== undefined,
+      toolCalls: toolSyntax === undefined ? 'none' : toolSyntax.format.name,
     });
   }
 

@@ -1,9 +1,8 @@
 /**
- * What the engine needs from the model's tokenizer: the chat template and its bos/eos strings, the
- * Devstral control tokens it steers generation with, and tokenization of rendered prompts.
+ * What the engine needs from the model's tokenizer: the chat template and its bos/eos strings, control
+ * tokens by text (tool-call markers), and tokenization of rendered prompts.
  */
 import { type LlamaModel, LlamaVocabularyType, type Token } from 'node-llama-cpp';
-import { type ChatPromptRenderer, createChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { PromptSegment } from '../chat/special-text-guard.ts';
 import { type BudgetedTokens, tokenizeWithinBudget } from './token-budget.ts';
 
@@ -11,9 +10,8 @@ export interface ModelVocab {
   readonly chatTemplate: string | undefined;
   readonly bosText: string;
   readonly eosText: string;
-  /** `[TOOL_CALLS]` and `[ARGS]` as single control tokens; undefined when the vocab lacks them. */
-  readonly toolCallsToken: Token | undefined;
-  readonly argsToken: Token | undefined;
+  /** The control token spelled `text`; undefined when `text` is not one single control token. */
+  controlToken(text: string): Token | undefined;
   /** Control tokens that are not end-of-generation: never emitted as content. */
   readonly nonEogControlTokens: readonly Token[];
   isNonEogControl(token: Token): boolean;
@@ -32,11 +30,14 @@ export interface ModelVocab {
 }
 
 export function createModelVocab(model: LlamaModel): ModelVocab {
-  const cache = new Map<string, boolean>();
-  const singleControl = (text: string): Token | undefined => {
+  const cache = new Map<string, Token | undefined>();
+  const controlToken = (text: string): Token | undefined => {
+    if (cache.has(text)) return cache.get(text);
     const tokens = model.tokenize(text, true);
     const only = tokens[0];
-    return tokens.length === 1 && only !== undefined && model.isSpecialToken(only) ? only : undefined;
+    const token = tokens.length === 1 && only !== undefined && model.isSpecialToken(only) ? only : undefined;
+    cache.set(text, token);
+    return token;
   };
   const nonEog: Token[] = [];
   let longest = 4;
@@ -54,18 +55,10 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
     chatTemplate: typeof template === 'string' && template.trim() !== '' ? template : undefined,
     bosText: model.tokens.bosString ?? '',
     eosText: model.tokens.eosString ?? '',
-    toolCallsToken: singleControl('[TOOL_CALLS]'),
-    argsToken: singleControl('[ARGS]'),
+    controlToken,
     nonEogControlTokens: nonEog,
     isNonEogControl: (token) => nonEogSet.has(token),
-    isSpecialText(text) {
-      let special = cache.get(text);
-      if (special === undefined) {
-        special = singleControl(text) !== undefined;
-        cache.set(text, special);
-      }
-      return special;
-    },
+    isSpecialText: (text) => controlToken(text) !== undefined,
     maxTokenBytes,
     tokenizeSegments(segments) {
       const all = tokenizeWithinBudget(segments, Number.POSITIVE_INFINITY, tokenizeSegment, undefined);
@@ -81,14 +74,4 @@ export function createModelVocab(model: LlamaModel): ModelVocab {
       return model.isEogToken(token);
     },
   };
-}
-
-/** The model's chat renderer: its own template (or the built-in one) with its bos/eos text and control tokens. */
-export function createModelChatRenderer(vocab: ModelVocab): ChatPromptRenderer {
-  return createChatPromptRenderer({
-    templateSource: vocab.chatTemplate,
-    bosToken: vocab.bosText,
-    eosToken: vocab.eosText,
-    isSpecialText: (t) => vocab.isSpecialText(t),
-  });
 }

@@ -3,6 +3,8 @@
  * generation (which tool-call syntax to parse, what is forced, which grammars apply).
  */
 import type { LlamaGrammar, Token } from 'node-llama-cpp';
+import type { ToolCallFormat } from '../chat/tool-call-format.ts';
+import type { ParserInput } from '../chat/tool-call-parser.ts';
 import type { SchemaGrammar } from './grammar-provider.ts';
 import type { PreparedGeneration, SamplingParams } from './types.ts';
 
@@ -14,10 +16,23 @@ export interface ToolPlan {
   /** Constrains a tool name to one of `names`. */
   nameGrammar: LlamaGrammar;
   /**
-   * What the prompt already forces: 'none' (model decides), 'call' (prompt ends with [TOOL_CALLS]),
-   * or the named tool (prompt ends with [TOOL_CALLS]name[ARGS]).
+   * What the prompt already forces: 'none' (model decides), 'call' (prompt ends with the call marker),
+   * or the named tool (prompt ends with the call marker, the name, and the id section if the format has one,
+   * up to the arguments marker; `id` is the call's id).
    */
-  forced: { type: 'none' } | { type: 'call' } | { type: 'named'; name: string };
+  forced: { type: 'none' } | { type: 'call' } | { type: 'named'; name: string; id: string };
+}
+
+/** The tool-call syntax a forced `tool_choice` puts at the end of the prompt. */
+export function forcedInputs(forced: ToolPlan['forced'], format: ToolCallFormat): ParserInput[] {
+  switch (forced.type) {
+    case 'none':
+      return [];
+    case 'call':
+      return [{ type: 'marker', marker: 'call' }];
+    case 'named':
+      return [{ type: 'marker', marker: 'call' }, { type: 'text', text: forced.name }, ...format.nameSuffix(forced.id)];
+  }
 }
 
 export class PreparedRequest implements PreparedGeneration {
@@ -29,6 +44,8 @@ export class PreparedRequest implements PreparedGeneration {
   readonly tools: ToolPlan | undefined;
   /** Grammar for the whole content (response_format json_object / json_schema). */
   readonly contentGrammar: LlamaGrammar | undefined;
+  /** Call id shown in the prompt → the client's id, for ids changed to fit the template. */
+  readonly callIds: ReadonlyMap<string, string>;
 
   constructor(fields: {
     kind: 'chat' | 'completion';
@@ -37,6 +54,7 @@ export class PreparedRequest implements PreparedGeneration {
     sampling: SamplingParams;
     tools: ToolPlan | undefined;
     contentGrammar: LlamaGrammar | undefined;
+    callIds?: ReadonlyMap<string, string>;
   }) {
     this.kind = fields.kind;
     this.tokens = fields.tokens;
@@ -44,6 +62,7 @@ export class PreparedRequest implements PreparedGeneration {
     this.sampling = fields.sampling;
     this.tools = fields.tools;
     this.contentGrammar = fields.contentGrammar;
+    this.callIds = fields.callIds ?? new Map();
   }
 
   get promptTokens(): number {

@@ -6,14 +6,17 @@ import type { Token } from 'node-llama-cpp';
 import { ContextLengthExceededError, InvalidRequestError } from '../api/api-errors.ts';
 import type { ChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { GrammarProvider, SchemaGrammar } from './grammar-provider.ts';
+import type { ToolSyntax } from './model-chat.ts';
 import type { ModelVocab } from './model-vocab.ts';
-import { PreparedRequest, type ToolPlan } from './prepared-request.ts';
+import { forcedInputs, PreparedRequest, type ToolPlan } from './prepared-request.ts';
 import type { GenerationInput, ResponseFormat, ToolChoice, ToolDefinition } from './types.ts';
 
 export interface PreparerDeps {
   contextSize: number;
   vocab: ModelVocab;
   renderer: ChatPromptRenderer;
+  /** Undefined when the model has no tool-call syntax: tools are then not offered. */
+  toolSyntax: ToolSyntax | undefined;
   grammars: GrammarProvider;
   /** Prepend BOS to raw completion prompts (the model's `add_bos_token`). */
   prependBos: boolean;
@@ -28,6 +31,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
   let tokens: Token[];
   let tools: ToolPlan | undefined;
   let contentGrammar: PreparedRequest['contentGrammar'];
+  let callIds: ReadonlyMap<string, string> | undefined;
   if (input.kind === 'completion') {
     // Like llama-server, control-token text in a raw prompt is parsed as control tokens: FIM prompts
     // (<|fim_prefix|>…) depend on it, and the client owns the whole prompt anyway.
@@ -40,27 +44,39 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
   } else {
     if (input.messages.length === 0) throw new InvalidRequestError('messages must not be empty.', { param: 'messages' });
     const useTools = input.tools.length > 0 && input.toolChoice.type !== 'none';
-    const rendered = deps.vocab.tokenizeWithin(
-      deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] }),
-      budget,
-    );
+    const rendered = deps.renderer.render({ messages: input.messages, tools: useTools ? input.tools : [] });
+    const budgeted = deps.vocab.tokenizeWithin(rendered.segments, budget);
     // Before any grammar is compiled: thousands of tool schemas that cannot fit cost nothing more.
-    if (!rendered.fits) throw overflow(rendered.atLeast, rendered.exact);
-    tokens = rendered.tokens;
-    if (useTools) {
-      tools = await planTools(input.tools, input.toolChoice, deps);
-      for (const token of forcedPrefix(tools, deps.vocab)) tokens.push(token);
+    if (!budgeted.fits) throw overflow(budgeted.atLeast, budgeted.exact);
+    tokens = budgeted.tokens;
+    callIds = rendered.callIds;
+    const syntax = deps.toolSyntax;
+    if (useTools && syntax !== undefined) {
+      tools = await planTools(input.tools, input.toolChoice, syntax, deps.grammars);
+      for (const token of syntax.tokensOf(forcedInputs(tools.forced, syntax.format))) tokens.push(token);
     }
     contentGrammar = await responseGrammar(input.responseFormat, deps.grammars);
   }
   if (tokens.length > budget) throw overflow(tokens.length, true);
   const remaining = deps.contextSize - tokens.length;
   const maxTokens = Math.max(1, Math.min(input.sampling.maxTokens ?? remaining, remaining));
-  return new PreparedRequest({ kind: input.kind, tokens, maxTokens, sampling: input.sampling, tools, contentGrammar });
+  return new PreparedRequest({
+    kind: input.kind,
+    tokens,
+    maxTokens,
+    sampling: input.sampling,
+    tools,
+    contentGrammar,
+    ...(callIds === undefined ? {} : { callIds }),
+  });
 }
 
-async function planTools(defs: readonly ToolDefinition[], choice: ToolChoice, deps: PreparerDeps): Promise<ToolPlan | undefined> {
-  if (deps.vocab.toolCallsToken === undefined || deps.vocab.argsToken === undefined) return undefined;
+async function planTools(
+  defs: readonly ToolDefinition[],
+  choice: ToolChoice,
+  syntax: ToolSyntax,
+  grammars: GrammarProvider,
+): Promise<ToolPlan> {
   const names = [...new Set(defs.map((d) => d.name))];
   if (choice.type === 'function' && !names.includes(choice.name)) {
     throw new InvalidRequestError(`tool_choice names "${choice.name}", which is not one of the declared tools.`, {
@@ -68,22 +84,14 @@ async function planTools(defs: readonly ToolDefinition[], choice: ToolChoice, de
     });
   }
   const argumentGrammars = new Map<string, SchemaGrammar>();
-  for (const def of defs) argumentGrammars.set(def.name, await deps.grammars.forSchema(def.parameters));
+  for (const def of defs) argumentGrammars.set(def.name, await grammars.forSchema(def.parameters));
   const forced: ToolPlan['forced'] =
-    choice.type === 'required' ? { type: 'call' } : choice.type === 'function' ? { type: 'named', name: choice.name } : { type: 'none' };
-  return { names, argumentGrammars, nameGrammar: await deps.grammars.forNames(names), forced };
-}
-
-function forcedPrefix(tools: ToolPlan | undefined, vocab: ModelVocab): Token[] {
-  if (tools === undefined || vocab.toolCallsToken === undefined || vocab.argsToken === undefined) return [];
-  switch (tools.forced.type) {
-    case 'none':
-      return [];
-    case 'call':
-      return [vocab.toolCallsToken];
-    case 'named':
-      return [vocab.toolCallsToken, ...vocab.tokenizeText(tools.forced.name, false), vocab.argsToken];
-  }
+    choice.type === 'required'
+      ? { type: 'call' }
+      : choice.type === 'function'
+        ? { type: 'named', name: choice.name, id: syntax.format.newCallId() }
+        : { type: 'none' };
+  return { names, argumentGrammars, nameGrammar: await grammars.forNames(names, syntax.format.nameEnd), forced };
 }
 
 async function responseGrammar(format: ResponseFormat, grammars: GrammarProvider) {

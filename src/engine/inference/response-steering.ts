@@ -1,14 +1,16 @@
 /**
- * Per-request steering of sampled tokens: Devstral tool-call phases (content → name → arguments →
- * after-arguments), the grammar and token bans for each phase, whole-character text, stop strings and
- * response_format JSON completion.
+ * Per-request steering of sampled tokens: tool-call phases of the model's format (content → name →
+ * arguments → after-arguments), the grammar and token bans for each phase, whole-character text, stop
+ * strings and response_format JSON completion.
  */
 import { type LlamaGrammarEvaluationState, type LlamaModel, type Token, TokenBias } from 'node-llama-cpp';
 import { JsonValueScanner } from '../chat/json-value-scanner.ts';
 import { StopMatcher } from '../chat/stop-matcher.ts';
-import { type ParsedEvent, type ParserInput, ToolCallParser } from '../chat/tool-call-parser.ts';
+import { DEFAULT_TOOL_CALL_FORMAT } from '../chat/tool-call-formats.ts';
+import type { ParsedEvent, ParserInput, ToolCallParser } from '../chat/tool-call-parser.ts';
 import type { RunContext } from './generation-run.ts';
-import type { PreparedRequest, ToolPlan } from './prepared-request.ts';
+import type { ToolSyntax } from './model-chat.ts';
+import { forcedInputs, type PreparedRequest, type ToolPlan } from './prepared-request.ts';
 import { TokenTextDecoder } from './token-text-decoder.ts';
 import type { FinishReason, GenerationEvent, ToolCall } from './types.ts';
 
@@ -16,8 +18,8 @@ export interface StepAction {
   events: GenerationEvent[];
   /** The sampled token is part of the output (and counts toward the budget). */
   kept: boolean;
-  /** A token the engine adds after it ([ARGS]); also counts. */
-  injected?: Token;
+  /** Tokens the engine adds after it (the format's syntax between a name and its arguments); they count too. */
+  injected?: Token[];
   /** Tokens to evaluate next instead of the sampled one. */
   evaluate?: Token[];
   finish?: FinishReason;
@@ -27,14 +29,15 @@ export interface StepAction {
 export class Steering {
   readonly #ctx: RunContext;
   readonly #tools: ToolPlan | undefined;
+  readonly #syntax: ToolSyntax | undefined;
   readonly #parser: ToolCallParser;
   readonly #decoder: TokenTextDecoder;
   readonly #stop: StopMatcher;
   readonly #contentJson: JsonValueScanner | undefined;
   readonly #initialEvents: ParsedEvent[] = [];
   readonly #noControl: TokenBias;
-  readonly #toolCallsAllowed: TokenBias;
-  readonly #argsAllowed: TokenBias;
+  readonly #callAllowed: TokenBias;
+  readonly #nameEndAllowed: TokenBias;
   readonly #maxTokens: number;
   #content = '';
   grammar: LlamaGrammarEvaluationState | undefined;
@@ -42,41 +45,39 @@ export class Steering {
 
   constructor(ctx: RunContext, req: PreparedRequest) {
     this.#ctx = ctx;
-    this.#tools = req.tools;
+    // Tools are planned only for models with a tool syntax (request-preparer.ts).
+    const syntax = req.tools === undefined ? undefined : ctx.toolSyntax;
+    this.#tools = syntax === undefined ? undefined : req.tools;
+    this.#syntax = syntax;
     this.#maxTokens = req.maxTokens;
-    this.#parser = new ToolCallParser(ctx.newToolCallId);
+    const format = ctx.toolSyntax?.format ?? DEFAULT_TOOL_CALL_FORMAT;
+    // An id the model's output carries is one the engine wrote, or one of the prompt's (then the client's own).
+    this.#parser = format.createParser((inOutput) =>
+      inOutput === undefined ? format.newCallId() : (req.callIds.get(inOutput) ?? inOutput),
+    );
     this.#decoder = new TokenTextDecoder((tokens) => ctx.model.detokenize(tokens, false));
     this.#stop = new StopMatcher(req.sampling.stop);
     const controls = ctx.vocab.nonEogControlTokens;
     this.#noControl = req.kind === 'completion' ? new TokenBias(ctx.model.tokenizer) : banned(ctx.model, controls);
-    this.#toolCallsAllowed =
-      req.tools === undefined
+    const allowing = (token: Token | undefined): TokenBias =>
+      token === undefined
         ? this.#noControl
         : banned(
             ctx.model,
-            controls.filter((t) => t !== ctx.vocab.toolCallsToken),
+            controls.filter((t) => t !== token),
           );
-    this.#argsAllowed =
-      req.tools === undefined
-        ? this.#noControl
-        : banned(
-            ctx.model,
-            controls.filter((t) => t !== ctx.vocab.argsToken),
-          );
+    this.#callAllowed = allowing(syntax?.call);
+    this.#nameEndAllowed = allowing(syntax?.nameEnd);
     this.bias = this.#noControl;
     if (req.contentGrammar !== undefined) {
       this.#contentJson = new JsonValueScanner();
       this.grammar = ctx.grammars.state(req.contentGrammar);
-    } else if (req.tools !== undefined) {
-      this.bias = this.#toolCallsAllowed;
+    } else if (this.#tools !== undefined) {
+      this.bias = this.#callAllowed;
     }
-    const forced = req.tools?.forced;
-    if (forced?.type === 'call' || forced?.type === 'named') {
-      this.#initialEvents.push(...this.#parser.push({ type: 'tool-calls-marker' }));
-      if (forced.type === 'named') {
-        this.#initialEvents.push(...this.#parser.push({ type: 'text', text: forced.name }));
-        this.#initialEvents.push(...this.#parser.push({ type: 'args-marker' }));
-      }
+    const forced = this.#tools?.forced;
+    if (syntax !== undefined && forced !== undefined && forced.type !== 'none') {
+      for (const input of forcedInputs(forced, syntax.format)) this.#initialEvents.push(...this.#parser.push(input));
       this.#enterPhase();
     }
   }
@@ -105,36 +106,38 @@ export class Steering {
     const vocab = this.#ctx.vocab;
     const phase = this.#parser.phase;
     const tools = this.#tools;
+    const syntax = this.#syntax;
     if (vocab.isEog(token)) {
-      // The name grammar only lets EOG through once a whole name is typed: that is where [ARGS] goes.
+      // The name grammar only lets EOG through once a whole name is typed: that is where the name ends.
       if (phase === 'name' && tools !== undefined && tools.names.includes(this.#parser.pendingName.trim())) {
-        return this.#injectArgs(token, false);
+        return this.#completeName(this.#nameSuffix(), token, false);
       }
       return { events: this.#textEvents(this.#decoder.flush()), kept: false, finish: this.endReason() };
     }
-    if (token === vocab.toolCallsToken && tools !== undefined && (phase === 'content' || phase === 'after-arguments')) {
+    if (syntax !== undefined && token === syntax.call && (phase === 'content' || phase === 'after-arguments')) {
       const events = [...this.#textEvents(this.#decoder.flush()), ...this.#flushStop()];
-      events.push(...this.#parser.push({ type: 'tool-calls-marker' }));
+      events.push(...this.#parser.push({ type: 'marker', marker: 'call' }));
       this.#enterPhase();
       return { events, kept: true };
     }
     if (phase === 'after-arguments') return { events: [], kept: false, finish: 'tool_calls' };
-    if (token === vocab.argsToken && phase === 'name') {
-      const events = [...this.#textEvents(this.#decoder.flush()), ...this.#parser.push({ type: 'args-marker' })];
-      this.#enterPhase();
-      return { events, kept: true };
+    if (syntax !== undefined && token === syntax.nameEnd && phase === 'name') {
+      // The model ends the name itself; the engine writes the rest of the syntax (with the id, if any).
+      const events = this.#textEvents(this.#decoder.flush());
+      const completed = this.#completeName(this.#nameSuffix(), token, false);
+      return { ...completed, events: [...events, ...completed.events] };
     }
     if (vocab.isNonEogControl(token)) return { events: [], kept: true };
 
     const text = this.#decoder.push(token);
     if (phase === 'name') {
-      // The name grammar allows "[" only after a complete name, as the start of "[ARGS]" spelled in
-      // plain characters: put the real control token in its place.
+      // The name grammar allows "[" only after a complete name, as the start of the name-end marker spelled
+      // in plain characters: put the real syntax in its place.
       const cut = text.indexOf('[');
       if (cut !== -1) {
         const events = this.#textEvents(text.slice(0, cut));
-        const injected = this.#injectArgs(token, false);
-        return { ...injected, events: [...events, ...injected.events] };
+        const completed = this.#completeName(this.#nameSuffix(), token, false);
+        return { ...completed, events: [...events, ...completed.events] };
       }
     }
     const events = this.#textEvents(text);
@@ -145,10 +148,11 @@ export class Steering {
       const name = this.#parser.pendingName.trim();
       const complete = tools.names.includes(name);
       const ambiguous = tools.names.some((n) => n.length > name.length && n.startsWith(name));
-      // The sampled token plus [ARGS] must both fit the budget; otherwise the run ends on 'length'.
-      if (complete && !ambiguous && generatedSoFar + 2 <= this.#maxTokens) {
-        const injected = this.#injectArgs(token, true);
-        return { ...injected, events: [...events, ...injected.events] };
+      // The sampled token plus the syntax after the name must fit the budget; otherwise the run ends on 'length'.
+      const suffix = complete && !ambiguous ? this.#nameSuffix() : undefined;
+      if (suffix !== undefined && generatedSoFar + 1 + suffix.tokens.length <= this.#maxTokens) {
+        const completed = this.#completeName(suffix, token, true);
+        return { ...completed, events: [...events, ...completed.events] };
       }
     }
     if (now === 'after-arguments' && phase === 'arguments') {
@@ -163,11 +167,17 @@ export class Steering {
     return [...this.#textEvents(this.#decoder.flush()), ...this.#flushStop()];
   }
 
-  #injectArgs(token: Token, keepToken: boolean): StepAction {
-    const args = this.#ctx.vocab.argsToken as Token;
-    const events = this.#parser.push({ type: 'args-marker' });
+  /** The format's syntax from a complete name to the arguments, with a fresh id where the format has ids. */
+  #nameSuffix(): { inputs: ParserInput[]; tokens: Token[] } {
+    const syntax = this.#syntax as ToolSyntax;
+    const inputs = syntax.format.nameSuffix(syntax.format.newCallId());
+    return { inputs, tokens: syntax.tokensOf(inputs) };
+  }
+
+  #completeName(suffix: { inputs: ParserInput[]; tokens: Token[] }, token: Token, keepToken: boolean): StepAction {
+    const events = suffix.inputs.flatMap((input) => this.#parser.push(input));
     this.#enterPhase();
-    return { events, kept: keepToken, injected: args, evaluate: keepToken ? [token, args] : [args] };
+    return { events, kept: keepToken, injected: suffix.tokens, evaluate: keepToken ? [token, ...suffix.tokens] : suffix.tokens };
   }
 
   /** Sets grammar and bans for the parser's current phase. */
@@ -176,7 +186,12 @@ export class Steering {
     switch (this.#parser.phase) {
       case 'name':
         this.grammar = tools === undefined ? undefined : this.#ctx.grammars.state(tools.nameGrammar);
-        this.bias = this.#argsAllowed;
+        this.bias = this.#nameEndAllowed;
+        break;
+      case 'call-id':
+        // Only passed through while the engine writes an id itself.
+        this.grammar = undefined;
+        this.bias = this.#noControl;
         break;
       case 'arguments': {
         const name = this.#parser.startedCalls.at(-1)?.name ?? '';
@@ -188,7 +203,7 @@ export class Steering {
       case 'after-arguments':
       case 'content':
         this.grammar = undefined;
-        this.bias = this.#toolCallsAllowed;
+        this.bias = this.#callAllowed;
         break;
     }
   }
