@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InvalidRequestError } from '../../src/engine/api/api-errors.ts';
 import type { InferenceEngine } from '../../src/engine/inference/types.ts';
+import { strictTemplate } from '../support/strict-templates.ts';
 import { DEFAULT_AFTER_TOOL_TEXT } from '../support/test-models.ts';
 import { ATTEMPT_COMPLETION, chat, contentOf, READ_FILES, run, SET_MODE, startEngine, streamedCalls, user } from './engine-fixture.ts';
 
@@ -230,5 +231,58 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
     const value = JSON.parse(result.content) as Record<string, unknown>;
     assert.ok(value.mode === 'plan' || value.mode === 'act');
     assert.equal(typeof value.confirm, 'boolean');
+  });
+});
+
+describe('the [CALL_ID] format (Mistral Small 3.2 template) on generated models', () => {
+  let scripted: InferenceEngine;
+  let tiny: InferenceEngine;
+  before(async () => {
+    scripted = await startEngine('scripted', { model: { chatTemplate: strictTemplate('call-id') } });
+    tiny = await startEngine('tiny', { model: { chatTemplate: strictTemplate('call-id') } });
+  });
+  after(async () => {
+    await scripted.close();
+    await tiny.close();
+  });
+
+  it('writes a fresh 9-alphanumeric id after the name; the model goes on with the arguments', async () => {
+    const { result, events } = await run(scripted, chat([user('Finish the task')], { tools: [ATTEMPT_COMPLETION] }));
+    assert.equal(result.finishReason, 'tool_calls');
+    const call = result.toolCalls[0];
+    assert.match(call?.id ?? '', /^[A-Za-z0-9]{9}$/);
+    assert.deepEqual(JSON.parse(call?.arguments ?? ''), { result: 'done' });
+    assert.deepEqual(streamedCalls(events), result.toolCalls);
+  });
+
+  it('tool_choice required and named sample declared calls with valid JSON and 9-alphanumeric ids', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { result } = await run(
+        tiny,
+        chat([user('Pick')], {
+          tools: [SET_MODE, ATTEMPT_COMPLETION],
+          toolChoice: { type: 'required' },
+          sampling: { temperature: 0.8, seed, maxTokens: 400 },
+        }),
+      );
+      assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
+      for (const call of result.toolCalls) {
+        assert.ok(['set_mode', 'attempt_completion'].includes(call.name), call.name);
+        assert.match(call.id, /^[A-Za-z0-9]{9}$/);
+        assert.equal(typeof JSON.parse(call.arguments), 'object');
+      }
+    }
+    const { result, events } = await run(
+      tiny,
+      chat([user('Go')], {
+        tools: [ATTEMPT_COMPLETION, SET_MODE],
+        toolChoice: { type: 'function', name: 'set_mode' },
+        sampling: { maxTokens: 200 },
+      }),
+    );
+    assert.equal(result.toolCalls[0]?.name, 'set_mode');
+    assert.match(result.toolCalls[0]?.id ?? '', /^[A-Za-z0-9]{9}$/);
+    assert.deepEqual(Object.keys(JSON.parse(result.toolCalls[0]?.arguments ?? '') as object).sort(), ['confirm', 'mode']);
+    assert.equal(events[1]?.type === 'tool-call-start' && events[1].id, result.toolCalls[0]?.id);
   });
 });

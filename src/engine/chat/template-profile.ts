@@ -48,7 +48,8 @@ export function profileTemplate(template: Template, tokens: { bosToken: string; 
     }
     trials.push(trial);
   }
-  const closest = trials.reduce((best, t) => (t.failures.length < best.failures.length ? t : best));
+  // The reason reported comes from the style that failed least; on a tie, from the most adapted one.
+  const closest = trials.reduce((best, t) => (t.failures.length <= best.failures.length ? t : best));
   const format = trials.find((t) => t.format !== undefined)?.format ?? DEFAULT_TOOL_CALL_FORMAT;
   return { renderer: 'builtin', format, reason: closest.failures[0] ?? 'unknown' };
 }
@@ -84,9 +85,9 @@ function checkCalls(rendered: string, shape: ProbeShape, style: TemplateInputSty
     const shown = { name: call.name, id: style.ids === 'nine' ? nineCharCallIdFor(call.id) : call.id };
     for (const format of TOOL_CALL_FORMATS) {
       const how = format.shows(rendered, shown);
-      if (how === 'without-id') return `writes ${format.markers.callId} without the call's id`;
       if (how === 'no') continue;
       trial.format ??= format;
+      if (how === 'without-id') return `writes ${format.markers.callId} without the call's id`;
       if (format !== trial.format) return `writes tool calls in two syntaxes (${trial.format.name} and ${format.name})`;
       if (format.idsInPrompt && style.ids === 'client') return `shows tool-call ids (${format.name}), which must be 9 alphanumerics`;
       break;

@@ -65,6 +65,14 @@ export class PreparedRequest implements PreparedGeneration {
     this.callIds = fields.callIds ?? new Map();
   }
 
+  /**
+   * The id to give the client for a call id read from the output: the client's own when it is one the
+   * prompt showed in place of theirs, else unchanged.
+   */
+  clientCallId(idInOutput: string): string {
+    return this.callIds.get(idInOutput) ?? idInOutput;
+  }
+
   get promptTokens(): number {
     return this.tokens.length;
   }

@@ -51,10 +51,7 @@ export class Steering {
     this.#syntax = syntax;
     this.#maxTokens = req.maxTokens;
     const format = ctx.toolSyntax?.format ?? DEFAULT_TOOL_CALL_FORMAT;
-    // An id the model's output carries is one the engine wrote, or one of the prompt's (then the client's own).
-    this.#parser = format.createParser((inOutput) =>
-      inOutput === undefined ? format.newCallId() : (req.callIds.get(inOutput) ?? inOutput),
-    );
+    this.#parser = format.createParser((inOutput) => (inOutput === undefined ? format.newCallId() : req.clientCallId(inOutput)));
     this.#decoder = new TokenTextDecoder((tokens) => ctx.model.detokenize(tokens, false));
     this.#stop = new StopMatcher(req.sampling.stop);
     const controls = ctx.vocab.nonEogControlTokens;
