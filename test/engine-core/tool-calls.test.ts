@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { InvalidRequestError } from '../../src/engine/api/api-errors.ts';
 import type { InferenceEngine } from '../../src/engine/inference/types.ts';
 import { strictTemplate } from '../support/strict-templates.ts';
-import { DEFAULT_AFTER_TOOL_TEXT } from '../support/test-models.ts';
+import { DEFAULT_AFTER_TOOL_TEXT, type TestModelOptions } from '../support/test-models.ts';
 import { ATTEMPT_COMPLETION, chat, contentOf, READ_FILES, run, SET_MODE, startEngine, streamedCalls, user } from './engine-fixture.ts';
 
 describe('tool calls on the scripted model', () => {
@@ -129,85 +129,102 @@ describe('a tool name that is a prefix of another declared name', () => {
   });
 });
 
-describe('forced tool calls and JSON output on the random tiny model', () => {
+const FORMATS: Array<[string, TestModelOptions, RegExp]> = [
+  ['Devstral v13 (generated template)', {}, /^call_[A-Za-z0-9]{24}$/],
+  ['[CALL_ID] (Mistral Small 3.2 template)', { chatTemplate: strictTemplate('call-id') }, /^[A-Za-z0-9]{9}$/],
+];
+
+for (const [format, model, ids] of FORMATS) {
+  describe(`forced tool calls on the random tiny model, ${format}`, () => {
+    let engine: InferenceEngine;
+    before(async () => {
+      engine = await startEngine('tiny', { model });
+    });
+    after(() => engine.close());
+
+    it('tool_choice required yields a declared tool with valid JSON arguments', async () => {
+      for (const seed of [1, 2, 3]) {
+        const { result, events } = await run(
+          engine,
+          chat([user('Pick something')], {
+            tools: [SET_MODE, ATTEMPT_COMPLETION],
+            toolChoice: { type: 'required' },
+            sampling: { temperature: 0.8, seed, maxTokens: 400 },
+          }),
+        );
+        assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
+        assert.ok(result.toolCalls.length >= 1);
+        for (const call of result.toolCalls) {
+          assert.ok(['set_mode', 'attempt_completion'].includes(call.name), call.name);
+          assert.match(call.id, ids);
+          const args = JSON.parse(call.arguments) as Record<string, unknown>;
+          if (call.name === 'set_mode') {
+            assert.ok(args.mode === 'plan' || args.mode === 'act');
+            assert.equal(typeof args.confirm, 'boolean');
+          }
+        }
+        assert.deepEqual(streamedCalls(events), result.toolCalls);
+      }
+    });
+
+    it('tool_choice required with prefix-sharing names still yields a declared name and valid JSON', async () => {
+      const MODE_NOW = { ...SET_MODE, name: 'set_mode_now' };
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const { result } = await run(
+          engine,
+          chat([user('Pick')], {
+            tools: [SET_MODE, MODE_NOW],
+            toolChoice: { type: 'required' },
+            sampling: { temperature: 1, seed, maxTokens: 400 },
+          }),
+        );
+        assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
+        for (const call of result.toolCalls) {
+          assert.ok(['set_mode', 'set_mode_now'].includes(call.name), call.name);
+          assert.equal(typeof JSON.parse(call.arguments), 'object');
+        }
+      }
+    });
+
+    it('a named tool_choice forces that tool and its schema', async () => {
+      const { result, events } = await run(
+        engine,
+        chat([user('Go')], {
+          tools: [ATTEMPT_COMPLETION, SET_MODE],
+          toolChoice: { type: 'function', name: 'set_mode' },
+          sampling: { maxTokens: 200 },
+        }),
+      );
+      assert.equal(result.finishReason, 'tool_calls');
+      assert.equal(result.toolCalls.length, 1);
+      assert.equal(result.toolCalls[0]?.name, 'set_mode');
+      const args = JSON.parse(result.toolCalls[0]?.arguments ?? '') as Record<string, unknown>;
+      assert.deepEqual(Object.keys(args).sort(), ['confirm', 'mode']);
+      assert.equal(events[1]?.type === 'tool-call-start' && events[1].id, result.toolCalls[0]?.id);
+      assert.match(result.toolCalls[0]?.id ?? '', ids);
+    });
+
+    it('a schema outside the exact subset still gets syntactically valid JSON (generic grammar)', async () => {
+      const { result } = await run(
+        engine,
+        chat([user('Read')], {
+          tools: [READ_FILES],
+          toolChoice: { type: 'function', name: 'read_files' },
+          sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 },
+        }),
+      );
+      assert.equal(result.finishReason, 'tool_calls', JSON.stringify(result));
+      assert.equal(typeof JSON.parse(result.toolCalls[0]?.arguments ?? ''), 'object');
+    });
+  });
+}
+
+describe('JSON output on the random tiny model', () => {
   let engine: InferenceEngine;
   before(async () => {
     engine = await startEngine('tiny');
   });
   after(() => engine.close());
-
-  it('tool_choice required yields a declared tool with valid JSON arguments', async () => {
-    for (const seed of [1, 2, 3]) {
-      const { result, events } = await run(
-        engine,
-        chat([user('Pick something')], {
-          tools: [SET_MODE, ATTEMPT_COMPLETION],
-          toolChoice: { type: 'required' },
-          sampling: { temperature: 0.8, seed, maxTokens: 400 },
-        }),
-      );
-      assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
-      assert.ok(result.toolCalls.length >= 1);
-      for (const call of result.toolCalls) {
-        assert.ok(['set_mode', 'attempt_completion'].includes(call.name), call.name);
-        const args = JSON.parse(call.arguments) as Record<string, unknown>;
-        if (call.name === 'set_mode') {
-          assert.ok(args.mode === 'plan' || args.mode === 'act');
-          assert.equal(typeof args.confirm, 'boolean');
-        }
-      }
-      assert.deepEqual(streamedCalls(events), result.toolCalls);
-    }
-  });
-
-  it('tool_choice required with prefix-sharing names still yields a declared name and valid JSON', async () => {
-    const MODE_NOW = { ...SET_MODE, name: 'set_mode_now' };
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const { result } = await run(
-        engine,
-        chat([user('Pick')], {
-          tools: [SET_MODE, MODE_NOW],
-          toolChoice: { type: 'required' },
-          sampling: { temperature: 1, seed, maxTokens: 400 },
-        }),
-      );
-      assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
-      for (const call of result.toolCalls) {
-        assert.ok(['set_mode', 'set_mode_now'].includes(call.name), call.name);
-        assert.equal(typeof JSON.parse(call.arguments), 'object');
-      }
-    }
-  });
-
-  it('a named tool_choice forces that tool and its schema', async () => {
-    const { result, events } = await run(
-      engine,
-      chat([user('Go')], {
-        tools: [ATTEMPT_COMPLETION, SET_MODE],
-        toolChoice: { type: 'function', name: 'set_mode' },
-        sampling: { maxTokens: 200 },
-      }),
-    );
-    assert.equal(result.finishReason, 'tool_calls');
-    assert.equal(result.toolCalls.length, 1);
-    assert.equal(result.toolCalls[0]?.name, 'set_mode');
-    const args = JSON.parse(result.toolCalls[0]?.arguments ?? '') as Record<string, unknown>;
-    assert.deepEqual(Object.keys(args).sort(), ['confirm', 'mode']);
-    assert.equal(events[1]?.type, 'tool-call-start');
-  });
-
-  it('a schema outside the exact subset still gets syntactically valid JSON (generic grammar)', async () => {
-    const { result } = await run(
-      engine,
-      chat([user('Read')], {
-        tools: [READ_FILES],
-        toolChoice: { type: 'function', name: 'read_files' },
-        sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 },
-      }),
-    );
-    assert.equal(result.finishReason, 'tool_calls', JSON.stringify(result));
-    assert.equal(typeof JSON.parse(result.toolCalls[0]?.arguments ?? ''), 'object');
-  });
 
   it('response_format json_object makes the content parse as a JSON object', async () => {
     const { result } = await run(
@@ -234,17 +251,12 @@ describe('forced tool calls and JSON output on the random tiny model', () => {
   });
 });
 
-describe('the [CALL_ID] format (Mistral Small 3.2 template) on generated models', () => {
+describe('the [CALL_ID] format (Mistral Small 3.2 template) on the scripted model', () => {
   let scripted: InferenceEngine;
-  let tiny: InferenceEngine;
   before(async () => {
     scripted = await startEngine('scripted', { model: { chatTemplate: strictTemplate('call-id') } });
-    tiny = await startEngine('tiny', { model: { chatTemplate: strictTemplate('call-id') } });
   });
-  after(async () => {
-    await scripted.close();
-    await tiny.close();
-  });
+  after(() => scripted.close());
 
   it('writes a fresh 9-alphanumeric id after the name; the model goes on with the arguments', async () => {
     const { result, events } = await run(scripted, chat([user('Finish the task')], { tools: [ATTEMPT_COMPLETION] }));
@@ -253,36 +265,5 @@ describe('the [CALL_ID] format (Mistral Small 3.2 template) on generated models'
     assert.match(call?.id ?? '', /^[A-Za-z0-9]{9}$/);
     assert.deepEqual(JSON.parse(call?.arguments ?? ''), { result: 'done' });
     assert.deepEqual(streamedCalls(events), result.toolCalls);
-  });
-
-  it('tool_choice required and named sample declared calls with valid JSON and 9-alphanumeric ids', async () => {
-    for (const seed of [1, 2, 3]) {
-      const { result } = await run(
-        tiny,
-        chat([user('Pick')], {
-          tools: [SET_MODE, ATTEMPT_COMPLETION],
-          toolChoice: { type: 'required' },
-          sampling: { temperature: 0.8, seed, maxTokens: 400 },
-        }),
-      );
-      assert.equal(result.finishReason, 'tool_calls', `seed ${seed}: ${JSON.stringify(result)}`);
-      for (const call of result.toolCalls) {
-        assert.ok(['set_mode', 'attempt_completion'].includes(call.name), call.name);
-        assert.match(call.id, /^[A-Za-z0-9]{9}$/);
-        assert.equal(typeof JSON.parse(call.arguments), 'object');
-      }
-    }
-    const { result, events } = await run(
-      tiny,
-      chat([user('Go')], {
-        tools: [ATTEMPT_COMPLETION, SET_MODE],
-        toolChoice: { type: 'function', name: 'set_mode' },
-        sampling: { maxTokens: 200 },
-      }),
-    );
-    assert.equal(result.toolCalls[0]?.name, 'set_mode');
-    assert.match(result.toolCalls[0]?.id ?? '', /^[A-Za-z0-9]{9}$/);
-    assert.deepEqual(Object.keys(JSON.parse(result.toolCalls[0]?.arguments ?? '') as object).sort(), ['confirm', 'mode']);
-    assert.equal(events[1]?.type === 'tool-call-start' && events[1].id, result.toolCalls[0]?.id);
   });
 });
