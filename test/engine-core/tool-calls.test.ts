@@ -203,28 +203,28 @@ for (const [format, model, ids] of FORMATS) {
       assert.equal(events[1]?.type === 'tool-call-start' && events[1].id, result.toolCalls[0]?.id);
       assert.match(result.toolCalls[0]?.id ?? '', ids);
     });
-
-    it('a schema outside the exact subset still gets syntactically valid JSON (generic grammar)', async () => {
-      const { result } = await run(
-        engine,
-        chat([user('Read')], {
-          tools: [READ_FILES],
-          toolChoice: { type: 'function', name: 'read_files' },
-          sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 },
-        }),
-      );
-      assert.equal(result.finishReason, 'tool_calls', JSON.stringify(result));
-      assert.equal(typeof JSON.parse(result.toolCalls[0]?.arguments ?? ''), 'object');
-    });
   });
 }
 
-describe('JSON output on the random tiny model', () => {
+describe('generic-JSON arguments and JSON output on the random tiny model', () => {
   let engine: InferenceEngine;
   before(async () => {
     engine = await startEngine('tiny');
   });
   after(() => engine.close());
+
+  it('a schema outside the exact subset still gets syntactically valid JSON (generic grammar)', async () => {
+    const { result } = await run(
+      engine,
+      chat([user('Read')], {
+        tools: [READ_FILES],
+        toolChoice: { type: 'function', name: 'read_files' },
+        sampling: { temperature: 0.7, seed: 5, maxTokens: 1500 },
+      }),
+    );
+    assert.equal(result.finishReason, 'tool_calls', JSON.stringify(result));
+    assert.equal(typeof JSON.parse(result.toolCalls[0]?.arguments ?? ''), 'object');
+  });
 
   it('response_format json_object makes the content parse as a JSON object', async () => {
     const { result } = await run(
@@ -265,5 +265,10 @@ describe('the [CALL_ID] format (Mistral Small 3.2 template) on the scripted mode
     assert.match(call?.id ?? '', /^[A-Za-z0-9]{9}$/);
     assert.deepEqual(JSON.parse(call?.arguments ?? ''), { result: 'done' });
     assert.deepEqual(streamedCalls(events), result.toolCalls);
+    // The id is in the model's context, so it derives from the prompt: the same request, the same id.
+    const again = await run(scripted, chat([user('Finish the task')], { tools: [ATTEMPT_COMPLETION] }));
+    assert.equal(again.result.toolCalls[0]?.id, call?.id);
+    const other = await run(scripted, chat([user('Finish the other task')], { tools: [ATTEMPT_COMPLETION] }));
+    assert.notEqual(other.result.toolCalls[0]?.id, call?.id);
   });
 });

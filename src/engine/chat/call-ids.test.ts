@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newNineCharCallId, newToolCallId, nineCharCallIdFor } from './call-ids.ts';
+import { derivedNineCharCallId, newToolCallId, nineCharCallIdFor } from './call-ids.ts';
 
-test('fresh ids: OpenAI style and 9 alphanumerics', () => {
+test('new ids: OpenAI style (random), and 9 alphanumerics derived from a seed', () => {
   assert.match(newToolCallId(), /^call_[A-Za-z0-9]{24}$/);
-  assert.match(newNineCharCallId(), /^[A-Za-z0-9]{9}$/);
-  assert.notEqual(newNineCharCallId(), newNineCharCallId());
+  assert.notEqual(newToolCallId(), newToolCallId());
+  assert.match(derivedNineCharCallId('prompt:0'), /^[A-Za-z0-9]{9}$/);
+  assert.equal(derivedNineCharCallId('prompt:0'), derivedNineCharCallId('prompt:0'));
+  assert.notEqual(derivedNineCharCallId('prompt:1'), derivedNineCharCallId('prompt:0'));
 });
 
 test('a client id maps to the same 9 alphanumerics every time; ids already in that shape stay', () => {

@@ -18,9 +18,13 @@ export function newToolCallId(): string {
   return `call_${alphanumerics(randomBytes(24), 24)}`;
 }
 
-/** A fresh 9-alphanumeric id, as Mistral's `[CALL_ID]` formats write them. */
-export function newNineCharCallId(): string {
-  return alphanumerics(randomBytes(9), 9);
+/**
+ * The 9-alphanumeric id the engine writes for a new call in a `[CALL_ID]` format, derived from `seed` (the
+ * prompt and the call's position): the id is part of the model's context for the arguments that follow, so a
+ * random one would make the same greedy request answer differently each time.
+ */
+export function derivedNineCharCallId(seed: string): string {
+  return alphanumerics(createHash('sha256').update(`new-call\0${seed}`).digest(), 9);
 }
 
 /**

@@ -8,6 +8,7 @@ import { markerToolCallFormat } from './tool-call-format.ts';
 export const devstralV13Format = markerToolCallFormat({
   name: 'devstral-v13',
   markers: { call: '[TOOL_CALLS]', args: '[ARGS]' },
-  newCallId: newToolCallId,
+  // Not in the prompt, so not in the model's context: a random id changes nothing the model sees.
+  newCallId: () => newToolCallId(),
   renderToolResult: (m) => `[TOOL_RESULTS]${m.content}[/TOOL_RESULTS]`,
 });

@@ -32,8 +32,11 @@ export interface ToolCallFormat {
   readonly idsInPrompt: boolean;
   /** The control token the model writes right after a complete name. */
   readonly nameEnd: string;
-  /** A fresh id for a call the model makes (the engine writes it into the output for id formats). */
-  newCallId(): string;
+  /**
+   * An id for a call the model makes (the engine writes it into the output for id formats). `seed` names the
+   * prompt and the call's position; formats whose ids the model sees derive the id from it.
+   */
+  newCallId(seed: string): string;
   /** From a complete name to the arguments: the markers and id text, in order. */
   nameSuffix(id: string): ParserInput[];
   /** One call as it appears in a prompt. */
@@ -49,7 +52,7 @@ export interface ToolCallFormat {
 export interface MarkerFormatSpec {
   name: string;
   markers: ToolCallMarkers;
-  newCallId: () => string;
+  newCallId: (seed: string) => string;
   renderToolResult: (message: TemplateMessage) => string;
 }
 

@@ -23,6 +23,10 @@ export interface ToolPlan {
   forced: { type: 'none' } | { type: 'call' } | { type: 'named'; name: string; id: string };
 }
 
+export function callSeed(promptSeed: string, index: number): string {
+  return `${promptSeed}:${index}`;
+}
+
 /** The tool-call syntax a forced `tool_choice` puts at the end of the prompt. */
 export function forcedInputs(forced: ToolPlan['forced'], format: ToolCallFormat): ParserInput[] {
   switch (forced.type) {
@@ -46,6 +50,8 @@ export class PreparedRequest implements PreparedGeneration {
   readonly contentGrammar: LlamaGrammar | undefined;
   /** Call id shown in the prompt → the client's id, for ids changed to fit the template. */
   readonly callIds: ReadonlyMap<string, string>;
+  /** Names this prompt in the ids of new calls (see ToolCallFormat.newCallId). */
+  readonly callIdSeed: string;
 
   constructor(fields: {
     kind: 'chat' | 'completion';
@@ -55,6 +61,7 @@ export class PreparedRequest implements PreparedGeneration {
     tools: ToolPlan | undefined;
     contentGrammar: LlamaGrammar | undefined;
     callIds?: ReadonlyMap<string, string>;
+    callIdSeed?: string;
   }) {
     this.kind = fields.kind;
     this.tokens = fields.tokens;
@@ -63,6 +70,7 @@ export class PreparedRequest implements PreparedGeneration {
     this.tools = fields.tools;
     this.contentGrammar = fields.contentGrammar;
     this.callIds = fields.callIds ?? new Map();
+    this.callIdSeed = fields.callIdSeed ?? '';
   }
 
   /**
@@ -71,6 +79,11 @@ export class PreparedRequest implements PreparedGeneration {
    */
   clientCallId(idInOutput: string): string {
     return this.callIds.get(idInOutput) ?? idInOutput;
+  }
+
+  /** The seed for the id of the call at `index` of the response. */
+  callSeed(index: number): string {
+    return callSeed(this.callIdSeed, index);
   }
 
   get promptTokens(): number {

@@ -2,13 +2,14 @@
  * `prepare()`: renders a chat request with the model's template (or tokenizes a raw completion
  * prompt), appends what tool_choice forces, checks the context size and clamps the token budget.
  */
+import { createHash } from 'node:crypto';
 import type { Token } from 'node-llama-cpp';
 import { ContextLengthExceededError, InvalidRequestError } from '../api/api-errors.ts';
 import type { ChatPromptRenderer } from '../chat/chat-prompt.ts';
 import type { GrammarProvider, SchemaGrammar } from './grammar-provider.ts';
 import type { ToolSyntax } from './model-chat.ts';
 import type { ModelVocab } from './model-vocab.ts';
-import { forcedInputs, PreparedRequest, type ToolPlan } from './prepared-request.ts';
+import { callSeed, forcedInputs, PreparedRequest, type ToolPlan } from './prepared-request.ts';
 import type { GenerationInput, ResponseFormat, ToolChoice, ToolDefinition } from './types.ts';
 
 export interface PreparerDeps {
@@ -32,6 +33,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
   let tools: ToolPlan | undefined;
   let contentGrammar: PreparedRequest['contentGrammar'];
   let callIds: ReadonlyMap<string, string> | undefined;
+  let callIdSeed: string | undefined;
   if (input.kind === 'completion') {
     // Like llama-server, control-token text in a raw prompt is parsed as control tokens: FIM prompts
     // (<|fim_prefix|>…) depend on it, and the client owns the whole prompt anyway.
@@ -50,9 +52,10 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
     if (!budgeted.fits) throw overflow(budgeted.atLeast, budgeted.exact);
     tokens = budgeted.tokens;
     callIds = rendered.callIds;
+    callIdSeed = createHash('sha256').update(Uint32Array.from(tokens)).digest('hex');
     const syntax = deps.toolSyntax;
     if (useTools && syntax !== undefined) {
-      tools = await planTools(input.tools, input.toolChoice, syntax, deps.grammars);
+      tools = await planTools(input.tools, input.toolChoice, syntax, deps.grammars, callIdSeed);
       for (const token of syntax.tokensOf(forcedInputs(tools.forced, syntax.format))) tokens.push(token);
     }
     contentGrammar = await responseGrammar(input.responseFormat, deps.grammars);
@@ -68,6 +71,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
     tools,
     contentGrammar,
     ...(callIds === undefined ? {} : { callIds }),
+    ...(callIdSeed === undefined ? {} : { callIdSeed }),
   });
 }
 
@@ -76,6 +80,7 @@ async function planTools(
   choice: ToolChoice,
   syntax: ToolSyntax,
   grammars: GrammarProvider,
+  promptSeed: string,
 ): Promise<ToolPlan> {
   const names = [...new Set(defs.map((d) => d.name))];
   if (choice.type === 'function' && !names.includes(choice.name)) {
@@ -89,7 +94,7 @@ async function planTools(
     choice.type === 'required'
       ? { type: 'call' }
       : choice.type === 'function'
-        ? { type: 'named', name: choice.name, id: syntax.format.newCallId() }
+        ? { type: 'named', name: choice.name, id: syntax.format.newCallId(callSeed(promptSeed, 0)) }
         : { type: 'none' };
   return { names, argumentGrammars, nameGrammar: await grammars.forNames(names, syntax.format.nameEnd), forced };
 }

@@ -28,6 +28,7 @@ export interface StepAction {
 /** Per-request state machine: parsing, grammars, token bans, stop strings. */
 export class Steering {
   readonly #ctx: RunContext;
+  readonly #req: PreparedRequest;
   readonly #tools: ToolPlan | undefined;
   readonly #syntax: ToolSyntax | undefined;
   readonly #parser: ToolCallParser;
@@ -51,7 +52,10 @@ export class Steering {
     this.#syntax = syntax;
     this.#maxTokens = req.maxTokens;
     const format = ctx.toolSyntax?.format ?? DEFAULT_TOOL_CALL_FORMAT;
-    this.#parser = format.createParser((inOutput) => (inOutput === undefined ? format.newCallId() : req.clientCallId(inOutput)));
+    this.#req = req;
+    this.#parser = format.createParser((inOutput) =>
+      inOutput === undefined ? format.newCallId(req.callSeed(this.#parser.startedCalls.length)) : req.clientCallId(inOutput),
+    );
     this.#decoder = new TokenTextDecoder((tokens) => ctx.model.detokenize(tokens, false));
     this.#stop = new StopMatcher(req.sampling.stop);
     const controls = ctx.vocab.nonEogControlTokens;
@@ -167,7 +171,7 @@ export class Steering {
   /** The format's syntax from a complete name to the arguments, with a fresh id where the format has ids. */
   #nameSuffix(): { inputs: ParserInput[]; tokens: Token[] } {
     const syntax = this.#syntax as ToolSyntax;
-    const inputs = syntax.format.nameSuffix(syntax.format.newCallId());
+    const inputs = syntax.format.nameSuffix(syntax.format.newCallId(this.#req.callSeed(this.#parser.startedCalls.length)));
     return { inputs, tokens: syntax.tokensOf(inputs) };
   }
 
