@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InvalidRequestError } from './api-errors.ts';
 import { parseChatRequest } from './chat-request.ts';
 
 test('translates an OpenAI chat request (Cline/Continue shapes) into the core input', () => {
@@ -47,6 +48,7 @@ test('translates an OpenAI chat request (Cline/Continue shapes) into the core in
     toolChoice: { type: 'auto' },
     responseFormat: { type: 'text' },
     sampling: { temperature: 0.3, topP: 0.8, topK: 20, presencePenalty: 0, frequencyPenalty: 0, stop: ['</s>'], maxTokens: 200 },
+    parallelToolCalls: false,
   });
 });
 
@@ -66,6 +68,14 @@ test('tool_choice and response_format variants', () => {
     parseChatRequest({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'object' } } } }, {})
       .input.responseFormat,
     { type: 'json_schema', name: 'r', schema: { type: 'object' } },
+  );
+  // parallel_tool_calls: only false changes anything (true and absent are OpenAI's default).
+  assert.equal(parseChatRequest(base, {}).input.parallelToolCalls, undefined);
+  assert.equal(parseChatRequest({ ...base, parallel_tool_calls: true }, {}).input.parallelToolCalls, undefined);
+  assert.equal(parseChatRequest({ ...base, parallel_tool_calls: null }, {}).input.parallelToolCalls, undefined);
+  assert.throws(
+    () => parseChatRequest({ ...base, parallel_tool_calls: 'no' }, {}),
+    (e) => e instanceof InvalidRequestError && e.param === 'parallel_tool_calls',
   );
   // Built-in sampling defaults apply when neither request nor YAML say.
   assert.equal(parseChatRequest(base, {}).input.sampling.temperature, 0.15);

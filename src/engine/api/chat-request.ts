@@ -68,6 +68,7 @@ export const chatCompletionRequestSchema = z.object({
   messages: z.array(message).min(1, { error: 'messages must not be empty' }),
   tools: z.array(tool).nullish(),
   tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   response_format: responseFormat.nullish(),
 });
 
@@ -144,15 +145,17 @@ export function parseChatRequest(body: unknown, defaults: Partial<SamplingParams
     if (t.function.parameters !== undefined) def.parameters = t.function.parameters;
     return def;
   });
+  const input: ParsedChatRequest['input'] = {
+    kind: 'chat',
+    messages: req.messages.map(toMessage),
+    tools,
+    toolChoice: toToolChoice(req.tool_choice, tools),
+    responseFormat: toResponseFormat(req.response_format),
+    sampling: toSamplingParams(req, defaults),
+  };
+  if (req.parallel_tool_calls === false) input.parallelToolCalls = false;
   return {
-    input: {
-      kind: 'chat',
-      messages: req.messages.map(toMessage),
-      tools,
-      toolChoice: toToolChoice(req.tool_choice, tools),
-      responseFormat: toResponseFormat(req.response_format),
-      sampling: toSamplingParams(req, defaults),
-    },
+    input,
     stream: req.stream === true,
     includeUsage: req.stream_options?.include_usage === true,
   };

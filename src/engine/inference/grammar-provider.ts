@@ -1,23 +1,29 @@
 /**
- * Grammars that constrain sampling: generic JSON, a tool's JSON schema, and the set of tool names.
+ * Grammars that constrain sampling: any JSON object, a JSON schema (a tool's parameters or
+ * response_format json_schema), and the set of tool names.
  *
- * node-llama-cpp's schema compiler implements a subset of JSON Schema with its own semantics (in
- * 3.21.1 it treats every listed property as required, silently drops `anyOf` branches it cannot
- * express, e.g. `{"type":"integer","exclusiveMinimum":0}`, and ignores `required`). A grammar that
- * encodes a different schema than the client's would force wrong arguments, so a schema is compiled
- * only when it stays inside a subset whose meaning matches (see `isExactlyCompilable`); anything else
- * — Cline's anyOf/null/exclusiveMinimum/minLength schemas included — gets the generic JSON grammar,
- * which still guarantees syntactically valid arguments.
+ * Schemas go through our own compiler (`../grammar/`), which writes GBNF whose language is inside the
+ * schema except where it reports a keyword it cannot express; those are logged once per tool and
+ * schema, and the grammar still accepts every valid instance there.
  */
 import { type Llama, type LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel } from 'node-llama-cpp';
 import type { Logger } from '../../lib/logger.ts';
+import { compileJsonSchema, genericObjectGrammar } from '../grammar/schema-compiler.ts';
 
 const MAX_CACHED = 256;
 
 export interface SchemaGrammar {
   grammar: LlamaGrammar;
-  /** False when the generic JSON grammar stands in for the schema. */
+  /** False when the grammar accepts more than the schema somewhere (see the warning logged for it). */
   exact: boolean;
+}
+
+/** Whose schema it is, for the log. */
+export type SchemaOwner = { tool: string } | { responseFormat: string };
+
+interface CompiledEntry extends SchemaGrammar {
+  /** Keywords the grammar does not express, with where they are. */
+  widened: { keyword: string; path: string }[];
 }
 
 export class GrammarProvider {
@@ -25,8 +31,9 @@ export class GrammarProvider {
   readonly #model: LlamaModel;
   readonly #logger: Logger;
   #json: Promise<LlamaGrammar> | undefined;
-  readonly #schemas = new Map<string, Promise<SchemaGrammar>>();
+  readonly #schemas = new Map<string, Promise<CompiledEntry>>();
   readonly #names = new Map<string, Promise<LlamaGrammar>>();
+  readonly #warned = new Map<string, true>();
 
   constructor(llama: Llama, model: LlamaModel, logger: Logger) {
     this.#llama = llama;
@@ -34,19 +41,19 @@ export class GrammarProvider {
     this.#logger = logger;
   }
 
+  /** Any JSON object (response_format json_object, and the stand-in when a grammar fails to build). */
   json(): Promise<LlamaGrammar> {
-    this.#json ??= this.#llama.getGrammarFor('json');
+    this.#json ??= this.#llama.createGrammar({ grammar: genericObjectGrammar() });
     return this.#json;
   }
 
-  forSchema(schema: Record<string, unknown> | undefined): Promise<SchemaGrammar> {
-    const key = JSON.stringify(schema ?? null);
-    let entry = this.#schemas.get(key);
-    if (entry === undefined) {
-      entry = this.#compileSchema(schema);
-      remember(this.#schemas, key, entry);
-    }
-    return entry;
+  /** A tool's arguments: an object per its `parameters` schema (any object when it has none). */
+  forToolArguments(tool: string, parameters: Record<string, unknown> | undefined): Promise<SchemaGrammar> {
+    return this.#forSchema(asObjectSchema(parameters), { tool });
+  }
+
+  forResponseSchema(name: string, schema: Record<string, unknown>): Promise<SchemaGrammar> {
+    return this.#forSchema(schema, { responseFormat: name });
   }
 
   /**
@@ -71,20 +78,47 @@ export class GrammarProvider {
     return new LlamaGrammarEvaluationState({ model: this.#model, grammar });
   }
 
-  async #compileSchema(schema: Record<string, unknown> | undefined): Promise<SchemaGrammar> {
-    if (schema !== undefined && isExactlyCompilable(schema)) {
-      try {
-        const grammar = await this.#llama.createGrammarForJsonSchema(schema as never);
-        this.state(grammar);
-        return { grammar, exact: true };
-      } catch (error) {
-        this.#logger.warn('tool schema grammar failed to compile; using generic JSON', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+  async #forSchema(schema: Record<string, unknown>, owner: SchemaOwner): Promise<SchemaGrammar> {
+    const key = JSON.stringify(schema);
+    let entry = this.#schemas.get(key);
+    if (entry === undefined) {
+      entry = this.#compile(schema, owner);
+      remember(this.#schemas, key, entry);
     }
-    return { grammar: await this.json(), exact: false };
+    const { grammar, exact, widened } = await entry;
+    const warnKey = JSON.stringify([owner, key]);
+    if (widened.length > 0 && !this.#warned.has(warnKey)) {
+      remember(this.#warned, warnKey, true);
+      this.#logger.warn('schema keywords the grammar does not enforce; outputs may break them there', {
+        ...owner,
+        keywords: [...new Set(widened.map((w) => w.keyword))],
+        at: widened.map((w) => `${w.path || '/'} ${w.keyword}`),
+      });
+    }
+    return { grammar, exact };
   }
+
+  async #compile(schema: Record<string, unknown>, owner: SchemaOwner): Promise<CompiledEntry> {
+    const compiled = compileJsonSchema(schema);
+    try {
+      const grammar = await this.#llama.createGrammar({ grammar: compiled.grammar });
+      return { grammar, exact: compiled.widenings.length === 0, widened: compiled.widenings };
+    } catch (error) {
+      // A grammar llama.cpp refuses is a compiler bug; any JSON object still keeps the output parseable.
+      this.#logger.error('schema grammar rejected by llama.cpp; using any JSON object', {
+        ...owner,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { grammar: await this.json(), exact: false, widened: [] };
+    }
+  }
+}
+
+/** Tool arguments are an object: a schema that does not say so gets `type: object`. */
+function asObjectSchema(parameters: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (parameters === undefined) return { type: 'object' };
+  const combined = ['$ref', 'anyOf', 'oneOf', 'allOf'].some((k) => k in parameters);
+  return parameters.type === undefined && !combined ? { ...parameters, type: 'object' } : parameters;
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -93,44 +127,4 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
     if (oldest !== undefined) map.delete(oldest);
   }
   map.set(key, value);
-}
-
-const ANNOTATIONS = new Set(['description', 'title', '$schema', 'examples', 'default']);
-
-/**
- * True when node-llama-cpp compiles the schema to exactly the same language: objects whose
- * properties are all required and closed, arrays, strings, numbers, integers, booleans, null, enum
- * and const, with only annotation keywords besides.
- */
-export function isExactlyCompilable(schema: unknown): boolean {
-  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return false;
-  const s = schema as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (ANNOTATIONS.has(key)) continue;
-    if (!['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const'].includes(key)) return false;
-  }
-  if ('enum' in s) return Array.isArray(s.enum) && s.enum.length > 0 && !('type' in s && s.type === 'object');
-  if ('const' in s) return true;
-  switch (s.type) {
-    case 'string':
-    case 'number':
-    case 'integer':
-    case 'boolean':
-    case 'null':
-      return !('properties' in s) && !('items' in s);
-    case 'array':
-      return isExactlyCompilable(s.items);
-    case 'object': {
-      const props = (s.properties ?? {}) as Record<string, unknown>;
-      if (typeof props !== 'object' || props === null) return false;
-      const names = Object.keys(props);
-      const required = Array.isArray(s.required) ? s.required : [];
-      if (names.length === 0) return false;
-      if (!names.every((n) => required.includes(n))) return false;
-      if (s.additionalProperties !== false) return false;
-      return names.every((n) => isExactlyCompilable(props[n]));
-    }
-    default:
-      return false;
-  }
 }

@@ -21,6 +21,8 @@ export interface ToolPlan {
    * up to the arguments marker; `id` is the call's id).
    */
   forced: { type: 'none' } | { type: 'call' } | { type: 'named'; name: string; id: string };
+  /** At most one call: tool_choice names a function, or parallel_tool_calls is false. */
+  singleCall: boolean;
 }
 
 export function callSeed(promptSeed: string, index: number): string {

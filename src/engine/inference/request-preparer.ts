@@ -55,7 +55,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
     callIdSeed = createHash('sha256').update(Uint32Array.from(tokens)).digest('hex');
     const syntax = deps.toolSyntax;
     if (useTools && syntax !== undefined) {
-      tools = await planTools(input.tools, input.toolChoice, syntax, deps.grammars, callIdSeed);
+      tools = await planTools(input.tools, input.toolChoice, input.parallelToolCalls !== false, syntax, deps.grammars, callIdSeed);
       for (const token of syntax.tokensOf(forcedInputs(tools.forced, syntax.format))) tokens.push(token);
     }
     contentGrammar = await responseGrammar(input.responseFormat, deps.grammars);
@@ -78,6 +78,7 @@ export async function prepareRequest(input: GenerationInput, deps: PreparerDeps)
 async function planTools(
   defs: readonly ToolDefinition[],
   choice: ToolChoice,
+  parallel: boolean,
   syntax: ToolSyntax,
   grammars: GrammarProvider,
   promptSeed: string,
@@ -89,14 +90,20 @@ async function planTools(
     });
   }
   const argumentGrammars = new Map<string, SchemaGrammar>();
-  for (const def of defs) argumentGrammars.set(def.name, await grammars.forSchema(def.parameters));
+  for (const def of defs) argumentGrammars.set(def.name, await grammars.forToolArguments(def.name, def.parameters));
   const forced: ToolPlan['forced'] =
     choice.type === 'required'
       ? { type: 'call' }
       : choice.type === 'function'
         ? { type: 'named', name: choice.name, id: syntax.format.newCallId(callSeed(promptSeed, 0)) }
         : { type: 'none' };
-  return { names, argumentGrammars, nameGrammar: await grammars.forNames(names, syntax.format.nameEnd), forced };
+  return {
+    names,
+    argumentGrammars,
+    nameGrammar: await grammars.forNames(names, syntax.format.nameEnd),
+    forced,
+    singleCall: forced.type === 'named' || !parallel,
+  };
 }
 
 async function responseGrammar(format: ResponseFormat, grammars: GrammarProvider) {
@@ -106,6 +113,6 @@ async function responseGrammar(format: ResponseFormat, grammars: GrammarProvider
     case 'json_object':
       return grammars.json();
     case 'json_schema':
-      return (await grammars.forSchema(format.schema)).grammar;
+      return (await grammars.forResponseSchema(format.name, format.schema)).grammar;
   }
 }

@@ -158,7 +158,7 @@ export class Steering {
     }
     if (now === 'after-arguments' && phase === 'arguments') {
       this.#enterPhase();
-      if (tools?.forced.type === 'named') return { events, kept: true, finish: 'tool_calls' };
+      if (tools?.singleCall === true) return { events, kept: true, finish: 'tool_calls' };
     }
     return { events, kept: true };
   }

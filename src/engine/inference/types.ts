@@ -63,6 +63,8 @@ export type GenerationInput =
       toolChoice: ToolChoice;
       responseFormat: ResponseFormat;
       sampling: SamplingParams;
+      /** False: at most one tool call per response (OpenAI `parallel_tool_calls: false`). Default true. */
+      parallelToolCalls?: boolean;
     }
   | { kind: 'completion'; prompt: string; sampling: SamplingParams };
 
