@@ -31,6 +31,8 @@ export interface MakeModelOptions {
   text?: string;
   /** scripted: text generated after `[/TOOL_RESULTS]`. */
   afterToolText?: string;
+  /** scripted: `text` starts again after its end instead of ending the turn. */
+  repeat?: boolean;
   /** Matrix type; defaults: tiny f32, scripted f32, bench q8_0. */
   type?: TensorTypeName;
   contextLength?: number;
@@ -66,7 +68,7 @@ export function describeModel(options: Omit<MakeModelOptions, 'out'>): GgufFile 
   if (options.kind === 'scripted') {
     const text = options.text ?? DEFAULT_SCRIPTED_TEXT;
     const afterTool = options.afterToolText ?? DEFAULT_AFTER_TOOL_TEXT;
-    const plan = planScript(base, text, afterTool);
+    const plan = planScript(base, text, afterTool, options.repeat === true);
     // One embedding axis per token with a scripted successor, plus the sink; rows must suit Q8_0 blocks.
     const embd = Math.max(shape.embd, Math.ceil((plan.successor.size + 1) / 32) * 32);
     return describeLlamaModel({
@@ -80,6 +82,7 @@ export function describeModel(options: Omit<MakeModelOptions, 'out'>): GgufFile 
         ...common,
         ['slm_copilot.scripted.text', gguf.string(text)],
         ['slm_copilot.scripted.after_tool_text', gguf.string(afterTool)],
+        ...(options.repeat === true ? [['slm_copilot.scripted.repeat', gguf.bool(true)] as const] : []),
       ],
     });
   }

@@ -42,6 +42,14 @@ describe('planScript', () => {
     assert.deepEqual(planScript(baseVocabulary(), '', '').afterUser, []);
   });
 
+  test('repeat links the last token back to the first instead of </s>', () => {
+    const plan = planScript(baseVocabulary(), '[TOOL_CALLS]a[ARGS]{}', '', true);
+    const first = plan.afterUser[0]!;
+    const last = plan.afterUser.at(-1)!;
+    assert.equal(plan.successor.get(last), first);
+    assert.notEqual(planScript(baseVocabulary(), '[TOOL_CALLS]a[ARGS]{}', '').successor.get(last), first);
+  });
+
   test('rejects scripts a bigram chain cannot express', () => {
     const v = baseVocabulary();
     assert.throws(() => planScript(v, '[TOOL_CALLS]a[ARGS]{}', '[TOOL_CALLS]b[ARGS]{}'), /only once/);

@@ -33,7 +33,8 @@ export interface ScriptPlan {
   successor: Map<number, number>;
 }
 
-export function planScript(base: Vocabulary, text: string, afterToolText: string): ScriptPlan {
+/** `repeat`: the text starts again after its last token instead of ending the turn (a model that never stops). */
+export function planScript(base: Vocabulary, text: string, afterToolText: string, repeat = false): ScriptPlan {
   const used = new Set<string>();
   const extras: string[] = [];
   const toSymbols = (pieces: Piece[]): string[] => pieces.map((p) => (p.control ? p.text : toByteSymbols(p.text)));
@@ -47,11 +48,11 @@ export function planScript(base: Vocabulary, text: string, afterToolText: string
   const afterTool = ids(b);
   const eos = vocab.idOf.get(EOS_TOKEN)!;
   const successor = new Map<number, number>();
-  const link = (start: number, chain: number[]): void => {
-    const all = [start, ...chain, eos];
+  const link = (start: number, chain: number[], again = false): void => {
+    const all = [start, ...chain, again && chain.length > 0 ? chain[0]! : eos];
     for (let i = 0; i + 1 < all.length; i++) successor.set(all[i]!, all[i + 1]!);
   };
-  link(controlId(USER_TURN_END), afterUser);
+  link(controlId(USER_TURN_END), afterUser, repeat);
   link(controlId(TOOL_TURN_END), afterTool);
   return { vocab, afterUser, afterTool, successor };
 }

@@ -24,6 +24,8 @@ export interface TestModelOptions {
   afterToolText?: string;
   /** `tokenizer.chat_template`: undefined → our Devstral-style template, null → none. */
   chatTemplate?: string | null;
+  /** scripted: `text` starts again after its end, forever. */
+  repeat?: boolean;
 }
 
 export const TEST_MODEL_DIR = join(tmpdir(), 'slm-copilot-test-models');
@@ -37,6 +39,7 @@ export async function testModelPath(kind: ModelKind, options: TestModelOptions =
     text: options.text ?? null,
     afterToolText: options.afterToolText ?? null,
     chatTemplate: options.chatTemplate, // undefined (the default template) is left out of the JSON
+    ...(options.repeat === true ? { repeat: true } : {}),
   });
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const path = join(TEST_MODEL_DIR, `${kind}-${hash}.gguf`);
@@ -50,6 +53,7 @@ export async function testModelPath(kind: ModelKind, options: TestModelOptions =
           ...(options.text !== undefined ? { text: options.text } : {}),
           ...(options.afterToolText !== undefined ? { afterToolText: options.afterToolText } : {}),
           ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
+          ...(options.repeat === true ? { repeat: true } : {}),
         });
       }
       return path;
