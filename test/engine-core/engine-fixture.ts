@@ -102,7 +102,7 @@ export const ATTEMPT_COMPLETION: ToolDefinition = {
   },
 };
 
-/** A Cline-style schema the exact-schema compiler refuses (falls back to generic JSON). */
+/** A Cline-style schema: $schema, minItems, minLength, anyOf with null, exclusiveMinimum, closed objects. */
 export const READ_FILES: ToolDefinition = {
   name: 'read_files',
   description: 'Read files.',
