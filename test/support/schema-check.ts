@@ -3,9 +3,12 @@
  * side by side with a JSON Schema validator (ajv, draft 2020-12), so a test can state both what the
  * grammar accepts and what the schema allows.
  */
+
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { getLlama, type Llama, type LlamaGrammar, LlamaLogLevel } from 'node-llama-cpp';
-import type { Widening } from '../../src/engine/grammar/compile-context.ts';
+import { describeWidening, type Widening } from '../../src/engine/grammar/compile-context.ts';
 import { compileJsonSchema } from '../../src/engine/grammar/schema-compiler.ts';
 
 export function loadLlama(): Promise<Llama> {
@@ -77,4 +80,30 @@ export function languageFailures(check: SchemaCheck, cases: LanguageCases): stri
   for (const t of cases.invalid ?? []) expect(t, false, false);
   for (const t of cases.outside ?? []) expect(t, true, false);
   return failures;
+}
+
+export interface GrammarTestKit {
+  checkSchema(schema: unknown): Promise<SchemaCheck>;
+  /** Asserts the cases (see LanguageCases) and the widenings reported, as `path keyword` (`/ pattern`). */
+  expectLanguage(schema: unknown, cases: LanguageCases, widened?: string[]): Promise<void>;
+}
+
+/** For a grammar test file: loads llama.cpp in a `before` hook, then checks schemas with it. */
+export function grammarTestKit(): GrammarTestKit {
+  let llama: Llama | undefined;
+  before(async () => {
+    llama = await loadLlama();
+  });
+  const check = (schema: unknown) => {
+    if (llama === undefined) throw new Error('grammarTestKit: llama.cpp is not loaded yet (use it inside tests)');
+    return checkSchema(llama, schema);
+  };
+  return {
+    checkSchema: check,
+    async expectLanguage(schema, cases, widened = []) {
+      const result = await check(schema);
+      assert.deepEqual(languageFailures(result, cases), [], result.gbnf);
+      assert.deepEqual(result.widenings.map(describeWidening), widened);
+    },
+  };
 }

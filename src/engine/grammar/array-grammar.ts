@@ -3,14 +3,15 @@
  * past MAX_REPEAT is lowered to it (a subset). `prefixItems` and the draft-07 tuple form of `items`
  * are widened to "any item"; `uniqueItems` and `contains` are not expressed (reported).
  */
-import { type CompileContext, type Compiled, child, count, ruleStem, type SchemaObject, widenIgnored } from './compile-context.ts';
+import { type CompileContext, type Compiled, child, count, ruleStem, type SchemaObject } from './compile-context.ts';
 import { MAX_REPEAT, repeat, seq } from './gbnf.ts';
 import { jsonRule } from './json-gbnf.ts';
+import { widenUnexpressed } from './schema-keywords.ts';
 
 const ARRAY: Compiled['types'] = new Set(['array']);
 
 export function compileArray(ctx: CompileContext, s: SchemaObject, path: string): Compiled | undefined {
-  widenIgnored(ctx, s, path, ['uniqueItems', 'contains', 'minContains', 'maxContains', 'unevaluatedItems']);
+  widenUnexpressed(ctx, s, path, 'array');
   let min = count(s.minItems) ?? 0;
   const declaredMax = count(s.maxItems);
   if (declaredMax !== undefined && declaredMax < min) return undefined;

@@ -38,6 +38,11 @@ export interface CompileContext {
 
 export type SchemaObject = Record<string, unknown>;
 
+/** `/properties/path pattern` (`/` for the root). */
+export function describeWidening(w: Widening): string {
+  return `${w.path || '/'} ${w.keyword}`;
+}
+
 /** Rule name stem for a subschema path (`/properties/files/items` → `files-items`). */
 export function ruleStem(path: string): string {
   const parts = path
@@ -50,11 +55,6 @@ export function ruleStem(path: string): string {
 /** Appends a JSON-pointer segment. */
 export function child(path: string, ...segments: (string | number)[]): string {
   return path + segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
-/** Reports each keyword of `keywords` present in `schema` as a widening (the grammar ignores it). */
-export function widenIgnored(ctx: CompileContext, schema: SchemaObject, path: string, keywords: readonly string[]): void {
-  for (const k of keywords) if (k in schema) ctx.widen(path, k);
 }
 
 /** A finite, non-negative integer keyword value (minLength, minItems, …), else undefined. */

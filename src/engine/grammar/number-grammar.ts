@@ -7,10 +7,11 @@
  * negative fractions are left out there. Both are subsets, so every output is in range. `multipleOf`
  * is not expressed (reported).
  */
-import { type CompileContext, type Compiled, type SchemaObject, widenIgnored } from './compile-context.ts';
+import type { CompileContext, Compiled, SchemaObject } from './compile-context.ts';
 import { alt, seq } from './gbnf.ts';
 import { INTEGER_CAP, integerRange } from './integer-range.ts';
 import { jsonRule } from './json-gbnf.ts';
+import { widenUnexpressed } from './schema-keywords.ts';
 
 const NUMBER: Compiled['types'] = new Set(['number']);
 
@@ -24,7 +25,7 @@ interface IntegerBounds {
 }
 
 export function compileInteger(ctx: CompileContext, s: SchemaObject, path: string): Compiled | undefined {
-  widenIgnored(ctx, s, path, ['multipleOf']);
+  widenUnexpressed(ctx, s, path, 'number');
   const { lo, hi } = boundsOf(s);
   if (lo === undefined && hi === undefined) return { rule: jsonRule(ctx.rules, 'integer'), types: NUMBER };
   const body = integerRange(lo, hi);
@@ -33,7 +34,7 @@ export function compileInteger(ctx: CompileContext, s: SchemaObject, path: strin
 }
 
 export function compileNumber(ctx: CompileContext, s: SchemaObject, path: string): Compiled | undefined {
-  widenIgnored(ctx, s, path, ['multipleOf']);
+  widenUnexpressed(ctx, s, path, 'number');
   const { lo, hi, fractionHi } = boundsOf(s);
   if (lo === undefined && hi === undefined) return { rule: jsonRule(ctx.rules, 'number'), types: NUMBER };
   const whole = integerRange(lo, hi);

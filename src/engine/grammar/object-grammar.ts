@@ -12,10 +12,11 @@
  * `patternProperties` is widened to "any additional key and value"; `minProperties`,
  * `maxProperties`, `propertyNames` and the dependent-* keywords are not expressed (reported).
  */
-import { type CompileContext, type Compiled, child, ruleStem, type SchemaObject, widenIgnored } from './compile-context.ts';
+import { type CompileContext, type Compiled, child, ruleStem, type SchemaObject } from './compile-context.ts';
 import { alt, literal, seq } from './gbnf.ts';
 import { jsonRule } from './json-gbnf.ts';
 import { keyNotIn } from './key-exclusion.ts';
+import { widenUnexpressed } from './schema-keywords.ts';
 
 const OBJECT: Compiled['types'] = new Set(['object']);
 
@@ -26,15 +27,7 @@ interface Member {
 }
 
 export function compileObject(ctx: CompileContext, s: SchemaObject, path: string): Compiled | undefined {
-  widenIgnored(ctx, s, path, [
-    'minProperties',
-    'maxProperties',
-    'propertyNames',
-    'dependentRequired',
-    'dependentSchemas',
-    'dependencies',
-    'unevaluatedProperties',
-  ]);
+  widenUnexpressed(ctx, s, path, 'object');
   const properties = isRecord(s.properties) ? s.properties : {};
   const required = new Set(Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === 'string') : []);
 

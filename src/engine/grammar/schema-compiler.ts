@@ -24,7 +24,7 @@ import { alt, GbnfRules, literal } from './gbnf.ts';
 import { JSON_RULE_NAMES, jsonRule } from './json-gbnf.ts';
 import { compileInteger, compileNumber } from './number-grammar.ts';
 import { compileObject } from './object-grammar.ts';
-import { arrayOf, isSchemaObject, keywordTypes, type SchemaKeyword, schemaKeywordOf } from './schema-keywords.ts';
+import { arrayOf, isSchemaObject, keywordTypes, type SchemaKeyword, schemaKeywordOf, widenUnexpressed } from './schema-keywords.ts';
 import { compileString } from './string-grammar.ts';
 
 export interface CompiledSchema {
@@ -169,7 +169,7 @@ class SchemaCompiler implements CompileContext {
   }
 
   #typed(schema: SchemaObject, path: string, keywords: (SchemaKeyword | null)[]): Compiled | undefined {
-    for (const k of ['not', 'if', 'then', 'else'] as const) if (k in schema) this.widen(path, k);
+    widenUnexpressed(this, schema, path, 'any');
     const declared = declaredTypes(schema);
     if (declared !== undefined && declared.size === 0) {
       this.widen(path, 'type');

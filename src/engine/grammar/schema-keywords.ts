@@ -3,45 +3,49 @@
  * each type-specific one applies to. Everything else — annotations ($schema, title, description,
  * default, examples, …), structure ($defs, $id, $comment) and vendor keywords — constrains nothing.
  */
-import type { JsonType, SchemaObject } from './compile-context.ts';
+import type { CompileContext, JsonType, SchemaObject } from './compile-context.ts';
 
+/** Per instance type: keywords the grammar expresses, and those it leaves out (widening, reported). */
 const BY_TYPE = {
-  object: [
-    'properties',
-    'required',
-    'additionalProperties',
-    'patternProperties',
-    'minProperties',
-    'maxProperties',
-    'propertyNames',
-    'dependentRequired',
-    'dependentSchemas',
-    'dependencies',
-    'unevaluatedProperties',
-  ],
-  array: [
-    'items',
-    'prefixItems',
-    'additionalItems',
-    'minItems',
-    'maxItems',
-    'uniqueItems',
-    'contains',
-    'minContains',
-    'maxContains',
-    'unevaluatedItems',
-  ],
-  string: ['minLength', 'maxLength', 'pattern', 'format'],
-  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
-} as const satisfies Partial<Record<JsonType, readonly string[]>>;
+  object: {
+    expressed: ['properties', 'required', 'additionalProperties', 'patternProperties'],
+    unexpressed: [
+      'minProperties',
+      'maxProperties',
+      'propertyNames',
+      'dependentRequired',
+      'dependentSchemas',
+      'dependencies',
+      'unevaluatedProperties',
+    ],
+  },
+  array: {
+    expressed: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],
+    unexpressed: ['uniqueItems', 'contains', 'minContains', 'maxContains', 'unevaluatedItems'],
+  },
+  string: { expressed: ['minLength', 'maxLength'], unexpressed: ['pattern', 'format'] },
+  number: { expressed: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'], unexpressed: ['multipleOf'] },
+} as const;
 
-const GENERAL = ['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', 'not', 'if', 'then', 'else', '$ref'] as const;
+const GENERAL = {
+  expressed: ['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref'],
+  unexpressed: ['not', 'if', 'then', 'else'],
+} as const;
 
-export type SchemaKeyword = (typeof GENERAL)[number] | (typeof BY_TYPE)[keyof typeof BY_TYPE][number];
+type Typed = (typeof BY_TYPE)[keyof typeof BY_TYPE];
+export type SchemaKeyword = (typeof GENERAL)[keyof typeof GENERAL][number] | Typed['expressed'][number] | Typed['unexpressed'][number];
 
 const TYPE_OF = new Map<string, JsonType>();
-for (const [type, keywords] of Object.entries(BY_TYPE)) for (const k of keywords) TYPE_OF.set(k, type as JsonType);
-const KNOWN = new Set<string>([...GENERAL, ...TYPE_OF.keys()]);
+for (const [type, { expressed, unexpressed }] of Object.entries(BY_TYPE)) {
+  for (const k of [...expressed, ...unexpressed]) TYPE_OF.set(k, type as JsonType);
+}
+const KNOWN = new Set<string>([...GENERAL.expressed, ...GENERAL.unexpressed, ...TYPE_OF.keys()]);
+
+/** Reports each keyword of `schema` that applies to `type` (or to any type) and that the grammar leaves out. */
+export function widenUnexpressed(ctx: CompileContext, schema: SchemaObject, path: string, type: keyof typeof BY_TYPE | 'any'): void {
+  const keywords = type === 'any' ? GENERAL.unexpressed : BY_TYPE[type].unexpressed;
+  for (const k of keywords) if (k in schema) ctx.widen(path, k);
+}
 
 /** The keyword if it constrains instances, else null. */
 export function schemaKeywordOf(key: string): SchemaKeyword | null {

@@ -4,14 +4,15 @@
  * `minLength` past it cannot be written and is reported. `pattern` and `format` are not expressed
  * (reported).
  */
-import { type CompileContext, type Compiled, count, type SchemaObject, widenIgnored } from './compile-context.ts';
+import { type CompileContext, type Compiled, count, type SchemaObject } from './compile-context.ts';
 import { MAX_REPEAT } from './gbnf.ts';
 import { boundedString } from './json-gbnf.ts';
+import { widenUnexpressed } from './schema-keywords.ts';
 
 const STRING: Compiled['types'] = new Set(['string']);
 
 export function compileString(ctx: CompileContext, s: SchemaObject, path: string): Compiled | undefined {
-  widenIgnored(ctx, s, path, ['pattern', 'format']);
+  widenUnexpressed(ctx, s, path, 'string');
   let min = count(s.minLength) ?? 0;
   const declaredMax = count(s.maxLength);
   if (min > MAX_REPEAT) {

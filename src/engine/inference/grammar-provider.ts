@@ -8,6 +8,7 @@
  */
 import { type Llama, type LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel } from 'node-llama-cpp';
 import type { Logger } from '../../lib/logger.ts';
+import { describeWidening } from '../grammar/compile-context.ts';
 import { compileJsonSchema, genericObjectGrammar } from '../grammar/schema-compiler.ts';
 
 const MAX_CACHED = 256;
@@ -92,7 +93,7 @@ export class GrammarProvider {
       this.#logger.warn('schema keywords the grammar does not enforce; outputs may break them there', {
         ...owner,
         keywords: [...new Set(widened.map((w) => w.keyword))],
-        at: widened.map((w) => `${w.path || '/'} ${w.keyword}`),
+        at: widened.map(describeWidening),
       });
     }
     return { grammar, exact };
