@@ -15,12 +15,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Llama, LlamaGrammar } from 'node-llama-cpp';
 import { compileJsonSchema } from '../../src/engine/grammar/schema-compiler.ts';
 import type { InferenceEngine, ToolDefinition } from '../../src/engine/inference/types.ts';
-import { grammarAccepts, loadLlama, validatorFor } from '../support/schema-check.ts';
+import { capOpenLengths, grammarAccepts, loadLlama, validatorFor } from '../support/schema-check.ts';
 import { chat, run, startEngine, user } from './engine-fixture.ts';
 
 const SAMPLES = 50;
-const STRING_CAP = 8;
-const ARRAY_CAP = 2;
 
 interface FixtureTool {
   function: { name: string; parameters: Record<string, unknown> };
@@ -29,25 +27,6 @@ interface FixtureTool {
 function fixtureTools(file: string): ToolDefinition[] {
   const tools = JSON.parse(readFileSync(new URL(`../fixtures/tools/${file}`, import.meta.url), 'utf8')) as FixtureTool[];
   return tools.map((t) => ({ name: t.function.name, parameters: t.function.parameters }));
-}
-
-/** The schema with a maxLength on every open string and a maxItems on every open array. */
-function capOpenLengths(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(capOpenLengths);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'properties' || key === '$defs') {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([n, s]) => [n, capOpenLengths(s)]));
-    } else {
-      out[key] = ['enum', 'const', 'default', 'examples'].includes(key) ? value : capOpenLengths(value);
-    }
-  }
-  const types = [out.type].flat();
-  const min = (key: string) => (typeof out[key] === 'number' ? (out[key] as number) : 0);
-  if (types.includes('string') && out.maxLength === undefined) out.maxLength = Math.max(min('minLength'), STRING_CAP);
-  if (types.includes('array') && out.maxItems === undefined) out.maxItems = Math.max(min('minItems'), ARRAY_CAP);
-  return out;
 }
 
 const FIXTURES = ['cline-3.0.65.json', 'continue-1.5.47.json'];

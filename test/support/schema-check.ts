@@ -107,3 +107,27 @@ export function grammarTestKit(): GrammarTestKit {
     },
   };
 }
+
+/**
+ * The schema with a maxLength on every open string and a maxItems on every open array: a subset of the
+ * schema's instances. A random model closes strings and arrays only by chance, so sampling tests ask for
+ * the capped schema and validate against the original.
+ */
+export function capOpenLengths(schema: unknown, caps = { string: 8, array: 2 }): unknown {
+  const recurse = (s: unknown) => capOpenLengths(s, caps);
+  if (Array.isArray(schema)) return schema.map(recurse);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' || key === '$defs') {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([n, s]) => [n, recurse(s)]));
+    } else {
+      out[key] = ['enum', 'const', 'default', 'examples'].includes(key) ? value : recurse(value);
+    }
+  }
+  const types = [out.type].flat();
+  const min = (key: string) => (typeof out[key] === 'number' ? (out[key] as number) : 0);
+  if (types.includes('string') && out.maxLength === undefined) out.maxLength = Math.max(min('minLength'), caps.string);
+  if (types.includes('array') && out.maxItems === undefined) out.maxItems = Math.max(min('minItems'), caps.array);
+  return out;
+}
