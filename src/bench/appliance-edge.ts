@@ -9,14 +9,15 @@ import { renderNginxKeyConf } from '../appliance/render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../appliance/render/nginx-main-conf.ts';
 import { renderNginxSite } from '../appliance/render/nginx-site.ts';
 import { freePort } from '../lib/free-port.ts';
+import { localhostCertificate } from '../lib/localhost-certificate.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../lib/request-limits.ts';
-import { launchNginx, selfSignedCertificate, type TlsProxy } from './nginx-proxy.ts';
+import { launchNginx, type TlsProxy } from './nginx-proxy.ts';
 
 export async function startApplianceEdge(dir: string, upstreamPort: number, apiKey: string, nginxBinary = 'nginx'): Promise<TlsProxy> {
   const p = (name: string) => path.join(dir, name);
   await mkdir(p('tmp'), { recursive: true, mode: 0o700 });
   await mkdir(p('acme'), { recursive: true, mode: 0o700 });
-  const ca = await selfSignedCertificate(p('cert.pem'), p('key.pem'));
+  const ca = await localhostCertificate(p('cert.pem'), p('key.pem'));
   const [httpsPort, httpPort] = [await freePort(), await freePort()];
   await writeFile(p('key.conf'), renderNginxKeyConf(apiKey), { mode: 0o600 });
   const site = renderNginxSite({

@@ -3,17 +3,14 @@
  * available. It has only what matters to latency: TLS 1.2/1.3 with an ECDSA P-256 certificate,
  * HTTP/1.1 keep-alive upstream, no proxy buffering. It runs as the current user on a loopback port.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from '../lib/free-port.ts';
+import { localhostCertificate } from '../lib/localhost-certificate.ts';
 import { startProcess } from '../lib/process/start-process.ts';
 import { waitUntil } from '../lib/process/wait-until.ts';
 import { trackChild } from './child-process.ts';
-
-const run = promisify(execFile);
 
 export interface TlsProxy {
   readonly baseUrl: string;
@@ -60,30 +57,6 @@ http {
 `;
 }
 
-/** An ECDSA P-256 self-signed certificate for localhost/127.0.0.1; returns the PEM (the client's CA). */
-export async function selfSignedCertificate(certFile: string, keyFile: string): Promise<string> {
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
-  return readFile(certFile, 'utf8');
-}
-
 export interface NginxLaunch {
   nginxBinary: string;
   prefixDir: string;
@@ -123,7 +96,7 @@ export async function launchNginx(launch: NginxLaunch): Promise<TlsProxy> {
 /** The fallback edge: the minimal config above, when the appliance's renderers cannot be used. */
 export async function startTlsProxy(dir: string, upstreamPort: number, nginxBinary = 'nginx'): Promise<TlsProxy> {
   await mkdir(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 });
-  const ca = await selfSignedCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
+  const ca = await localhostCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
   const listenPort = await freePort();
   const confFile = path.join(dir, 'nginx.conf');
   await writeFile(confFile, renderProxyConfig(dir, listenPort, upstreamPort), { mode: 0o600 });

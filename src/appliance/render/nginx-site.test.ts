@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { localhostCertificate } from '../../lib/localhost-certificate.ts';
 import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings } from '../plan/plan.ts';
 import { edgeErrorJson, edgeErrors } from './nginx-error-pages.ts';
@@ -110,30 +111,10 @@ describe('renderNginxSite', () => {
     assert.equal(site.split(download).length - 1, 2);
   });
 
-  it('is accepted by the real nginx -t, with the key maps and the sandbox main conf', (t) => {
+  it('is accepted by the real nginx -t, with the key maps and the sandbox main conf', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-t-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=t',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    await localhostCertificate(join(dir, 'cert.pem'), join(dir, 'key.pem'));
     for (const d of ['temp', 'acme', 'logs']) mkdirSync(join(dir, d));
     const p = {
       certificate: join(dir, 'cert.pem'),
@@ -169,7 +150,7 @@ describe('renderNginxSite', () => {
 });
 
 describe("in Debian's stock nginx.conf", () => {
-  it('is accepted by nginx -t next to the distribution defaults (http-level maps, zones, log format)', (t) => {
+  it('is accepted by nginx -t next to the distribution defaults (http-level maps, zones, log format)', async (t) => {
     let stock: string;
     try {
       stock = readFileSync('/etc/nginx/nginx.conf', 'utf8');
@@ -178,27 +159,7 @@ describe("in Debian's stock nginx.conf", () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'slm-nginx-stock-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=t',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    await localhostCertificate(join(dir, 'cert.pem'), join(dir, 'key.pem'));
     writeFileSync(join(dir, 'key.conf'), renderNginxKeyConf(KEY));
     const p = {
       certificate: join(dir, 'cert.pem'),

@@ -6,8 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { selfSignedCertificate } from '../../../src/bench/nginx-proxy.ts';
 import { freePort } from '../../../src/lib/free-port.ts';
+import { localhostCertificate } from '../../../src/lib/localhost-certificate.ts';
 
 export type LegacyTlsVersion = 'TLSv1' | 'TLSv1.1';
 
@@ -63,7 +63,7 @@ export interface LegacyTlsServer {
 export async function startLegacyTlsServer(dir: string): Promise<LegacyTlsServer> {
   const cert = join(dir, 'legacy-cert.pem');
   const key = join(dir, 'legacy-key.pem');
-  await selfSignedCertificate(cert, key);
+  await localhostCertificate(cert, key);
   const port = await freePort();
   // stdin stays an open pipe: s_server stops at end of input.
   const child = spawn(
