@@ -1,7 +1,7 @@
 /**
  * Continue CLI 1.5.47 (`cn`, Node and the openai SDK) runs one agent loop against `slm-copilot up` over
  * https, configured only from the report's `[Continue]` section: `config_yaml` as ~/.continue/config.yaml
- * (its `requestOptions.caBundlePath` is the only trust it gets) and `env_file_line` as ~/.continue/.env.
+ * (its `requestOptions.caBundlePath`, the CA as a data: URI, is the only trust it gets) and `env_file_line` as ~/.continue/.env.
  *
  * Headless and non-interactive, it needs (found by running it):
  * - an isolated HOME: it keeps sessions, logs and a permissions file in ~/.continue and reads the key there;
@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pemDataUri } from '../../src/appliance/render/report.ts';
 import { useAgentLoopFixture } from './support/agent-loop-fixture.ts';
 import { assertToolRoundTrip, requestsDuring } from './support/appliance-in-namespace.ts';
 import { clientBin, clientEnv } from './support/client-cli.ts';
@@ -41,7 +42,8 @@ describe('Continue CLI 1.5.47 against slm-copilot up over https', { skip }, () =
     const config = join(home, '.continue/config.yaml');
     writeFileSync(config, `${report.get('Continue', 'config_yaml')}\n`);
     writeFileSync(join(home, '.continue/.env'), `${report.get('Continue', 'env_file_line')}\n`, { mode: 0o600 });
-    assert.ok(readFileSync(config, 'utf8').includes(`caBundlePath: ${appliance.caFile}\n`), 'trust comes from the report CA file');
+    const inline = pemDataUri(readFileSync(appliance.caFile, 'utf8'));
+    assert.ok(readFileSync(config, 'utf8').includes(`caBundlePath: ${inline}\n`), 'trust comes from the CA inside the pasted config');
 
     let run: CommandOutcome | undefined;
     const during = await requestsDuring(appliance, 2, async () => {

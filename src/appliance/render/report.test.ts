@@ -7,6 +7,7 @@ import { renderLoginBanner } from './login-banner.ts';
 import { renderReport, SOVEREIGNTY_STATEMENT } from './report.ts';
 
 const KEY = 'sk-ReportKey0123456789abcdefghijklmnopqrstuvwxyzABCD';
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBcA==\n-----END CERTIFICATE-----\n';
 const base: ReportData = {
   status: 'bootstrap_success',
   issues: [],
@@ -20,6 +21,7 @@ const base: ReportData = {
     certificateKind: 'self-signed',
     fingerprintSha256: 'AA:BB',
     caFile: '/var/lib/slm-copilot/tls/ca.pem',
+    caPem: CA_PEM,
     caFingerprintSha256: 'CA:FF',
     caUrl: 'http://10.0.0.5/slm-copilot-ca.pem',
     caSource: 'root@10.0.0.5:/var/lib/slm-copilot/tls/ca.pem',
@@ -92,13 +94,17 @@ describe('renderReport', () => {
     });
   });
 
-  it('gives a valid Continue config.yaml with tool_use and caBundlePath, never a timeout', () => {
+  it('gives a valid Continue config.yaml with tool_use and the CA inline as caBundlePath, never a timeout', () => {
     const yaml = parse(blockValue(text, 'config_yaml')) as { models: Record<string, unknown>[] };
     const model = yaml.models[0]!;
     assert.deepEqual(model['capabilities'], ['tool_use']);
     assert.equal(model['provider'], 'openai');
     assert.equal(model['apiBase'], 'https://10.0.0.5/v1/');
-    assert.deepEqual(model['requestOptions'], { caBundlePath: 'slm-copilot-ca.pem' });
+    // A path would resolve against the IDE's working directory on the laptop; the data: URI works anywhere.
+    const { caBundlePath } = model['requestOptions'] as { caBundlePath: string };
+    const prefix = 'data:application/x-pem-file;base64,';
+    assert.ok(caBundlePath.startsWith(prefix), caBundlePath);
+    assert.equal(Buffer.from(caBundlePath.slice(prefix.length), 'base64').toString(), CA_PEM);
     assert.doesNotMatch(blockValue(text, 'config_yaml'), /timeout/);
   });
 
@@ -126,6 +132,7 @@ describe('renderReport', () => {
         certificateKind: 'letsencrypt',
         tlsMode: 'letsencrypt',
         caFile: undefined,
+        caPem: undefined,
         caFingerprintSha256: undefined,
         caUrl: undefined,
         caSource: undefined,

@@ -39,7 +39,16 @@ function clineProvidersJson(e: EndpointInfo, updatedAt: Date): string {
   );
 }
 
-function continueYaml(e: EndpointInfo, caPath: string | undefined): string {
+/**
+ * Continue reads `caBundlePath` with readFileSync, so a relative path resolves against the IDE's working
+ * directory, and a failed read is only logged with VERBOSE_FETCH: the request then fails as untrusted with
+ * no hint why. It also accepts a `data:` URI, which makes the pasted config carry its own trust anchor.
+ */
+export function pemDataUri(pem: string): string {
+  return `data:application/x-pem-file;base64,${Buffer.from(pem).toString('base64')}`;
+}
+
+function continueYaml(e: EndpointInfo): string {
   const model: Record<string, unknown> = {
     name: 'SLM-Copilot',
     provider: 'openai',
@@ -51,7 +60,7 @@ function continueYaml(e: EndpointInfo, caPath: string | undefined): string {
     defaultCompletionOptions: { contextLength: e.contextSize, maxTokens: Math.min(4096, Math.floor(e.contextSize / 4)) },
   };
   // Never requestOptions.timeout: Continue passes it as milliseconds (continue#12450).
-  if (caPath !== undefined) model['requestOptions'] = { caBundlePath: caPath };
+  if (e.caPem !== undefined) model['requestOptions'] = { caBundlePath: pemDataUri(e.caPem) };
   return stringify({ name: 'SLM-Copilot', version: '1.0.0', schema: 'v1', models: [model] });
 }
 
@@ -133,7 +142,7 @@ function endpointSections(e: EndpointInfo, generatedAt: Date): string[] {
     '[Continue]',
     '; ~/.continue/config.yaml; put the key in ~/.continue/.env',
     `env_file_line = SLM_COPILOT_API_KEY=${e.apiKey}`,
-    ...block('config_yaml', continueYaml(e, caLocal)),
+    ...block('config_yaml', continueYaml(e)),
   );
   return lines;
 }

@@ -16,6 +16,8 @@ export interface EndpointInfo {
   fingerprintSha256: string;
   /** Path of the CA file clients must trust (self-signed mode); undefined when publicly trusted. */
   caFile: string | undefined;
+  /** PEM text of that file, so client configs can carry it inline. */
+  caPem: string | undefined;
   /** SHA-256 fingerprint of the appliance CA (self-signed mode). */
   caFingerprintSha256: string | undefined;
   /** Plain-HTTP URL of the appliance CA: fetched before anything is trusted, then checked by fingerprint. */

@@ -40,6 +40,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       certificateKind: state.certificateKind,
       fingerprintSha256: state.fingerprintSha256,
       caFile,
+      caPem: caFile === undefined ? undefined : await fs.readText(caFile),
       caFingerprintSha256: selfSigned ? state.caFingerprintSha256 : undefined,
       caUrl: selfSigned && state.caPath !== undefined ? caDownloadUrl(state.hostname, state.httpPort ?? 80) : undefined,
       caSource: selfSigned && inputs.sshTarget !== undefined ? `${inputs.sshTarget}:${caFile}` : undefined,

@@ -4,7 +4,7 @@
  * until Ctrl-C and stops its children on exit.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatVariablesHelp } from '../../appliance/context/context-variables.ts';
@@ -12,6 +12,7 @@ import { PATHS } from '../../appliance/layout.ts';
 import type { LocalStack } from '../../appliance/local/local-stack.ts';
 import { formatIssues } from '../../appliance/stage/run-stage.ts';
 import { intOption, textOption } from '../../lib/options.ts';
+import { fileTail } from '../../lib/process/output-tail.ts';
 import { defineCommand } from '../command.ts';
 import { rootOption } from '../root-option.ts';
 
@@ -129,16 +130,13 @@ ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula contex
   },
 });
 
-/** The last lines of a log, for a failure message. */
-function logTail(path: string, lines = 12): string {
-  try {
-    return readFileSync(path, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(-lines)
-      .map((l) => `  | ${l}`)
-      .join('\n');
-  } catch {
-    return '  (no log)';
-  }
+/** The last lines of a log, indented, for a failure message. */
+function logTail(path: string): string {
+  const tail = fileTail(path, 12).trimEnd();
+  return tail === ''
+    ? '  (no log)'
+    : tail
+        .split('\n')
+        .map((l) => `  | ${l}`)
+        .join('\n');
 }
