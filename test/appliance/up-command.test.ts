@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../../src/lib/free-port.ts';
 import { startProcess } from '../../src/lib/process/start-process.ts';
 import { waitUntil } from '../../src/lib/process/wait-until.ts';
+import { ReportSections } from '../support/report-sections.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const run = promisify(execFile);
@@ -85,13 +86,7 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   assert.match(out, new RegExp(`url = https://localhost:${port}/v1`));
 
   // The curl block, exactly as printed (indented continuation lines of `curl =`).
-  const lines = out.split('\n');
-  const start = lines.indexOf('curl =');
-  const curl: string[] = [];
-  for (const l of lines.slice(start + 1)) {
-    if (!l.startsWith('    ')) break;
-    curl.push(l.slice(4));
-  }
+  const curl = new ReportSections(out).get('Shell', 'curl').split('\n');
   assert.equal(curl.length, 3, out);
   assert.match(curl[0]!, new RegExp(`^curl -N --cacert \\S+ https://localhost:${port}/v1/chat/completions \\\\$`), out);
   const streamed = await run('sh', ['-c', curl.join('\n')], { timeout: 60_000 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { ReportSections } from '../../../test/support/report-sections.ts';
 import { checkCpu } from '../report/cpu-check.ts';
 import type { ReportData } from '../report/report-data.ts';
 import { renderLoginBanner } from './login-banner.ts';
@@ -32,17 +33,11 @@ const base: ReportData = {
   generatedAt: new Date('2026-01-01T00:00:00Z'),
 };
 
-/** Multi-line INI value: the indented lines after `key =`. */
+/** Multi-line INI value: the indented lines after `key =`, read as a user copies them. */
 function blockValue(text: string, key: string): string {
-  const lines = text.split('\n');
-  const start = lines.indexOf(`${key} =`);
-  assert.ok(start >= 0, key);
-  const out: string[] = [];
-  for (const l of lines.slice(start + 1)) {
-    if (!l.startsWith('    ')) break;
-    out.push(l.slice(4));
-  }
-  return out.join('\n');
+  const section = { curl: 'Shell', exports: 'Shell', providers_json: 'Cline', config_yaml: 'Continue' }[key];
+  assert.ok(section, key);
+  return new ReportSections(text).get(section, key);
 }
 
 describe('renderReport', () => {

@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkServerIdentity } from 'node:tls';
 import { certificateFingerprint, inspectCertificate } from '../../../src/appliance/tls/certificate-info.ts';
 import { ensureSelfSignedCertificate } from '../../../src/appliance/tls/ensure-self-signed-certificate.ts';
 import { systemCommandRunner } from '../../../src/lib/command-runner.ts';
+import { requestText } from '../../../src/lib/https/request.ts';
 import { makePreCaCertificate } from '../../support/legacy-certificate.ts';
 import { countingRunner } from './helpers/counting-runner.ts';
 
@@ -309,27 +309,6 @@ async function opensslText(file: string): Promise<string> {
 }
 
 /** GET / over TLS to 127.0.0.1:port, checking the certificate against `name` with only `ca` trusted. */
-function get(port: number, name: string, ca: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const isIp = /^[\d.]+$/.test(name);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/',
-        ca,
-        agent: false,
-        // SNI may not carry an IP; the identity check still runs against `name`.
-        ...(isIp ? {} : { servername: name }),
-        checkServerIdentity: (_host, peer) => checkServerIdentity(name, peer),
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve(body));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, name: string, ca: Buffer): Promise<string> {
+  return (await requestText({ url: `https://127.0.0.1:${port}/`, servername: name, ca, timeoutMs: 10_000 })).body;
 }

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PATHS } from '../../../src/appliance/layout.ts';
+import { ReportSections } from '../../support/report-sections.ts';
 import { type LoopbackNamespace, runIn } from './loopback-namespace.ts';
-import { ReportSections } from './report-sections.ts';
 
 const MAIN = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 
