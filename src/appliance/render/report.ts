@@ -61,7 +61,8 @@ function continueYaml(e: EndpointInfo): string {
   };
   // Never requestOptions.timeout: Continue passes it as milliseconds (continue#12450).
   if (e.caPem !== undefined) model['requestOptions'] = { caBundlePath: pemDataUri(e.caPem) };
-  return stringify({ name: 'SLM-Copilot', version: '1.0.0', schema: 'v1', models: [model] });
+  // lineWidth 0: the data: URI stays one line instead of a folded scalar that is easy to break when pasting.
+  return stringify({ name: 'SLM-Copilot', version: '1.0.0', schema: 'v1', models: [model] }, { lineWidth: 0 });
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Builds the report from the persisted state, key and status, and writes it (0600) with the login banner. */
+import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { readPersistedApiKey } from '../api-key.ts';
@@ -40,7 +41,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       certificateKind: state.certificateKind,
       fingerprintSha256: state.fingerprintSha256,
       caFile,
-      caPem: caFile === undefined ? undefined : await fs.readText(caFile),
+      caPem: caFile === undefined ? undefined : await readPem(caFile),
       caFingerprintSha256: selfSigned ? state.caFingerprintSha256 : undefined,
       caUrl: selfSigned && state.caPath !== undefined ? caDownloadUrl(state.hostname, state.httpPort ?? 80) : undefined,
       caSource: selfSigned && inputs.sshTarget !== undefined ? `${inputs.sshTarget}:${caFile}` : undefined,
@@ -55,6 +56,14 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
     cpu: checkCpu(inputs.cpuinfo),
     generatedAt: inputs.now,
   };
+}
+
+/** State records real paths (as bootstrap reads them); a CA file that has gone leaves the configs without it. */
+async function readPem(realPath: string): Promise<string | undefined> {
+  return readFile(realPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
 }
 
 function caDownloadUrl(hostname: string, httpPort: number): string {
