@@ -78,7 +78,8 @@ export function threadCountFor(usableCpuCount: number): number {
   return Math.max(1, usableCpuCount - 1);
 }
 
-function ancestors(path: string): string[] {
+/** A cgroup path and its ancestors, root first: a limit on any of them applies to the process. */
+export function ancestors(path: string): string[] {
   const parts = path.split('/').filter(Boolean);
   const dirs = [''];
   for (let i = 1; i <= parts.length; i++) dirs.push(`/${parts.slice(0, i).join('/')}`);

@@ -3,12 +3,14 @@
  * SIGTERM with a request in flight → exit 0; and the demo model when nothing is configured.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { DEMO_MODEL_ID, DEMO_TEXT } from '../../src/engine/demo-model.ts';
+import { AUTO_CONTEXT_MAX } from '../../src/lib/context-window.ts';
 import { type StartedProcess, startProcess } from '../../src/lib/process/start-process.ts';
 import { waitUntil } from '../../src/lib/process/wait-until.ts';
 import { testModelPath } from '../support/test-models.ts';
@@ -58,6 +60,42 @@ async function waitReady(url: string): Promise<void> {
     intervalMs: 100,
     retryErrors: true,
   });
+}
+
+const CLINE_TOOLS = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../fixtures/tools/cline-3.0.65.json'), 'utf8'),
+) as ChatCompletionTool[];
+
+/** Cline's shape: a long system prompt, its 25 tools, a task, tool rounds returning file contents, a follow-up. */
+function clineShapedConversation(): ChatCompletionMessageParam[] {
+  const rules = Array.from(
+    { length: 40 },
+    (_, i) => `- Rule ${i + 1}: use the tools one step at a time and wait for each result before the next step.`,
+  );
+  const file = (name: string) =>
+    Array.from(
+      { length: 14 },
+      (_, i) => `export function ${name}${i}(request: Request): Response {\n  return new Response(String(${i}));\n}\n`,
+    ).join('\n');
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: `You are Cline, a highly skilled software engineer.\n\nRULES\n${rules.join('\n')}` },
+    { role: 'user', content: '<task>\nAdd input validation to every handler in src/.\n</task>' },
+  ];
+  for (const [i, name] of ['routes', 'users'].entries()) {
+    const id = `call_${i}`;
+    messages.push(
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [
+          { id, type: 'function', function: { name: 'read_files', arguments: JSON.stringify({ files: [{ path: `/src/${name}.ts` }] }) } },
+        ],
+      },
+      { role: 'tool', tool_call_id: id, content: file(name) },
+    );
+  }
+  messages.push({ role: 'user', content: 'Also keep the existing tests passing.' });
+  return messages;
 }
 
 describe('slm-copilot serve (child process)', () => {
@@ -118,6 +156,30 @@ describe('slm-copilot serve (child process)', () => {
     const res = await client.chat.completions.create({ model: DEMO_MODEL_ID, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(res.choices[0]!.message.content, DEMO_TEXT);
     s.proc.child.kill('SIGINT');
+    assert.equal(await s.exited, 0);
+  });
+
+  test('no context flag on a Devstral-shaped model: the window comes from its GGUF and the RAM, and a 14k-token Cline request fits', async () => {
+    const s = await startServe(['--model', await testModelPath('agent')]);
+    await waitReady(s.url);
+    const chosen = s.logs.find((l) => l['msg'] === 'context window chosen');
+    assert.ok(chosen, 'the choice and its figures are logged');
+    // 1 layer × 1 KV head × (32 + 32) × 2 B; the machine's RAM holds far more than the ceiling.
+    assert.equal(chosen['kvBytesPerToken'], 128);
+    assert.equal(chosen['contextSize'], AUTO_CONTEXT_MAX);
+    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 600_000 });
+    const [listed] = (await client.models.list()).data as Array<{ context_length?: number }>;
+    assert.equal(listed?.context_length, AUTO_CONTEXT_MAX, '/v1/models shows the window the engine uses');
+
+    const res = await client.chat.completions.create({
+      model: 'agent',
+      messages: clineShapedConversation(),
+      tools: CLINE_TOOLS,
+      max_tokens: 4,
+    });
+    const promptTokens = res.usage?.prompt_tokens ?? 0;
+    assert.ok(promptTokens >= 14_000 && promptTokens < 17_000, `prompt_tokens ${promptTokens}`);
+    s.proc.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);
   });
 

@@ -3,14 +3,15 @@
  * TLS intent and endpoint. Pure apart from reading the model definition; writes nothing.
  */
 import { isIP } from 'node:net';
+import { type ContextWindowChoice, chooseContextWindow } from '../../lib/context-window.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { kvBytesPerToken, readKvShape } from '../../lib/gguf-kv-shape.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../../lib/request-limits.ts';
 import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import type { ApplianceContext } from '../context/context-schema.ts';
 import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
-import { autoContextSize } from './context-size.ts';
 import { type SelectedModel, selectModel } from './model-selection.ts';
 
 export interface MachineFacts {
@@ -25,6 +26,8 @@ export interface EngineSettings {
   port: number;
   threads: number;
   contextSize: number;
+  /** Why an `auto` window is short for an agent; shown in the log and the report. */
+  contextWarning?: string | undefined;
   parallel: number;
   queue: number;
   /** End-to-end bound of one request, enforced by the engine (clear OpenAI error, also mid-stream). */
@@ -57,6 +60,19 @@ export interface AppliancePlan {
   edge: EdgeSettings;
 }
 
+/** ONEAPP_COPILOT_CONTEXT_SIZE=auto: the engine's own rule (src/lib/context-window.ts) for this VM's RAM. */
+async function autoContextWindow(model: SelectedModel, facts: MachineFacts, fs: ApplianceFs): Promise<ContextWindowChoice> {
+  const shape = await readKvShape(fs.real(model.weightsPath), 'ONEAPP_COPILOT_MODEL');
+  return chooseContextWindow({
+    memoryBytes: facts.totalMemoryBytes,
+    weightsBytes: model.weightsBytes,
+    kvBytesPerToken: kvBytesPerToken(shape),
+    trainContext: shape.trainContext,
+    parallel: ENGINE_PARALLEL,
+    cap: model.contextSize,
+  });
+}
+
 export async function buildPlan(
   context: ApplianceContext,
   facts: MachineFacts,
@@ -71,8 +87,8 @@ export async function buildPlan(
   }
   const sandbox = profile.mode === 'sandbox';
   const hostname = context.hostname ?? (sandbox ? 'localhost' : (facts.addresses[0] ?? 'localhost'));
-  const contextSize =
-    context.contextSize === 'auto' ? autoContextSize(facts.totalMemoryBytes, model.weightsBytes, model.contextSize) : context.contextSize;
+  const window = context.contextSize === 'auto' ? await autoContextWindow(model, facts, fs) : undefined;
+  const contextSize = window?.contextSize ?? (context.contextSize as number);
   const threads = context.threads === 'auto' ? threadCountFor(facts.usableCpus) : context.threads;
   const hostInUrl = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
   const portInUrl = profile.httpsPort === 443 ? '' : `:${profile.httpsPort}`;
@@ -90,6 +106,7 @@ export async function buildPlan(
       port: profile.enginePort,
       threads,
       contextSize,
+      contextWarning: window?.warning,
       parallel: ENGINE_PARALLEL,
       queue: ENGINE_QUEUE,
       requestTimeoutSeconds: context.timeoutSeconds,

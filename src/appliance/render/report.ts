@@ -94,6 +94,7 @@ function endpointSections(e: EndpointInfo, generatedAt: Date): string[] {
     `api_key = ${e.apiKey}`,
     `model = ${e.modelId}`,
     `context_size = ${e.contextSize}`,
+    ...(e.contextNote === undefined ? [] : [`context_note = ${e.contextNote}`]),
     `tls_mode = ${e.tlsMode}`,
     `tls_certificate = ${e.certificateKind}`,
     `tls_fingerprint_sha256 = ${e.fingerprintSha256}`,

@@ -25,6 +25,8 @@ export interface EndpointInfo {
   /** Where to fetch the CA from, for an operator on another machine (e.g. `root@10.0.0.5:/path`). */
   caSource: string | undefined;
   tlsNote: string | undefined;
+  /** Why the context window is short for an agent, when it is. */
+  contextNote?: string | undefined;
 }
 
 export interface ReportData {

@@ -46,6 +46,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       caUrl: selfSigned && state.caPath !== undefined ? caDownloadUrl(state.hostname, state.httpPort ?? 80) : undefined,
       caSource: selfSigned && inputs.sshTarget !== undefined ? `${inputs.sshTarget}:${caFile}` : undefined,
       tlsNote: state.tlsNote,
+      contextNote: state.contextNote,
     };
   }
   return {

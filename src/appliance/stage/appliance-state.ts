@@ -20,6 +20,7 @@ const stateSchema = z.object({
   caPath: z.string().optional(),
   caFingerprintSha256: z.string().optional(),
   tlsNote: z.string().optional(),
+  contextNote: z.string().optional(),
   /** CA bundle that verifies the served certificate when it is not publicly trusted (e.g. a test ACME CA). */
   caBundle: z.string().optional(),
   engine: z.object({ host: z.string(), port: z.number() }),

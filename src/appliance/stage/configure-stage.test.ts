@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DEVSTRAL_SMALL_2_HEADER, writeHeaderOnlyGguf } from '../../../test/support/gguf-header.ts';
 import { makePreCaCertificate } from '../../../test/support/legacy-certificate.ts';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
@@ -55,7 +56,14 @@ function setup(t: { after(fn: () => void): void }) {
   const root = mkdtempSync(join(tmpdir(), 'slm-configure-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(join(root, 'models'));
-  writeFileSync(join(root, 'models/m.gguf'), Buffer.alloc(1024));
+  writeHeaderOnlyGguf(join(root, 'models/m.gguf'), {
+    architecture: 'llama',
+    layers: 2,
+    embd: 64,
+    heads: 4,
+    kvHeads: 4,
+    contextLength: 32768,
+  });
   writeFileSync(join(root, 'models/m.yaml'), 'name: test-model\ncontext_size: 8192\nparameters:\n  model: m.gguf\n  temperature: 0.2\n');
   const fs = new ApplianceFs(root);
   const rec = recordingServices();
@@ -247,6 +255,45 @@ describe('configure stage', () => {
     assert.equal(o.ok, false);
     assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
     assert.match(o.issues[0]!.message, /available: m/);
+  });
+
+  it('auto context: sized from the GGUF and the RAM, and a short window is explained in the report', async (t) => {
+    const { root, fs, env } = setup(t);
+    await runInstall(env({}));
+    // Devstral's header (160 KiB/token) on the 8 GiB test machine: far below 32k, limited by memory.
+    writeHeaderOnlyGguf(join(root, 'models/m.gguf'), DEVSTRAL_SMALL_2_HEADER);
+    writeFileSync(join(root, 'models/m.yaml'), 'name: test-model\nparameters:\n  model: m.gguf\n');
+    assert.ok((await runConfigure(env({}))).ok);
+    const settings = readFileSync(fs.real(PATHS.engineEnv), 'utf8');
+    // (8 GiB − 1.5 GiB reserve − the header's few bytes) / 160 KiB = 42,598 → 40,960.
+    assert.match(settings, /SLM_ENGINE_CONTEXT_SIZE=40960\n/);
+    let report = readFileSync(fs.real(PATHS.report), 'utf8');
+    assert.match(report, /^context_size = 40960$/m);
+    assert.doesNotMatch(report, /context_note/);
+    writeHeaderOnlyGguf(join(root, 'models/m.gguf'), { ...DEVSTRAL_SMALL_2_HEADER, layers: 80 });
+    assert.ok((await runConfigure(env({}))).ok);
+    report = readFileSync(fs.real(PATHS.report), 'utf8');
+    assert.match(report, /^context_size = 20480$/m);
+    assert.match(
+      report,
+      /^context_note = context window 20480 tokens: only 6\.5 GiB of RAM is left for the KV cache .* Cline needs about 16k tokens/m,
+    );
+  });
+
+  it('names ONEAPP_COPILOT_MODEL when the weights are not a GGUF file, and keeps the running configuration', async (t) => {
+    const { root, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({}))).ok);
+    rec.calls.length = 0;
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, '/models/m.gguf'];
+    const before = snapshot(root, skip);
+    writeFileSync(join(root, 'models/m.gguf'), Buffer.alloc(1024));
+    const o = await runConfigure(env({}));
+    assert.equal(o.ok, false);
+    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
+    assert.match(o.issues[0]!.message, /cannot read GGUF metadata of .*m\.gguf/);
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(snapshot(root, skip), before);
   });
 
   it('names the definition file and each bad field when the model definition is invalid', async (t) => {

@@ -50,6 +50,7 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     tlsMode: plan.tlsMode,
     apiKey: key.source,
   });
+  if (plan.engine.contextWarning !== undefined) logger.warn(plan.engine.contextWarning);
 
   // From here on, the configuration is valid and may be applied.
   await ensureDirectories(env);
@@ -116,6 +117,7 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
       : {}),
     httpPort: plan.edge.httpPort,
     ...(tlsNote !== undefined ? { tlsNote } : {}),
+    ...(plan.engine.contextWarning !== undefined ? { contextNote: plan.engine.contextWarning } : {}),
     ...(served.kind === 'letsencrypt' && env.acme.issuedCaBundle !== undefined ? { caBundle: env.acme.issuedCaBundle } : {}),
     engine: { host: plan.engine.host, port: plan.engine.port },
     httpsPort: plan.edge.httpsPort,

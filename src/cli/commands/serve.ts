@@ -5,7 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadApiKeys } from '../../engine/config/api-keys.ts';
-import { resolveServeConfig, serveOptions } from '../../engine/config/serve-config.ts';
+import { defaultContextSize } from '../../engine/config/default-context.ts';
+import { resolveServeConfig, type ServeEngineConfig, serveOptions } from '../../engine/config/serve-config.ts';
 import { DEMO_MODEL_ID, ensureDemoModel } from '../../engine/demo-model.ts';
 import type { EngineConfig, InferenceEngine } from '../../engine/inference/types.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, startEngineServer } from '../../engine/serve.ts';
@@ -23,16 +24,11 @@ export const serveCommand = defineCommand('serve', {
     const config = resolveServeConfig(values, defaultThreadCount());
     const apiKeys = loadApiKeys(values['api-key-file'], env['SLM_COPILOT_API_KEY']);
 
-    let engineConfig: EngineConfig;
+    let chosen: ServeEngineConfig;
     if (config.engine === undefined) {
       const cacheDir = join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'slm-copilot');
       const modelPath = await ensureDemoModel(cacheDir);
-      engineConfig = {
-        ...config.engineDefaults,
-        contextSize: Math.min(config.engineDefaults.contextSize, 4096),
-        modelPath,
-        modelId: DEMO_MODEL_ID,
-      };
+      chosen = { ...config.engineDefaults, modelPath, modelId: DEMO_MODEL_ID };
       const notice = `DEMO MODEL: no --model or --config given, serving the generated demo model "${DEMO_MODEL_ID}" (${modelPath}); it answers with a fixed sentence.`;
       process.stderr.write(`slm-copilot serve: ${notice}\n`);
       logger.warn('serving the generated DEMO model; pass --model FILE.gguf or --config MODEL.yaml for a real one', {
@@ -40,8 +36,12 @@ export const serveCommand = defineCommand('serve', {
         path: modelPath,
       });
     } else {
-      engineConfig = config.engine;
+      chosen = config.engine;
     }
+    const engineConfig: EngineConfig = {
+      ...chosen,
+      contextSize: chosen.contextSize ?? (await defaultContextSize(chosen.modelPath, chosen.parallel, logger)).contextSize,
+    };
 
     const { createLlamaEngine } = await import('../../engine/inference/llama-engine.ts');
     const engine: InferenceEngine = createLlamaEngine(engineConfig, { logger });

@@ -74,14 +74,14 @@ describe('serve options', () => {
     assert.equal(c.engine?.defaults.temperature, 0.15);
   });
 
-  test('defaults: localhost:8080, usable-CPU threads, queue 8, parallel 1, pings every 10 s', () => {
+  test('defaults: localhost:8080, usable-CPU threads, queue 8, parallel 1, pings every 10 s, context left to start-up', () => {
     const c = serveConfig(['--model', '/x/Devstral-Q4_K_M.gguf'], 3);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.port, 8080);
     assert.deepEqual(c.engine, {
       modelPath: '/x/Devstral-Q4_K_M.gguf',
       modelId: 'Devstral-Q4_K_M',
-      contextSize: 8192,
+      contextSize: undefined,
       threads: 3,
       parallel: 1,
       queueLimit: 8,

@@ -9,8 +9,8 @@ import { defaultThreadCount } from '../../lib/usable-cpus.ts';
 import type { EngineConfig } from '../inference/types.ts';
 import { loadModelSettings, type ModelSettings } from './model-settings.ts';
 
-/** What applies when neither an option nor the model YAML says otherwise. */
-export const SERVE_DEFAULTS = { contextSize: 8192, parallel: 1 };
+/** What applies when neither an option nor the model YAML says otherwise (the context: see src/lib/context-window.ts). */
+export const SERVE_DEFAULTS = { parallel: 1 };
 
 export const serveOptions = {
   model: textOption({ placeholder: 'FILE.gguf', description: 'GGUF model to serve (id = file name without .gguf, or --model-id)' }),
@@ -35,7 +35,7 @@ export const serveOptions = {
     min: 64,
     max: 1 << 22,
     description: 'tokens per slot',
-    defaultText: `YAML context_size, else ${SERVE_DEFAULTS.contextSize}`,
+    defaultText: 'YAML context_size, else the largest window the RAM holds (≤ training context, ≤ 131072)',
   }),
   parallel: intOption({
     min: 1,
@@ -71,9 +71,15 @@ export const serveOptions = {
 
 export type ServeOptions = OptionValues<typeof serveOptions>;
 
+/** The engine's settings before the default context is chosen (that needs the model file and the RAM). */
+export type ServeEngineConfig = Omit<EngineConfig, 'contextSize'> & {
+  /** Undefined: chooseContextWindow decides at start-up. */
+  contextSize: number | undefined;
+};
+
 export interface ServeConfig {
   /** Undefined when no model was configured (the CLI then serves a generated demo model). */
-  engine: EngineConfig | undefined;
+  engine: ServeEngineConfig | undefined;
   host: string;
   port: number;
   /** Whether /metrics needs a key; undefined = "yes when a key is configured". */
@@ -82,7 +88,7 @@ export interface ServeConfig {
   shutdownGraceMs: number;
   requestTimeoutMs: number;
   /** Engine settings to use for a demo model (everything but the model). */
-  engineDefaults: Omit<EngineConfig, 'modelPath' | 'modelId'>;
+  engineDefaults: Omit<ServeEngineConfig, 'modelPath' | 'modelId'>;
 }
 
 /** The served id of a bare GGUF: its file name without extension. */
@@ -96,14 +102,14 @@ export function resolveServeConfig(f: ServeOptions, defaultThreads: number): Ser
   }
   const yaml: ModelSettings | undefined = f.config === undefined ? undefined : loadModelSettings(f.config);
   const engineDefaults = {
-    contextSize: f['context-size'] ?? yaml?.contextSize ?? SERVE_DEFAULTS.contextSize,
+    contextSize: f['context-size'] ?? yaml?.contextSize,
     threads: f.threads ?? yaml?.threads ?? defaultThreads,
     parallel: f.parallel ?? yaml?.parallel ?? SERVE_DEFAULTS.parallel,
     queueLimit: f.queue,
     defaults: yaml?.defaults ?? {},
   };
   const modelPath = f.model ?? yaml?.modelPath;
-  const engine: EngineConfig | undefined =
+  const engine: ServeEngineConfig | undefined =
     modelPath === undefined
       ? undefined
       : { ...engineDefaults, modelPath, modelId: f['model-id'] ?? yaml?.name ?? modelIdFromPath(modelPath) };
