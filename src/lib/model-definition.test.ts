@@ -116,8 +116,26 @@ describe('model definition writer', () => {
 });
 
 describe('model files', () => {
-  it('parameters.model is the one file field today', () => {
-    assert.deepEqual(MODEL_FILE_FIELDS, ['parameters.model']);
+  it('the weights and the operator chat template are the file fields', () => {
+    assert.deepEqual(MODEL_FILE_FIELDS, ['chat_template', 'parameters.model']);
+  });
+
+  it('chat_template_format: jinja needs a file, builtin takes none, nothing else is allowed', () => {
+    const parse = (extra: string) => parseModelDefinition(`name: m\n${extra}parameters:\n  model: w.gguf\n`, 'm.yaml', { requireId: true });
+    assert.equal(parse('chat_template: t.jinja\n').chat_template, 't.jinja');
+    assert.equal(parse('chat_template_format: builtin\n').chat_template_format, 'builtin');
+    for (const [extra, message] of [
+      ['chat_template_format: jinja\n', 'm.yaml: chat_template: chat_template_format jinja needs chat_template (a Jinja file)'],
+      [
+        'chat_template_format: builtin\nchat_template: t.jinja\n',
+        'm.yaml: chat_template: chat_template_format builtin uses no template file; remove one of them',
+      ],
+      ['chat_template_format: python\n', 'm.yaml: chat_template_format: allowed: jinja, builtin'],
+    ] as const)
+      assert.throws(
+        () => parse(extra),
+        (e: unknown) => e instanceof ConfigError && e.issues.map((i) => `${i.field}: ${i.message}`).join() === message,
+      );
   });
 
   it('mapModelFiles relocates every file field in a copy', () => {

@@ -9,6 +9,8 @@
  *   threads: 2
  *   parallel: 1                     # ours, optional
  *   stopwords: ["</s>"]             # LocalAI's name for default stop strings
+ *   chat_template: devstral.jinja   # ours, optional: a Jinja file used instead of the GGUF's template
+ *   chat_template_format: jinja     # ours, optional: jinja (needs chat_template) | builtin (our v13 renderer)
  *   parameters:
  *     model: devstral.gguf          # relative to the YAML's directory
  *     temperature: 0.15
@@ -67,17 +69,34 @@ const parametersSchema = z.looseObject({
   frequency_penalty: z.number().min(-2).max(2).optional(),
 });
 
-const modelDefinitionSchema = z.looseObject({
+export const CHAT_TEMPLATE_FORMATS = ['jinja', 'builtin'] as const;
+
+const definitionFields = z.looseObject({
   name: z.string().min(1).optional(),
   context_size: positiveInt.optional(),
   threads: positiveInt.optional(),
   parallel: positiveInt.optional(),
   stopwords: z.array(z.string()).optional(),
+  chat_template: filePath().optional(),
+  chat_template_format: z.enum(CHAT_TEMPLATE_FORMATS, `allowed: ${CHAT_TEMPLATE_FORMATS.join(', ')}`).optional(),
   parameters: parametersSchema,
 });
 
+function templateRule(d: z.output<typeof definitionFields>, ctx: z.RefinementCtx): void {
+  if (d.chat_template_format === 'builtin' && d.chat_template !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['chat_template'],
+      message: 'chat_template_format builtin uses no template file; remove one of them',
+    });
+  if (d.chat_template_format === 'jinja' && d.chat_template === undefined)
+    ctx.addIssue({ code: 'custom', path: ['chat_template'], message: 'chat_template_format jinja needs chat_template (a Jinja file)' });
+}
+
+const modelDefinitionSchema = definitionFields.superRefine(templateRule);
+
 /** A served definition (the appliance's): the id is required and follows the id rule. */
-const servedModelDefinitionSchema = modelDefinitionSchema.extend({ name: modelIdSchema });
+const servedModelDefinitionSchema = definitionFields.extend({ name: modelIdSchema }).superRefine(templateRule);
 
 export type ModelDefinition = z.output<typeof modelDefinitionSchema>;
 export type ServedModelDefinition = z.output<typeof servedModelDefinitionSchema>;
@@ -93,7 +112,7 @@ function fileFieldPaths(schema: z.ZodType, at: readonly string[]): string[][] {
 }
 
 /** Dotted paths of every file field, e.g. `parameters.model`. */
-export const MODEL_FILE_FIELDS: readonly string[] = fileFieldPaths(modelDefinitionSchema, []).map((p) => p.join('.'));
+export const MODEL_FILE_FIELDS: readonly string[] = fileFieldPaths(definitionFields, []).map((p) => p.join('.'));
 
 /** A copy with every file field that is set replaced by `relocate(value, field)`. */
 export function mapModelFiles<T extends ModelDefinition>(definition: T, relocate: (path: string, field: string) => string): T {

@@ -13,6 +13,7 @@ import { DEMO_MODEL_ID, DEMO_TEXT } from '../../src/engine/demo-model.ts';
 import { AUTO_CONTEXT_MAX } from '../../src/lib/context-window.ts';
 import { type StartedProcess, startProcess } from '../../src/lib/process/start-process.ts';
 import { waitUntil } from '../../src/lib/process/wait-until.ts';
+import { strictTemplate } from '../support/strict-templates.ts';
 import { testModelPath } from '../support/test-models.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/slm-copilot');
@@ -181,6 +182,51 @@ describe('slm-copilot serve (child process)', () => {
     assert.ok(promptTokens >= 14_000 && promptTokens < 17_000, `prompt_tokens ${promptTokens}`);
     s.proc.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);
+  });
+
+  test("chat_template in the model YAML replaces the GGUF's template; chat_template_format builtin picks ours", async () => {
+    const model = await testModelPath('scripted', { text: 'Templated.' });
+    writeFileSync(join(dir, 'operator.jinja'), strictTemplate('call-id'));
+    const withFile = join(dir, 'with-template.yaml');
+    writeFileSync(withFile, `name: operator-template\nchat_template: operator.jinja\nparameters:\n  model: ${model}\n`);
+    const builtin = join(dir, 'builtin-template.yaml');
+    writeFileSync(builtin, `name: builtin-template\nchat_template_format: builtin\nparameters:\n  model: ${model}\n`);
+
+    const a = await startServe(['--config', withFile]);
+    await waitReady(a.url);
+    const own = a.logs.find((l) => String(l['msg']).startsWith('chat template:'));
+    assert.deepEqual(
+      [own?.['msg'], own?.['origin'], own?.['toolCallFormat']],
+      ['chat template: the model’s own', join(dir, 'operator.jinja'), 'mistral-call-id'],
+    );
+    const client = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const res = await client.chat.completions.create({ model: 'operator-template', messages: [{ role: 'user', content: 'go' }] });
+    assert.equal(res.choices[0]?.message.content, 'Templated.');
+    a.proc.child.kill('SIGTERM');
+    assert.equal(await a.exited, 0);
+
+    const b = await startServe(['--config', builtin]);
+    await waitReady(b.url);
+    const ours = b.logs.find((l) => String(l['msg']).startsWith('chat template:'));
+    assert.deepEqual([ours?.['msg'], ours?.['reason']], ['chat template: built-in', 'chat_template_format is builtin']);
+    b.proc.child.kill('SIGTERM');
+    assert.equal(await b.exited, 0);
+  });
+
+  test('a chat_template that is missing or not Jinja stops the start, naming the YAML field', async () => {
+    const model = await testModelPath('scripted', { text: 'x' });
+    writeFileSync(join(dir, 'broken.jinja'), '{% for m in messages %}{{ m.content }');
+    for (const [file, reason] of [
+      ['absent.jinja', /cannot read .*absent\.jinja: ENOENT/],
+      ['broken.jinja', /.*broken\.jinja is not a valid Jinja template: Parser Error/],
+    ] as const) {
+      const yamlPath = join(dir, `bad-${file}.yaml`);
+      writeFileSync(yamlPath, `name: bad\nchat_template: ${file}\nparameters:\n  model: ${model}\n`);
+      const proc = await startProcess(BIN, ['serve', '--config', yamlPath, '--port', '0']);
+      children.push(proc);
+      assert.equal((await proc.exited).code, 1);
+      assert.match(proc.output(), new RegExp(`${yamlPath.replace(/[.]/g, '\\.')}: chat_template: ${reason.source}`));
+    }
   });
 
   test('bad flags fail fast with a message naming the flag', async () => {

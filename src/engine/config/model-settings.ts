@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Template } from '@huggingface/jinja';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ModelSamplingField, mapModelFiles, parseModelDefinition } from '../../lib/model-definition.ts';
-import type { SamplingParams } from '../inference/types.ts';
+import type { ChatTemplateOverride, SamplingParams } from '../inference/types.ts';
 
 export interface ModelSettings {
   name?: string;
@@ -17,6 +18,8 @@ export interface ModelSettings {
   threads?: number;
   parallel?: number;
   defaults: Partial<SamplingParams>;
+  /** The operator's template (`chat_template`, `chat_template_format`); undefined → the GGUF's own. */
+  chatTemplate?: ChatTemplateOverride;
 }
 
 /** Every sampling field of a definition and its name in the core; the typecheck flags a field left out. */
@@ -45,7 +48,26 @@ export function parseModelSettings(text: string, path: string): ModelSettings {
   if (definition.context_size !== undefined) out.contextSize = definition.context_size;
   if (definition.threads !== undefined) out.threads = definition.threads;
   if (definition.parallel !== undefined) out.parallel = definition.parallel;
+  if (definition.chat_template_format === 'builtin') out.chatTemplate = { format: 'builtin' };
+  else if (definition.chat_template !== undefined) out.chatTemplate = readChatTemplate(definition.chat_template, path);
   return out;
+}
+
+/** Reads and parses the operator's Jinja file, so a typo stops the start with its file and line, not the first request. */
+function readChatTemplate(file: string, yamlPath: string): ChatTemplateOverride {
+  const field = `${yamlPath}: chat_template`;
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ field, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+  }
+  try {
+    new Template(source);
+  } catch (error) {
+    throw new ConfigError([{ field, message: `${file} is not a valid Jinja template: ${(error as Error).message}` }]);
+  }
+  return { format: 'jinja', source, origin: file };
 }
 
 export function loadModelSettings(path: string): ModelSettings {

@@ -107,6 +107,7 @@ export function resolveServeConfig(f: ServeOptions, defaultThreads: number): Ser
     parallel: f.parallel ?? yaml?.parallel ?? SERVE_DEFAULTS.parallel,
     queueLimit: f.queue,
     defaults: yaml?.defaults ?? {},
+    ...(yaml?.chatTemplate !== undefined ? { chatTemplate: yaml.chatTemplate } : {}),
   };
   const modelPath = f.model ?? yaml?.modelPath;
   const engine: ServeEngineConfig | undefined =
