@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Template } from '@huggingface/jinja';
 import { getLlama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel, type Token } from 'node-llama-cpp';
+import { llamaContextOptions } from '../lib/llama-context-options.ts';
 import type { BenchMessage } from './prompts.ts';
 import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 import { decodeRate } from './stats.ts';
@@ -83,12 +84,11 @@ async function handle(request: RawRequest): Promise<RawResponse> {
         logLevel: LlamaLogLevel.error,
       });
       model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: 0 });
-      // Same batch size as the engine (engine/inference/model-runtime.ts), so prompt processing is comparable.
       context = await model.createContext({
         contextSize: request.contextSize,
         sequences: 1,
         threads: request.threads,
-        batchSize: Math.min(512, request.contextSize),
+        ...llamaContextOptions(request.contextSize),
       });
       sequence = context.getSequence();
       return { type: 'loaded', loadMs: performance.now() - started };

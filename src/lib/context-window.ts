@@ -4,6 +4,8 @@
  * capped by the model's training context and a ceiling, with a warning when it falls below what an agent
  * needs. Cline CLI opens with ~6k tokens (system prompt + 23 tools) and every tool result adds file
  * contents, so 32k is the target and ~16k the floor for a usable session.
+ * The KV cache is the whole per-token cost only because the engine runs with flash attention
+ * (llama-context-options.ts); without it the attention scores would add batch × heads × 4 B per token.
  */
 
 const GiB = 1024 ** 3;

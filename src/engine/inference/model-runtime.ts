@@ -11,6 +11,7 @@
  * checked.
  */
 import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
+import { llamaContextOptions } from '../../lib/llama-context-options.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { InternalError } from '../api/api-errors.ts';
 import type { EngineConfig } from './types.ts';
@@ -49,7 +50,7 @@ export async function loadModelRuntime(config: EngineConfig, logger: Logger): Pr
       contextSize: config.contextSize,
       sequences: config.parallel,
       threads: config.threads,
-      batchSize: Math.min(512, config.contextSize),
+      ...llamaContextOptions(config.contextSize),
       failedCreationRemedy: false,
     });
     if (context.contextSize < config.contextSize) {
