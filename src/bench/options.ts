@@ -12,6 +12,8 @@ export interface BenchOptions {
   repeat: number;
   /** Prompt size of the prefix-reuse conversation. */
   prefixTokens: number;
+  /** Prompt size of the flash-attention rows (a long agent prompt). */
+  longPrefillTokens: number;
   /** Cold/follow-up pairs in the prefix-reuse section. */
   prefixRepeat: number;
   /** Concurrent stream counts for the aggregate section. */
@@ -34,6 +36,12 @@ export const benchOptions = {
     description: 'minimum size of the prefix-reuse conversation',
     defaultText: '2000; quick 300',
   }),
+  'long-prefill-tokens': intOption({
+    min: 64,
+    max: 131072,
+    description: 'minimum prompt of the flash-attention rows',
+    defaultText: '6000; quick 400',
+  }),
   quick: flagOption({ description: 'small model and few tokens: checks that everything runs, figures are meaningless' }),
   'skip-nginx': flagOption({ description: 'leave out the nginx + TLS row' }),
   nginx: textOption({ placeholder: 'BINARY', description: 'nginx executable', default: 'nginx' }),
@@ -55,6 +63,7 @@ export function resolveBenchOptions(values: OptionValues<typeof benchOptions>): 
     tokens: values.tokens ?? (quick ? 24 : 128),
     repeat: values.repeat ?? (quick ? 2 : 5),
     prefixTokens,
+    longPrefillTokens: values['long-prefill-tokens'] ?? (quick ? 400 : 6000),
     prefixRepeat: quick ? 1 : 2,
     streams: [1, 2, 4],
     quick,

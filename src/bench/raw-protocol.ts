@@ -2,7 +2,7 @@
 import type { BenchMessage } from './prompts.ts';
 
 export type RawRequest =
-  | { type: 'load'; modelPath: string; threads: number; contextSize: number }
+  | { type: 'load'; modelPath: string; threads: number; contextSize: number; flashAttention?: boolean }
   | { type: 'run'; messages: BenchMessage[]; tokens: number }
   | { type: 'count'; messages: BenchMessage[] }
   | { type: 'close' };
@@ -18,10 +18,12 @@ export interface RawRunResult {
   text: string;
   /** True when the prompt was rendered with the model's own chat template (same text the server sees). */
   templated: boolean;
+  /** Resident memory of the worker after the run: what the evaluation buffers touched stays resident. */
+  rssBytes: number;
 }
 
 export type RawResponse =
-  | { type: 'loaded'; loadMs: number }
+  | { type: 'loaded'; loadMs: number; rssBytes: number }
   | { type: 'ran'; result: RawRunResult }
   | { type: 'counted'; tokens: number }
   | { type: 'closed' }

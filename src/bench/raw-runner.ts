@@ -9,6 +9,8 @@ import type { RawRequest, RawResponse, RawRunResult } from './raw-protocol.ts';
 
 export interface RawRunner {
   readonly loadMs: number;
+  /** Worker RSS right after the model and context were created. */
+  readonly loadRssBytes: number;
   readonly pid: number;
   run(messages: BenchMessage[], tokens: number): Promise<RawRunResult>;
   count(messages: BenchMessage[]): Promise<number>;
@@ -17,7 +19,12 @@ export interface RawRunner {
 
 const WORKER = fileURLToPath(new URL('./raw-worker.ts', import.meta.url));
 
-export async function startRawRunner(modelPath: string, threads: number, contextSize: number): Promise<RawRunner> {
+export async function startRawRunner(
+  modelPath: string,
+  threads: number,
+  contextSize: number,
+  overrides: { flashAttention?: boolean } = {},
+): Promise<RawRunner> {
   const child = fork(WORKER, [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const untrack = trackChild(() => stopChild(child));
 
@@ -42,10 +49,11 @@ export async function startRawRunner(modelPath: string, threads: number, context
     });
 
   try {
-    const loaded = await ask({ type: 'load', modelPath, threads, contextSize });
+    const loaded = await ask({ type: 'load', modelPath, threads, contextSize, ...overrides });
     if (loaded.type !== 'loaded') throw new Error(`unexpected answer ${loaded.type}`);
     return {
       loadMs: loaded.loadMs,
+      loadRssBytes: loaded.rssBytes,
       pid: child.pid ?? -1,
       async run(messages, tokens) {
         const answer = await ask({ type: 'run', messages, tokens });

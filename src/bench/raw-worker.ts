@@ -69,6 +69,7 @@ async function run(messages: BenchMessage[], count: number): Promise<RawRunResul
     totalMs: performance.now() - started,
     text: model!.detokenize(generated),
     templated: prompt.templated,
+    rssBytes: process.memoryUsage().rss,
   };
 }
 
@@ -89,9 +90,10 @@ async function handle(request: RawRequest): Promise<RawResponse> {
         sequences: 1,
         threads: request.threads,
         ...llamaContextOptions(request.contextSize),
+        ...(request.flashAttention === undefined ? {} : { flashAttention: request.flashAttention }),
       });
       sequence = context.getSequence();
-      return { type: 'loaded', loadMs: performance.now() - started };
+      return { type: 'loaded', loadMs: performance.now() - started, rssBytes: process.memoryUsage().rss };
     }
     case 'run':
       return { type: 'ran', result: await run(request.messages, request.tokens) };

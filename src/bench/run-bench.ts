@@ -19,6 +19,7 @@ import type { BenchReport, BenchRow } from './report.ts';
 import { type ConcurrencySample, concurrencyRows, measureConcurrency } from './sections/concurrency.ts';
 import { runDecodeSection } from './sections/decode.ts';
 import { runEdgeSection } from './sections/edge.ts';
+import { runFlashAttentionSection } from './sections/flash-attention.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
 import { runRejectSection } from './sections/reject.ts';
 import { type RunningServer, type ServerSettings, startServer } from './server-process.ts';
@@ -83,6 +84,10 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
     const reject = await runRejectSection(server, options.contextSize, options.repeat, progress);
     rows.push(...reject.rows);
     details['reject'] = reject.details;
+
+    const flash = await runFlashAttentionSection(modelPath, options.threads, options.longPrefillTokens, options.quick ? 1 : 2, progress);
+    rows.push(...flash.rows);
+    details['flashAttention'] = flash.details;
 
     if (!options.skipNginx) {
       try {
