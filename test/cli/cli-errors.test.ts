@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,6 +109,17 @@ describe('usage errors exit 2 and name the option', () => {
     assertUsage(['image'], 'slm-copilot image: <subcommand>: is required (build|test|release|marketplace)');
     assertUsage(['image', 'frobnicate'], 'slm-copilot image: frobnicate: unknown subcommand (known: build, test, release, marketplace)');
     assertUsage(['image', 'build', '--size', 'big'], 'slm-copilot image: --size: must be an integer from 2 to 2048 (got "big")');
+    const weights = join(dir, 'pinned.gguf');
+    writeFileSync(weights, 'not really weights');
+    assertUsage(
+      ['image', 'build', '--model', weights],
+      "slm-copilot image: --model-sha256: a release image pins its weights: give the GGUF's sha256 (sha256sum FILE) from the build inputs",
+    );
+    // Checked before anything is built (and before the root check): a wrong file never reaches the image.
+    assertFails(
+      cli(['image', 'build', '--model', weights, '--model-sha256', 'f'.repeat(64)]),
+      `slm-copilot image: --model-sha256: ${weights} has sha256 ${createHash('sha256').update('not really weights').digest('hex')}, the build pins ${'f'.repeat(64)}: wrong or corrupted`,
+    );
     assertUsage(['image', 'test', '--accel', 'fast'], 'slm-copilot image: --accel: must be one of kvm, tcg, auto (got "fast")');
   });
 });

@@ -22,6 +22,10 @@ const buildOptions = {
     defaultText: 'file name without .gguf',
     check: (id) => (isModelId(id) ? undefined : `must be ${MODEL_ID_ALLOWED}`),
   }),
+  'model-sha256': textOption({
+    placeholder: 'HEX',
+    description: 'sha256 the GGUF must have (checked before building; required for a release image)',
+  }),
   'context-deb': textOption({ placeholder: 'FILE', description: 'OpenNebula contextualization package (one-context_*.deb) to install' }),
   test: flagOption({ description: 'test image: generated model + the TEST-ONLY one-context stand-in' }),
   out: textOption({ placeholder: 'DIR', description: 'output directory', default: 'build/image' }),
@@ -59,13 +63,26 @@ async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
   ] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError([{ field: flag, message: `${path} does not exist` }]);
   }
+  if (kind === 'release' && o['model-sha256'] === undefined)
+    throw new UsageError([
+      {
+        field: '--model-sha256',
+        message: "a release image pins its weights: give the GGUF's sha256 (sha256sum FILE) from the build inputs",
+      },
+    ]);
+  if (o.model !== undefined) await checkModelInputs(resolve(o.model), o['model-sha256']);
   // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
   if (process.getuid?.() !== 0)
     throw new Error('image build must run as root (mmdebstrap --mode=root, chroot for the appliance install stage)');
   const { buildImage } = await import('../../image/build-image.ts');
   const { Progress } = await import('../../image/progress.ts');
   const outDir = resolve(o.out);
-  const model = o.model !== undefined ? resolve(o.model) : await generatedTestModel(join(outDir, 'models'));
+  let model: string;
+  if (o.model !== undefined) model = resolve(o.model);
+  else {
+    model = await generatedTestModel(join(outDir, 'models'));
+    await checkModelInputs(model, undefined);
+  }
   const progress = new Progress(6);
   const built = await buildImage({
     repoRoot,
@@ -94,6 +111,14 @@ async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
     ].join('\n'),
   );
   return 0;
+}
+
+/** Verifies the pin (when given) and says which chat template the engine will use, before anything is built. */
+async function checkModelInputs(model: string, sha256: string | undefined): Promise<void> {
+  const { describeTemplateChoice, templateChoiceFor, verifyModelSha256 } = await import('../../image/model-inputs.ts');
+  if (sha256 !== undefined)
+    process.stdout.write(`model     ${model}: sha256 ${await verifyModelSha256(model, sha256)} (matches the pin)\n`);
+  process.stdout.write(`template  ${describeTemplateChoice(await templateChoiceFor(model))}\n`);
 }
 
 /** The scripted test model: greedy decoding always answers with this sentence. */
