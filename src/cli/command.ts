@@ -17,7 +17,7 @@ export interface CliCommand {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
-  /** The name with its positional arguments: `dev make-model <tiny|scripted|bench>`. */
+  /** The name with its positional arguments: `dev make-model <tiny|scripted|bench|agent>`. */
   readonly synopsis: string;
   readonly options: OptionTable;
   /** The whole `--help` text. */

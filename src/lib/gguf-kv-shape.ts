@@ -4,7 +4,6 @@
  * 128 + 128, f16) gives 160 KiB; the generated test models a few hundred bytes. Only the header is read,
  * never over a network, and the vocabulary arrays are skipped.
  */
-import { readGgufFileInfo } from 'node-llama-cpp';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -68,6 +67,8 @@ export function kvShapeFromMetadata(metadata: unknown, source: string): KvShape 
 
 /** Reads the KV shape from a GGUF file's header; a file that is not GGUF is a ConfigError naming it. */
 export async function readKvShape(ggufPath: string, field = ggufPath): Promise<KvShape> {
+  // Loaded on use: `--help` and commands that never read a model must not pay for node-llama-cpp.
+  const { readGgufFileInfo } = await import('node-llama-cpp');
   let metadata: unknown;
   try {
     const info = await readGgufFileInfo(ggufPath, {

@@ -74,7 +74,7 @@ describe('usage errors exit 2 and name the option', () => {
   test('dev', () => {
     assertUsage(
       ['dev', 'make-model', 'huge', '--out', 'x.gguf'],
-      'slm-copilot dev: <kind>: must be one of tiny, scripted, bench (got "huge")',
+      'slm-copilot dev: <kind>: must be one of tiny, scripted, bench, agent (got "huge")',
     );
     assertUsage(['dev', 'make-model', 'tiny'], 'slm-copilot dev: --out: is required (FILE)');
     assertUsage(['dev'], 'slm-copilot dev: <subcommand>: is required (make-model)');
@@ -131,7 +131,7 @@ describe('run-time failures print their own message and exit 1', () => {
     const port = (server.address() as { port: number }).port;
     try {
       // The engine only loads the model after listening, so a missing file is never reached.
-      const r = cli(['serve', '--model', join(dir, 'never-loaded.gguf'), '--port', String(port), '--threads', '1']);
+      const r = cli(['serve', '--model', join(dir, 'never-loaded.gguf'), '--context-size', '4096', '--port', String(port), '--threads', '1']);
       assertFails(r, `slm-copilot serve: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
     } finally {
       server.close();

@@ -1,5 +1,5 @@
 /**
- * `slm-copilot dev make-model <tiny|scripted|bench> --out FILE`: developer tools, currently the
+ * `slm-copilot dev make-model <tiny|scripted|bench|agent> --out FILE`: developer tools, currently the
  * deterministic test-model generator.
  */
 import { choiceOption, intOption, textOption } from '../../lib/options.ts';
@@ -54,6 +54,6 @@ const makeModelCommand = defineCommand('dev make-model', {
 });
 
 export const devCommand = defineGroup('dev', {
-  summary: 'Developer tools: make-model <tiny|scripted|bench> generates a deterministic test GGUF.',
+  summary: 'Developer tools: make-model <tiny|scripted|bench|agent> generates a deterministic test GGUF.',
   commands: [makeModelCommand],
 });
