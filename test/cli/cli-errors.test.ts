@@ -131,7 +131,17 @@ describe('run-time failures print their own message and exit 1', () => {
     const port = (server.address() as { port: number }).port;
     try {
       // The engine only loads the model after listening, so a missing file is never reached.
-      const r = cli(['serve', '--model', join(dir, 'never-loaded.gguf'), '--context-size', '4096', '--port', String(port), '--threads', '1']);
+      const r = cli([
+        'serve',
+        '--model',
+        join(dir, 'never-loaded.gguf'),
+        '--context-size',
+        '4096',
+        '--port',
+        String(port),
+        '--threads',
+        '1',
+      ]);
       assertFails(r, `slm-copilot serve: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
     } finally {
       server.close();
