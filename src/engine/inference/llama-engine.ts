@@ -6,6 +6,8 @@
 import type { Token } from 'node-llama-cpp';
 import { type Logger, silentLogger } from '../../lib/logger.ts';
 import { InternalError, ModelNotReadyError, ShuttingDownError } from '../api/api-errors.ts';
+import { openPrefixCache } from '../cache/open-prefix-cache.ts';
+import type { SlotPrefixCache, SlotPrefixCacheOptions } from '../cache/slot-prefix-cache.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { commonPrefixLength, type RunContext, runGeneration } from './generation-run.ts';
 import { GrammarProvider } from './grammar-provider.ts';
@@ -33,6 +35,8 @@ export interface LlamaEngineDeps {
   prefillChunkTokens?: number;
   /** Observes prompt processing (tokens evaluated so far, prompt length), e.g. for progress or tests. */
   onPrefillProgress?: (evaluated: number, total: number) => void;
+  /** Prefix-cache behaviour beyond the config (tests: load whenever a longer prefix is on disk). */
+  prefixCacheOptions?: SlotPrefixCacheOptions;
 }
 
 interface Loaded {
@@ -41,6 +45,8 @@ interface Loaded {
   run: RunContext;
   scheduler: Scheduler;
   lastUsed: number[];
+  /** The disk tier behind the slots; undefined when not configured (or it failed to open). */
+  prefixCache: SlotPrefixCache | undefined;
 }
 
 /**
@@ -84,6 +90,20 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
     const vocab = createModelVocab(runtime.model);
     const grammars = new GrammarProvider(runtime.llama, runtime.model, logger);
     const { renderer, toolSyntax } = createModelChat(vocab, config, logger);
+    const prefixCache =
+      config.prefixCache === undefined
+        ? undefined
+        : await openPrefixCache(
+            config.prefixCache,
+            {
+              modelPath: config.modelPath,
+              contextSize: runtime.context.contextSize,
+              runtimeId: `llama.cpp ${runtime.llama.llamaCppRelease.release} ${runtime.llama.buildType}`,
+              sequences: runtime.sequences,
+            },
+            logger,
+            deps.prefixCacheOptions,
+          );
     loaded = {
       runtime,
       preparer: {
@@ -106,6 +126,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       },
       scheduler: new Scheduler({ slots: config.parallel, queueLimit: config.queueLimit }),
       lastUsed: Array.from({ length: config.parallel }, () => 0),
+      prefixCache,
     };
     logger.info('model loaded', {
       model: config.modelId,
@@ -157,6 +178,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         if (sequence === undefined) throw new InternalError(`No sequence for slot ${lease.slot}.`);
         let out: Awaited<ReturnType<typeof runGeneration>>;
         try {
+          await l.prefixCache?.prepare(sequence, prepared.tokens, log);
           out = await runGeneration(l.run, sequence, prepared, options.signal, (e) => options.onEvent?.(e));
         } catch (error) {
           // After an abort the sequence holds exactly what was evaluated and stays reusable; after any
@@ -169,6 +191,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
           }
           throw error;
         }
+        l.prefixCache?.observePrefill(prepared.promptTokens - out.cachedTokens, out.promptMs);
         return {
           finishReason: out.finishReason,
           content: out.content,
@@ -186,7 +209,10 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
     },
 
     stats(): EngineStats {
-      if (loaded !== undefined) return loaded.scheduler.stats();
+      if (loaded !== undefined) {
+        const cache = loaded.prefixCache?.stats();
+        return cache === undefined ? loaded.scheduler.stats() : { ...loaded.scheduler.stats(), prefixCache: cache };
+      }
       return { queueDepth: 0, queueLimit: config.queueLimit, busySlots: 0, slots: config.parallel };
     },
 
@@ -198,6 +224,8 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       if (l === undefined) return;
       l.scheduler.close();
       await l.scheduler.idle();
+      // Warm prefixes survive a restart (upgrade, reboot, reconfigure): every slot goes to disk first.
+      await l.prefixCache?.persist(l.runtime.sequences);
       await l.runtime.dispose();
     },
   };

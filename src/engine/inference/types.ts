@@ -3,6 +3,8 @@
  * crosses this line: `api/` translates requests into `GenerationInput` and `GenerationEvent`s back
  * into chunks; the core speaks messages, tokens, sampling options and abort signals.
  */
+import type { PrefixCacheConfig } from '../cache/open-prefix-cache.ts';
+import type { PrefixCacheStats } from '../cache/slot-prefix-cache.ts';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -114,6 +116,8 @@ export interface EngineStats {
   queueLimit: number;
   busySlots: number;
   slots: number;
+  /** Present when the disk prefix cache is on. */
+  prefixCache?: PrefixCacheStats;
 }
 
 export interface GenerateOptions {
@@ -172,6 +176,8 @@ export interface EngineConfig {
   defaults: Partial<SamplingParams>;
   /** The operator's chat template (model YAML `chat_template` + `chat_template_format`); absent → the GGUF's own. */
   chatTemplate?: ChatTemplateOverride;
+  /** Disk tier behind the slots (model YAML `prefix_cache`, `serve --prefix-cache-dir`); absent = slots only. */
+  prefixCache?: PrefixCacheConfig;
 }
 
 /**
