@@ -8,6 +8,9 @@
  *   context_size: 32768
  *   threads: 2
  *   parallel: 1                     # ours, optional
+ *   prefix_cache:                   # ours, optional: disk tier of the prompt-prefix cache
+ *     dir: /var/lib/slm-copilot/prefix-cache   # relative to the YAML's directory
+ *     budget_mb: 20480              # optional; default half of the free disk space
  *   stopwords: ["</s>"]             # LocalAI's name for default stop strings
  *   chat_template: devstral.jinja   # ours, optional: a Jinja file used instead of the GGUF's template
  *   chat_template_format: jinja     # ours, optional: jinja (needs chat_template) | builtin (our v13 renderer)
@@ -76,6 +79,15 @@ const definitionFields = z.looseObject({
   context_size: positiveInt.optional(),
   threads: positiveInt.optional(),
   parallel: positiveInt.optional(),
+  prefix_cache: z
+    .strictObject({
+      dir: z
+        .string()
+        .min(1)
+        .regex(/^[^\n\r\0]+$/, 'one line, no NUL'),
+      budget_mb: positiveInt.optional(),
+    })
+    .optional(),
   stopwords: z.array(z.string()).optional(),
   chat_template: filePath().optional(),
   chat_template_format: z.enum(CHAT_TEMPLATE_FORMATS, `allowed: ${CHAT_TEMPLATE_FORMATS.join(', ')}`).optional(),

@@ -52,6 +52,7 @@ export const serveCommand = defineCommand('serve', {
       threads: engineConfig.threads,
       parallel: engineConfig.parallel,
       queue: engineConfig.queueLimit,
+      prefixCache: engineConfig.prefixCache?.dir ?? 'off',
     });
     const server = await startEngineServer({
       engine,

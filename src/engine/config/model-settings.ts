@@ -17,10 +17,14 @@ export interface ModelSettings {
   contextSize?: number;
   threads?: number;
   parallel?: number;
+  /** Absolute directory and optional budget of the disk prefix cache. */
+  prefixCache?: { dir: string; budgetBytes?: number };
   defaults: Partial<SamplingParams>;
   /** The operator's template (`chat_template`, `chat_template_format`); undefined → the GGUF's own. */
   chatTemplate?: ChatTemplateOverride;
 }
+
+const MIB = 1024 * 1024;
 
 /** Every sampling field of a definition and its name in the core; the typecheck flags a field left out. */
 const SAMPLING_NAMES = {
@@ -50,6 +54,11 @@ export function parseModelSettings(text: string, path: string): ModelSettings {
   if (definition.parallel !== undefined) out.parallel = definition.parallel;
   if (definition.chat_template_format === 'builtin') out.chatTemplate = { format: 'builtin' };
   else if (definition.chat_template !== undefined) out.chatTemplate = readChatTemplate(definition.chat_template, path);
+  const cache = definition.prefix_cache;
+  if (cache !== undefined) {
+    out.prefixCache = { dir: resolve(directory, cache.dir) };
+    if (cache.budget_mb !== undefined) out.prefixCache.budgetBytes = cache.budget_mb * MIB;
+  }
   return out;
 }
 

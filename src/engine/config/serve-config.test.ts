@@ -124,3 +124,33 @@ describe('API keys', () => {
     assert.throws(() => loadApiKeys(join(dir, 'missing'), undefined), refusal('--api-key-file', /^cannot read .*: ENOENT$/));
   });
 });
+
+describe('prefix cache settings', () => {
+  const yamlPath = join(dir, 'cache.yaml');
+  writeFileSync(yamlPath, 'name: m\nprefix_cache:\n  dir: cache\n  budget_mb: 512\nparameters:\n  model: m.gguf\n');
+
+  test('the model YAML names the directory (relative to the YAML) and the budget in MiB', () => {
+    assert.deepEqual(serveConfig(['--config', yamlPath], 1).engine?.prefixCache, { dir: join(dir, 'cache'), budgetBytes: 512 << 20 });
+  });
+
+  test('flags override the YAML; "off" turns the disk tier off; no directory = off', () => {
+    assert.deepEqual(
+      serveConfig(['--config', yamlPath, '--prefix-cache-dir', '/var/c', '--prefix-cache-budget', '2'], 1).engine?.prefixCache,
+      {
+        dir: '/var/c',
+        budgetBytes: 2 << 20,
+      },
+    );
+    assert.equal(serveConfig(['--config', yamlPath, '--prefix-cache-dir', 'off'], 1).engine?.prefixCache, undefined);
+    assert.equal(serveConfig(['--model', '/m.gguf'], 1).engine?.prefixCache, undefined);
+    assert.deepEqual(serveConfig(['--model', '/m.gguf', '--prefix-cache-dir', '/var/c'], 1).engine?.prefixCache, { dir: '/var/c' });
+  });
+
+  test('a budget without a directory and unknown cache keys are refused with their field', () => {
+    assert.throws(() => serveConfig(['--model', '/m.gguf', '--prefix-cache-budget', '5'], 1), UsageError);
+    assert.throws(
+      () => parseModelSettings('prefix_cache:\n  dir: c\n  size: 5\nparameters:\n  model: m.gguf\n', '/x/m.yaml'),
+      (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.field.includes('prefix_cache')),
+    );
+  });
+});

@@ -2,10 +2,11 @@
  * `slm-copilot serve` configuration: the command's options (declared once, here) and the model YAML,
  * resolved into one typed object. Options override the YAML; the YAML overrides built-in defaults.
  */
-import { basename, extname } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '../../lib/errors.ts';
 import { choiceOption, decimalOption, intOption, type OptionValues, textOption, toggleOption } from '../../lib/options.ts';
 import { defaultThreadCount } from '../../lib/usable-cpus.ts';
+import type { PrefixCacheConfig } from '../cache/open-prefix-cache.ts';
 import type { EngineConfig } from '../inference/types.ts';
 import { loadModelSettings, type ModelSettings } from './model-settings.ts';
 
@@ -42,6 +43,17 @@ export const serveOptions = {
     max: 64,
     description: 'concurrent sequences',
     defaultText: `YAML parallel, else ${SERVE_DEFAULTS.parallel}`,
+  }),
+  'prefix-cache-dir': textOption({
+    placeholder: 'DIR',
+    description: 'disk tier of the prompt-prefix cache (slots saved there survive restarts); "off" = slots only',
+    defaultText: 'YAML prefix_cache.dir, else off',
+  }),
+  'prefix-cache-budget': intOption({
+    min: 1,
+    max: 1 << 30,
+    description: 'disk budget of the prefix cache in MiB (least recently used entries go first)',
+    defaultText: 'YAML prefix_cache.budget_mb, else half of the free disk space',
   }),
   queue: intOption({ min: 0, max: 100_000, default: 8, description: 'requests waiting for a slot before 429' }),
   'metrics-auth': toggleOption({ description: 'whether /metrics needs a key', defaultText: 'yes when a key is configured' }),
@@ -96,6 +108,24 @@ export function modelIdFromPath(path: string): string {
   return basename(path, extname(path));
 }
 
+const MIB = 1024 * 1024;
+
+function prefixCacheConfig(f: ServeOptions, yaml: ModelSettings | undefined): { prefixCache?: PrefixCacheConfig } {
+  const flagDir = f['prefix-cache-dir'];
+  if (flagDir === 'off') return {};
+  const dir = flagDir === undefined ? yaml?.prefixCache?.dir : resolve(flagDir);
+  if (dir === undefined) {
+    if (f['prefix-cache-budget'] !== undefined) {
+      throw new UsageError([
+        { field: '--prefix-cache-budget', message: 'needs --prefix-cache-dir (or prefix_cache.dir in the model YAML)' },
+      ]);
+    }
+    return {};
+  }
+  const budgetBytes = f['prefix-cache-budget'] === undefined ? yaml?.prefixCache?.budgetBytes : f['prefix-cache-budget'] * MIB;
+  return { prefixCache: budgetBytes === undefined ? { dir } : { dir, budgetBytes } };
+}
+
 export function resolveServeConfig(f: ServeOptions, defaultThreads: number): ServeConfig {
   if (f.model !== undefined && f.config !== undefined) {
     throw new UsageError([{ field: '--model', message: 'give either --model or --config, not both' }]);
@@ -108,6 +138,7 @@ export function resolveServeConfig(f: ServeOptions, defaultThreads: number): Ser
     queueLimit: f.queue,
     defaults: yaml?.defaults ?? {},
     ...(yaml?.chatTemplate !== undefined ? { chatTemplate: yaml.chatTemplate } : {}),
+    ...prefixCacheConfig(f, yaml),
   };
   const modelPath = f.model ?? yaml?.modelPath;
   const engine: ServeEngineConfig | undefined =

@@ -49,6 +49,28 @@ export class ServerMetrics {
     this.registry.register(new Gauge('slm_queue_limit', 'Requests allowed to wait before 429.', () => source.stats().queueLimit));
     this.registry.register(new Gauge('slm_busy_slots', 'Slots generating or evaluating a prompt.', () => source.stats().busySlots));
     this.registry.register(new Gauge('slm_slots', 'Configured parallel slots.', () => source.stats().slots));
+    // Disk tier of the prefix cache; absent (0) when it is off.
+    const cache = () => source.stats().prefixCache;
+    const gauges: Array<[string, string, () => number]> = [
+      ['slm_prefix_cache_bytes', 'Bytes of KV state in the disk prefix cache.', () => cache()?.bytes ?? 0],
+      ['slm_prefix_cache_budget_bytes', 'Disk budget of the prefix cache.', () => cache()?.budgetBytes ?? 0],
+      ['slm_prefix_cache_entries', 'Cached prefixes on disk.', () => cache()?.entries ?? 0],
+      ['slm_prefix_cache_lookups_total', 'Requests that looked for a cached prefix.', () => cache()?.lookups ?? 0],
+      ['slm_prefix_cache_hits_total', 'Requests started from a prefix loaded from disk.', () => cache()?.hits ?? 0],
+      ['slm_prefix_cache_hit_tokens_total', 'Prompt tokens loaded from disk instead of prefilled.', () => cache()?.hitTokens ?? 0],
+      [
+        'slm_prefix_cache_rejected_total',
+        'Entries refused before loading (corrupt, foreign) or failing to load.',
+        () => cache()?.rejected ?? 0,
+      ],
+      [
+        'slm_prefix_cache_load_bytes_per_second',
+        'Measured load rate (checksum + read), moving average.',
+        () => cache()?.loadBytesPerSecond ?? 0,
+      ],
+      ['slm_prefix_cache_save_bytes_per_second', 'Measured save rate, moving average.', () => cache()?.saveBytesPerSecond ?? 0],
+    ];
+    for (const [name, help, read] of gauges) this.registry.register(new Gauge(name, help, read));
   }
 
   observeRequest(route: string, status: number, seconds: number): void {
