@@ -19,6 +19,8 @@ export interface BenchOptions {
   /** Concurrent stream counts for the aggregate section. */
   streams: number[];
   quick: boolean;
+  /** Only the disk prefix-cache rows (issue 11). */
+  prefixCacheOnly: boolean;
   skipNginx: boolean;
   json: boolean;
   nginx: string;
@@ -43,6 +45,7 @@ export const benchOptions = {
     defaultText: '6000; quick 400',
   }),
   quick: flagOption({ description: 'small model and few tokens: checks that everything runs, figures are meaningless' }),
+  'prefix-cache-only': flagOption({ description: 'run only the disk prefix-cache rows (interleaved, new task, restart, disk)' }),
   'skip-nginx': flagOption({ description: 'leave out the nginx + TLS row' }),
   nginx: textOption({ placeholder: 'BINARY', description: 'nginx executable', default: 'nginx' }),
   json: flagOption({ description: 'machine-readable results on stdout (progress goes to stderr)' }),
@@ -67,6 +70,7 @@ export function resolveBenchOptions(values: OptionValues<typeof benchOptions>): 
     prefixRepeat: quick ? 1 : 2,
     streams: [1, 2, 4],
     quick,
+    prefixCacheOnly: values['prefix-cache-only'],
     skipNginx: values['skip-nginx'],
     json: values.json,
     nginx: values.nginx,

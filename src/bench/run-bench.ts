@@ -16,11 +16,13 @@ import type { Progress } from './progress.ts';
 import { decodeMessages } from './prompts.ts';
 import { type RawRunner, startRawRunner } from './raw-runner.ts';
 import type { BenchReport, BenchRow } from './report.ts';
+import { runPrefixCacheBench } from './run-prefix-cache-bench.ts';
 import { type ConcurrencySample, concurrencyRows, measureConcurrency } from './sections/concurrency.ts';
 import { runDecodeSection } from './sections/decode.ts';
 import { runEdgeSection } from './sections/edge.ts';
 import { runFlashAttentionSection } from './sections/flash-attention.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
+import { runPrefixCacheSection } from './sections/prefix-cache.ts';
 import { runRejectSection } from './sections/reject.ts';
 import { type RunningServer, type ServerSettings, startServer } from './server-process.ts';
 import { makeEndpoint, streamChat } from './stream-client.ts';
@@ -37,6 +39,7 @@ async function warmUp(server: RunningServer): Promise<void> {
 }
 
 export async function runBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
+  if (options.prefixCacheOnly) return runPrefixCacheBench({ options, modelPath, progress });
   const startedAt = new Date();
   const t0 = Date.now();
   const loadAtStart = os.loadavg()[0] ?? Number.NaN;
@@ -130,6 +133,18 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
     }
     rows.push(...concurrencyRows(samples));
     details['concurrency'] = samples;
+
+    await server.stop();
+    server = undefined;
+    const cache = await runPrefixCacheSection(
+      (over) => startServer({ ...settings(1), ...over }),
+      path.join(work, 'prefix-cache'),
+      modelPath,
+      shape,
+      progress,
+    );
+    rows.push(...cache.rows);
+    details['prefixCache'] = cache.details;
   } catch (error) {
     if (server !== undefined && error instanceof Error) error.message += `\n--- server log (tail) ---\n${server.logTail()}`;
     throw error;

@@ -18,6 +18,8 @@ export interface ServerSettings {
   /** File holding the API key (the key itself never goes on argv). */
   apiKeyFile: string;
   apiKey: string;
+  /** Disk tier of the prefix cache; undefined = slots only. */
+  prefixCacheDir?: string;
 }
 
 /** What the server logged about one finished chat request (its own view of the timings). */
@@ -66,6 +68,7 @@ export async function startServer(settings: ServerSettings, readyTimeoutMs = 180
     String(settings.queue),
     '--api-key-file',
     settings.apiKeyFile,
+    ...(settings.prefixCacheDir === undefined ? [] : ['--prefix-cache-dir', settings.prefixCacheDir]),
   ];
   const started = Date.now();
   // Drain the request logs (an unread pipe would eventually block the server) and keep the server's
