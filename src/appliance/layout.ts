@@ -12,6 +12,8 @@ export const PATHS = {
   stateDir: '/var/lib/slm-copilot',
   apiKey: '/var/lib/slm-copilot/api-key',
   state: '/var/lib/slm-copilot/state.json',
+  /** Disk tier of the engine's prompt-prefix cache: warm prefixes survive reboots and upgrades. */
+  prefixCacheDir: '/var/lib/slm-copilot/prefix-cache',
   tlsDir: DEFAULT_SELF_SIGNED_DIR,
   acmeWebroot: DEFAULT_ACME_WEBROOT,
   modelsDir: '/models',

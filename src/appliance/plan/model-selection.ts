@@ -70,5 +70,8 @@ export function engineModelDefinition(
   threads: number,
 ): ServedModelDefinition {
   const definition = mapModelFiles(model.definition, (file) => realPath(posix.resolve(PATHS.modelsDir, file)));
-  return { ...definition, context_size: contextSize, threads };
+  // The cache lives on the VM's disk at a path the engine unit may write; an operator's budget is kept.
+  const budget = definition.prefix_cache?.budget_mb;
+  const prefixCache = { dir: realPath(PATHS.prefixCacheDir), ...(budget === undefined ? {} : { budget_mb: budget }) };
+  return { ...definition, context_size: contextSize, threads, prefix_cache: prefixCache };
 }

@@ -29,11 +29,15 @@ export function renderEngineUnit(input: EngineUnitInput): string {
     // ProtectSystem=strict leaves nothing writable; a private cache dir for anything a library caches.
     'CacheDirectory=slm-copilot-engine',
     'Environment=XDG_CACHE_HOME=%C/slm-copilot-engine',
+    // The prefix cache (model.yaml prefix_cache.dir): owned by the engine user, kept across reboots.
+    'StateDirectory=slm-copilot/prefix-cache',
+    'StateDirectoryMode=0700',
     `LoadCredential=api-key:${input.apiKeyFile}`,
     `ExecStart=${input.cliPath} ${ENGINE_SERVE_ARGS.join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',
-    'TimeoutStopSec=30',
+    // Shutdown writes every slot's KV state to the prefix cache (≈1 GB per 6k Devstral tokens) after the grace period.
+    'TimeoutStopSec=90',
     'KillMode=mixed',
     'UMask=0077',
     '',

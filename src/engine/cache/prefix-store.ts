@@ -99,6 +99,17 @@ export class PrefixStore {
     return this.entries.size;
   }
 
+  /** Average state bytes per token over the entries; 0 when there are none. */
+  bytesPerToken(): number {
+    let bytes = 0;
+    let tokens = 0;
+    for (const e of this.entries.values()) {
+      bytes += e.stateBytes;
+      tokens += e.tokens.length;
+    }
+    return tokens === 0 ? 0 : bytes / tokens;
+  }
+
   /** Most recently used first. */
   list(): PrefixEntry[] {
     return [...this.entries.values()].sort((a, b) => b.lastUsed - a.lastUsed);

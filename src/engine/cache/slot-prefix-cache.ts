@@ -64,10 +64,12 @@ export interface SlotPrefixCacheOptions {
   /** Fewer tokens than this are not worth a file (nor a load). Default 32. */
   minTokens?: number;
   /**
-   * 'cheaper' (default): load only when the measured rates say it beats prefilling. 'always': load any longer
-   * prefix, for tests on tiny models whose prefill is as fast as a disk read.
+   * 'measured' (default): load only when the measured rates say it beats prefilling, and write a freshly
+   * prefilled prefix through to disk only when saving costs a small fraction of that prefill. 'always': load
+   * any longer prefix and write every new prefix through, for tests on tiny models whose prefill is as fast
+   * as a disk read.
    */
-  loadWhen?: 'cheaper' | 'always';
+  policy?: 'measured' | 'always';
   now?: () => number;
 }
 
@@ -76,7 +78,7 @@ export class SlotPrefixCache {
   private readonly save = new MeasuredRate();
   private readonly prefill = new MeasuredRate();
   private readonly minTokens: number;
-  private readonly loadWhen: 'cheaper' | 'always';
+  private readonly policy: 'measured' | 'always';
   private readonly now: () => number;
   private lookups = 0;
   private hits = 0;
@@ -91,7 +93,7 @@ export class SlotPrefixCache {
     this.store = store;
     this.logger = logger;
     this.minTokens = Math.max(1, options.minTokens ?? 32);
-    this.loadWhen = options.loadWhen ?? 'cheaper';
+    this.policy = options.policy ?? 'measured';
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -123,7 +125,7 @@ export class SlotPrefixCache {
 
   /** Loading pays when checksum + read at the measured rate takes less than prefilling `gain` tokens. */
   private loadPays(entry: PrefixEntry, gain: number, log: Logger): boolean {
-    if (this.loadWhen === 'always') return true;
+    if (this.policy === 'always') return true;
     // Before any load was timed, the write rate of the same disk stands in (reads are rarely slower).
     const loadMs = this.load.msFor(entry.stateBytes) ?? this.save.msFor(entry.stateBytes);
     const prefillMs = this.prefill.msFor(gain);
@@ -190,6 +192,32 @@ export class SlotPrefixCache {
     await this.store.touch(entry);
     log.info('prefix cache: prefix loaded', { entry: entry.key, tokens: entry.tokens.length, bytes: entry.stateBytes, ms: Math.round(ms) });
     return true;
+  }
+
+  /**
+   * Whether the slot, just after a request, holds a prefix worth writing to disk now rather than at
+   * eviction: `prefilled` tokens were evaluated that no entry holds, and saving them costs at most a tenth
+   * of what prefilling them did. Written through, a new conversation's prefix survives a crash and any
+   * other slot can start from it while this one is still busy with the conversation.
+   */
+  worthWriteThrough(sequence: CacheableSequence, prefilled: number): boolean {
+    const tokens = sequence.contextTokens;
+    if (prefilled < this.minTokens || tokens.length < this.minTokens) return false;
+    const onDisk = this.store.bestMatch(tokens)?.matched ?? 0;
+    const fresh = Math.min(prefilled, tokens.length - onDisk);
+    if (fresh < this.minTokens) return false;
+    if (this.policy === 'always') return true;
+    const prefillMs = this.prefill.msFor(fresh);
+    const bytes = this.store.bytesPerToken() * tokens.length;
+    const saveMs = bytes > 0 ? this.save.msFor(bytes) : undefined;
+    // Unmeasured: save once, which measures the rate.
+    if (prefillMs === undefined || saveMs === undefined) return true;
+    return saveMs <= prefillMs / 10;
+  }
+
+  /** Writes the slot through to disk (after a request); never throws. */
+  async writeThrough(sequence: CacheableSequence, log: Logger): Promise<void> {
+    if (!this.store.covers(sequence.contextTokens)) await this.saveSequence(sequence, log);
   }
 
   /** Saves every slot whose tokens are not on disk yet (shutdown). */

@@ -170,6 +170,8 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       options.onAdmitted?.();
       const lease = await admission;
       const log = logger.child({ requestId: options.requestId, slot: lease.slot });
+      // A write-through to the disk cache keeps the slot after the answer is returned, then frees it.
+      let releasedLater = false;
       try {
         log.debug('slot assigned', { queueMs: Math.round(lease.queueMs), promptTokens: prepared.promptTokens });
         l.lastUsed[lease.slot] = ++useCounter;
@@ -191,7 +193,13 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
           }
           throw error;
         }
-        l.prefixCache?.observePrefill(prepared.promptTokens - out.cachedTokens, out.promptMs);
+        const cache = l.prefixCache;
+        const prefilled = prepared.promptTokens - out.cachedTokens;
+        cache?.observePrefill(prefilled, out.promptMs);
+        if (cache?.worthWriteThrough(sequence, prefilled) === true) {
+          releasedLater = true;
+          void cache.writeThrough(sequence, log).finally(() => lease.release());
+        }
         return {
           finishReason: out.finishReason,
           content: out.content,
@@ -204,7 +212,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
           timings: { queueMs: lease.queueMs, promptMs: out.promptMs, generationMs: out.generationMs },
         };
       } finally {
-        lease.release();
+        if (!releasedLater) lease.release();
       }
     },
 
