@@ -60,8 +60,20 @@ function isSidecar(value: unknown): value is Sidecar {
   );
 }
 
+async function fileIdentity(path: string): Promise<string> {
+  const s = await stat(path, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
 export class PrefixStore {
   private readonly entries = new Map<string, PrefixEntry>();
+  /**
+   * State files this process checksummed itself (at save, or at a full check), by file identity (inode,
+   * size, mtime in ns). A file still with that identity has not been written since, so its load skips the
+   * second SHA-256 pass; any write, replacement or truncation changes the identity and forces the full check.
+   * Not persisted: after a restart every entry is checksummed again before its first load.
+   */
+  private readonly checked = new Map<string, string>();
   private readonly fingerprintKey: string;
   private readonly now: () => number;
   private readonly options: PrefixStoreOptions;
@@ -165,6 +177,7 @@ export class PrefixStore {
       }
       const stateSha256 = await sha256OfFile(tmp);
       await rename(tmp, join(this.options.dir, `${key}.state`));
+      this.checked.set(key, await fileIdentity(join(this.options.dir, `${key}.state`)));
       const sidecar: Sidecar = { fingerprint: this.options.fingerprint, tokens: [...tokens], stateBytes, stateSha256 };
       const sidecarTmp = `${tmp}.json`;
       await writeFile(sidecarTmp, JSON.stringify(sidecar), { mode: 0o600 });
@@ -216,8 +229,11 @@ export class PrefixStore {
       () => -1,
     );
     if (size !== sidecar.stateBytes || size !== entry.stateBytes) return `state file size ${size}, expected ${entry.stateBytes}`;
+    const identity = await fileIdentity(path);
+    if (this.checked.get(entry.key) === identity && sidecar.stateSha256 === entry.stateSha256) return undefined;
     const sha = await sha256OfFile(path);
     if (sha !== sidecar.stateSha256 || sha !== entry.stateSha256) return 'state file checksum mismatch';
+    this.checked.set(entry.key, identity);
     return undefined;
   }
 
@@ -230,6 +246,7 @@ export class PrefixStore {
 
   async remove(entry: PrefixEntry): Promise<void> {
     this.entries.delete(entry.key);
+    this.checked.delete(entry.key);
     await rm(this.sidecarPath(entry.key), { force: true });
     await rm(this.statePath(entry), { force: true });
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -54,6 +54,25 @@ async function setup(budgetBytes = 1 << 30, fingerprint = FP) {
 }
 
 describe('slot prefix cache', () => {
+  test('a file this process checksummed and nobody touched since loads without a second SHA-256 pass; after a restart it is checked', async () => {
+    const { dir, clock, cache } = await setup();
+    const seq = new FakeSequence(clock, 0, 0);
+    seq.contextTokens = range(1, 50);
+    await cache.persist([seq]);
+    seq.contextTokens = [];
+    await cache.prepare(seq, [...range(1, 50), 3], silentLogger);
+    assert.equal(seq.contextTokens.length, 50);
+    const reopened = await PrefixStore.open({ dir, fingerprint: FP, budgetBytes: 1 << 30, logger: silentLogger });
+    const [state] = (await readdir(dir)).filter((n) => n.endsWith('.state'));
+    assert.ok(state !== undefined);
+    const bytes = await readFile(join(dir, state));
+    bytes[bytes.length - 1] = 9;
+    await writeFile(join(dir, state), bytes);
+    const entry = reopened.list()[0];
+    assert.ok(entry !== undefined);
+    await assert.rejects(reopened.verify(entry), /checksum/);
+  });
+
   test('a slot about to be replaced is saved; the conversation comes back from disk; nothing is saved twice', async () => {
     const { clock, store, cache } = await setup();
     const seq = new FakeSequence(clock, 0.001, 0.001);
@@ -122,9 +141,12 @@ describe('slot prefix cache', () => {
     await cache2.persist([seq2]);
     const [state] = (await readdir(dir2)).filter((n) => n.endsWith('.state'));
     assert.ok(state !== undefined);
+    // Same size, mtime put back: only the checksum (forced by the changed ctime) can tell.
+    const before = await stat(join(dir2, state));
     const bytes = await readFile(join(dir2, state));
     bytes[bytes.length - 1] = 9;
     await writeFile(join(dir2, state), bytes);
+    await utimes(join(dir2, state), before.atime, before.mtime);
     seq2.contextTokens = [];
     await cache2.prepare(seq2, [...range(1, 50), 3], silentLogger);
     assert.deepEqual(seq2.contextTokens, [], 'not loaded');

@@ -14,6 +14,25 @@ export interface AcceptanceCheck {
 
 const ENDPOINT = /https:\/\/[^\s/]+(?::\d+)?\/v1/;
 
+/** A prompt long enough for the prefix cache (≥ 32 tokens); its cached_tokens after a reboot show the restore. */
+async function warmPrompt(vm: VmSession): Promise<{ prompt: number; cached: number }> {
+  const system = 'You are a coding agent. Keep edits minimal and explain each change. '.repeat(12);
+  const res = await vm.https('POST', '/v1/chat/completions', {
+    body: {
+      model: vm.model,
+      max_tokens: 4,
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: 'List the files.' },
+      ],
+    },
+    timeoutMs: 300_000,
+  });
+  if (res.status !== 200) throw new Error(`chat: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+  const usage = (JSON.parse(res.body) as { usage?: { prompt_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } }).usage;
+  return { prompt: usage?.prompt_tokens ?? 0, cached: usage?.prompt_tokens_details?.cached_tokens ?? 0 };
+}
+
 export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
   {
     name: 'boot to ready',
@@ -67,8 +86,9 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
     },
   },
   {
-    name: 'reboot keeps key, certificate, endpoint',
+    name: 'reboot keeps key, certificate, endpoint, warm prefixes',
     async run(vm) {
+      const first = await warmPrompt(vm);
       const t0 = performance.now();
       await vm.reboot();
       const seconds = (performance.now() - t0) / 1000;
@@ -79,7 +99,14 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
       if (endpoint !== vm.baseline.endpoint) throw new Error(`endpoint changed: ${vm.baseline.endpoint} → ${endpoint}`);
       if (!text.includes(vm.apiKey)) throw new Error('report no longer shows the key');
       await vm.stream();
-      return `back in ${seconds.toFixed(1)}s; same cert, ${endpoint}, key streams`;
+      const files = (await vm.ssh.check(`ls ${PATHS.prefixCacheDir}`)).split('\n').filter((n) => n.endsWith('.state')).length;
+      const again = await warmPrompt(vm);
+      if (again.cached < first.prompt / 2) {
+        throw new Error(
+          `prefix cache not restored: ${again.cached} of ${again.prompt} prompt tokens cached after the reboot (${files} entries on disk)`,
+        );
+      }
+      return `back in ${seconds.toFixed(1)}s; same cert, ${endpoint}, key streams; ${again.cached}/${again.prompt} prompt tokens from the prefix cache (${files} entries)`;
     },
   },
   {
