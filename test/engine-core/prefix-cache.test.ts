@@ -115,6 +115,25 @@ describe('disk prefix cache', () => {
     }
   });
 
+  it('with parallel 2, a new task on the other slot starts from the system prompt another slot wrote through', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'prefix-cache-'));
+    const engine = await withCache({ parallel: 2 });
+    try {
+      const a = await run(engine, chat(TURN1, ASK));
+      await settled(engine);
+      const task = [SYSTEM, user('Fix the failing build in ci.yml please.')];
+      // A's next turn keeps slot 0 (its prefix is there); the new task gets the empty slot 1.
+      const [next, fresh] = await Promise.all([run(engine, chat(turn2(a.result.content), ASK)), run(engine, chat(task, ASK))]);
+      assert.ok(next.result.usage.cachedTokens > 100, `A's next turn cached ${next.result.usage.cachedTokens}`);
+      assert.ok(fresh.result.usage.cachedTokens > 80, `new task cached ${fresh.result.usage.cachedTokens}`);
+      assert.equal(fresh.result.content, (await run(reference, chat(task, ASK))).result.content);
+      assert.equal(engine.stats().prefixCache?.hits, 1);
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a corrupt entry is rejected before loading, logged, and the request answers like a cold run', async () => {
     dir = await mkdtemp(join(tmpdir(), 'prefix-cache-'));
     try {
