@@ -9,7 +9,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readGgufFileInfo } from 'node-llama-cpp';
+import { kvBytesPerToken, readKvShape } from '../../lib/gguf-kv-shape.ts';
 import type { Progress } from '../progress.ts';
 import { type BenchMessage, conversation, FOLLOW_UP_TURN } from '../prompts.ts';
 import { type BenchRow, makeRow } from '../report.ts';
@@ -36,20 +36,6 @@ async function metric(server: RunningServer, name: string): Promise<number | und
   const { body } = await getText(server.endpoint, '/metrics');
   const line = body.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
-
-/** f16 K+V bytes per token from the GGUF's own metadata. */
-async function kvBytesPerToken(modelPath: string): Promise<number> {
-  const info = await readGgufFileInfo(modelPath, { readTensorInfo: false });
-  const meta = info.metadata as unknown as Record<string, Record<string, unknown>>;
-  const arch = String((meta['general'] as Record<string, unknown>)['architecture']);
-  const a = meta[arch] as Record<string, unknown>;
-  const attention = a['attention'] as Record<string, unknown>;
-  const layers = Number(a['block_count']);
-  const heads = Number(attention['head_count']);
-  const kvHeads = Number(attention['head_count_kv'] ?? heads);
-  const headDim = Number(attention['key_length'] ?? Number(a['embedding_length']) / heads);
-  return layers * kvHeads * headDim * 2 * 2;
 }
 
 async function stateBytesPerToken(dir: string): Promise<number[]> {
@@ -170,7 +156,7 @@ export async function runPrefixCacheSection(
     ),
   );
   const perToken = median(await stateBytesPerToken(cacheDir));
-  const kvPerToken = await kvBytesPerToken(modelPath);
+  const kvPerToken = kvBytesPerToken(await readKvShape(modelPath));
   const devstralPerToken = (DEVSTRAL_KV_BYTES_PER_TOKEN * perToken) / kvPerToken;
   const devstralPromptBytes = devstralPerToken * DEVSTRAL_PROMPT_TOKENS;
   const mb = (b: number | undefined) => (b === undefined ? Number.NaN : b / 1e6);
