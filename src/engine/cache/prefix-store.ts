@@ -149,6 +149,12 @@ export class PrefixStore {
     return false;
   }
 
+  /** Whether an entry holds exactly these tokens. */
+  holdsExactly(tokens: readonly number[]): boolean {
+    const entry = this.entries.get(this.keyOf(tokens));
+    return entry !== undefined && entry.tokens.length === tokens.length && commonPrefix(entry.tokens, tokens) === tokens.length;
+  }
+
   statePath(entry: PrefixEntry): string {
     return join(this.options.dir, `${entry.key}.state`);
   }

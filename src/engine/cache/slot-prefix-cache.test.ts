@@ -37,6 +37,9 @@ class FakeSequence implements CacheableSequence {
   async clearHistory() {
     this.contextTokens = [];
   }
+  async eraseContextTokenRanges(ranges: Array<{ start: number; end: number }>) {
+    for (const r of ranges) this.contextTokens = [...this.contextTokens.slice(0, r.start), ...this.contextTokens.slice(r.end)];
+  }
 }
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -89,6 +92,24 @@ describe('slot prefix cache', () => {
     await cache.prepare(seq, [...b, 5], silentLogger);
     assert.equal(store.size, 2, 'A is on disk already: not saved again');
     assert.equal(cache.stats().hits, 2);
+  });
+
+  test('two tasks that share a system prompt leave a short entry of just that prompt, which later tasks load', async () => {
+    const { clock, store, cache } = await setup();
+    const seq = new FakeSequence(clock, 0, 0);
+    const system = range(1, 100);
+    const task1 = [...system, ...range(500, 80)];
+    const task2 = [...system, ...range(700, 80)];
+    seq.contextTokens = task1;
+    await cache.persist([seq]);
+    seq.contextTokens = task2;
+    // A third conversation replaces task 2: task 2 is saved, and the shared 100 tokens become an entry.
+    await cache.prepare(seq, range(5000, 200), silentLogger);
+    assert.ok(store.holdsExactly(system));
+    seq.contextTokens = range(5000, 200);
+    const task3 = [...system, ...range(900, 10)];
+    await cache.prepare(seq, task3, silentLogger);
+    assert.deepEqual(seq.contextTokens, system, 'the short entry was loaded, not a whole conversation');
   });
 
   test('loads only when the measured load time beats the measured prefill time', async () => {

@@ -20,6 +20,7 @@ export interface CacheableSequence {
   saveStateToFile(path: string): Promise<{ fileSize: number }>;
   loadStateFromFile(path: string, risk: { acceptRisk: true }): Promise<void>;
   clearHistory(): Promise<void>;
+  eraseContextTokenRanges(ranges: Array<{ start: number; end: number }>): Promise<void>;
 }
 
 export interface PrefixCacheStats {
@@ -117,10 +118,40 @@ export class SlotPrefixCache {
 
     const held = sequence.contextTokens;
     const kept = load ? 0 : inSlot;
-    if (held.length - kept >= this.minTokens && held.length >= this.minTokens && !this.store.covers(held)) {
-      await this.saveSequence(sequence, log);
-    }
+    const givenUp = held.length - kept >= this.minTokens && held.length >= this.minTokens;
+    if (givenUp && !this.store.covers(held)) await this.saveSequence(sequence, log);
+    if (givenUp) await this.saveBranchPoint(sequence, kept, log);
     if (load && best !== undefined) await this.loadEntry(sequence, best.entry, gain, log);
+  }
+
+  /**
+   * When the slot is given up and its tokens share a prefix with another entry that neither ends at (two
+   * tasks with the same system prompt and tools, which then diverge), the slot is cut back to that prefix
+   * and saved as its own short entry: later tasks on that prompt load it instead of a whole conversation.
+   * The slot's tokens beyond `kept` are thrown away next anyway; they are on disk already.
+   */
+  private async saveBranchPoint(sequence: CacheableSequence, kept: number, log: Logger): Promise<void> {
+    const held = sequence.contextTokens;
+    let branch = 0;
+    for (const entry of this.store.list()) {
+      const shared = commonPrefix(entry.tokens, held);
+      if (shared < entry.tokens.length && shared < held.length) branch = Math.max(branch, shared);
+    }
+    if (branch < 2 * this.minTokens || branch < kept || this.store.holdsExactly(held.slice(0, branch))) return;
+    if (this.policy === 'measured') {
+      const saveMs = this.save.msFor(this.store.bytesPerToken() * branch);
+      const prefillMs = this.prefill.msFor(branch);
+      if (saveMs !== undefined && prefillMs !== undefined && saveMs > prefillMs / 10) return;
+    }
+    try {
+      await sequence.eraseContextTokenRanges([{ start: branch, end: held.length }]);
+    } catch (error) {
+      log.warn('prefix cache: cutting the slot back to a shared prefix failed; the slot starts empty', { error: errorText(error) });
+      await sequence.clearHistory().catch(() => undefined);
+      return;
+    }
+    log.info('prefix cache: saving a shared prefix', { tokens: branch });
+    await this.saveSequence(sequence, log);
   }
 
   /** Loading pays when checksum + read at the measured rate takes less than prefilling `gain` tokens. */
