@@ -56,6 +56,10 @@ test('bench --quick --json runs every section and reports finite positive figure
     'reject-5mb',
     'fa-prefill',
     'fa-memory',
+    'prefix-cache-interleaved',
+    'prefix-cache-new-task',
+    'prefix-cache-restart',
+    'prefix-cache-disk',
     'aggregate-1',
     'aggregate-2-p1',
     'aggregate-4-p1',
@@ -70,8 +74,9 @@ test('bench --quick --json runs every section and reports finite positive figure
     const memory = row.id === 'fa-memory';
     for (const side of [row.a, row.b]) {
       assert.ok(Number.isFinite(side.value) && (memory ? side.value >= 0 : side.value > 0), `${row.id}: ${side.label} = ${side.value}`);
-      // Latencies (time to first token, with or without a reused prefix; time to reject) in ms; memory in MiB; everything else is a rate.
-      assert.equal(side.unit, /ttft|prefix|reject/.test(row.id) ? 'ms' : memory ? 'MiB' : 'tok/s', `${row.id}: unit`);
+      // Latencies (time to first token, with or without a reused prefix; time to reject) in ms; memory in MiB; disk rates in MB/s; everything else is a rate.
+      const unit = row.id === 'prefix-cache-disk' ? 'MB/s' : /ttft|prefix|reject/.test(row.id) ? 'ms' : memory ? 'MiB' : 'tok/s';
+      assert.equal(side.unit, unit, `${row.id}: unit`);
     }
     if (!memory) assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
     assert.ok(Number.isFinite(row.difference), `${row.id}: difference`);
@@ -83,6 +88,9 @@ test('bench --quick --json runs every section and reports finite positive figure
   assert.deepEqual(target('prefix'), { on: 'ratio', op: '<=', value: 0.1 });
   assert.deepEqual(target('reject-5mb'), { on: 'difference', op: '<=', value: 1000 });
   assert.deepEqual(target('fa-prefill'), { on: 'ratio', op: '>=', value: 0.97 });
+  assert.deepEqual(target('prefix-cache-interleaved'), { on: 'ratio', op: '<=', value: 0.25 });
+  assert.deepEqual(target('prefix-cache-new-task'), { on: 'ratio', op: '<=', value: 0.2 });
+  assert.deepEqual(target('prefix-cache-restart'), { on: 'ratio', op: '<=', value: 0.15 });
   const flash = report.details['flashAttention'] as { samples: { flashAttention: boolean; promptTokens: number }[] };
   assert.deepEqual(
     flash.samples.map((s) => s.flashAttention),
