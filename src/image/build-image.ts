@@ -49,7 +49,7 @@ export function modelDefinitionYaml(id: string, weightsFile: string): string {
   return renderModelDefinition(
     { name: id, parameters: { model: weightsFile } },
     `/models/${weightsFile.replace(/\.gguf$/, '.yaml')}`,
-    'Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=<this file name without .yaml>).',
+    'Model definition for SLM-Copilot (select with ONEAPP_COPILOT_ENGINE_MODEL=<this file name without .yaml>).',
   );
 }
 

@@ -98,11 +98,11 @@ test('the validator catches what appmarket-simple and the CLI reject', () => {
     /md5/,
   );
   assert.match(
-    mutate((d) => (d.opennebula_template.user_inputs.oneapp_copilot_threads = 'O|text|CPU threads|0')),
+    mutate((d) => (d.opennebula_template.user_inputs.oneapp_copilot_engine_threads = 'O|text|CPU threads|0')),
     /4 is rejected/,
   );
   assert.match(
-    mutate((d) => (d.opennebula_template.context.oneapp_copilot_threads = '4')),
+    mutate((d) => (d.opennebula_template.context.oneapp_copilot_engine_threads = '4')),
     /must reference the input/,
   );
   assert.match(

@@ -13,7 +13,7 @@ export class SlmError extends Error {
 
 /** One problem with one configuration input, e.g. a context variable or a command-line option. */
 export interface ConfigIssue {
-  /** The input's name as the operator typed it, e.g. `ONEAPP_COPILOT_TIMEOUT` or `--port`. */
+  /** The input's name as the operator typed it, e.g. `ONEAPP_COPILOT_ENGINE_TIMEOUT` or `--port`. */
   field: string;
   message: string;
 }

@@ -56,9 +56,9 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
     writeFileSync(pebbleRoot, await pebble.management('/roots/0'));
     context = {
       ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
-      ONEAPP_COPILOT_HOSTNAME: DOMAIN,
-      ONEAPP_COPILOT_LE_EMAIL: 'ops@example.org',
-      ONEAPP_COPILOT_THREADS: '1',
+      ONEAPP_COPILOT_TLS_HOSTNAME: DOMAIN,
+      ONEAPP_COPILOT_TLS_EMAIL: 'ops@example.org',
+      ONEAPP_COPILOT_ENGINE_THREADS: '1',
     };
     stack = await startLocalStack({
       root: join(dir, 'root'),
@@ -96,7 +96,7 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
 
   it('reconfigure reuses the issued certificate without a new issuance', async () => {
     const before = (await readState(stack.fs))!.fingerprintSha256;
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_RATE_LIMIT: '5' }, { bootstrap: false });
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_LIMIT_RATE: '5' }, { bootstrap: false });
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.certificate?.kind, 'letsencrypt');
     assert.equal(outcome.certificate?.changed, false);
@@ -105,7 +105,7 @@ describe('letsencrypt mode against pebble (configure → certbot → nginx)', ()
   });
 
   it('falls back to self-signed, keeps serving and says why, when the CA cannot validate', async () => {
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_HOSTNAME: UNREACHABLE });
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_TLS_HOSTNAME: UNREACHABLE });
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.certificate?.kind, 'self-signed');
     assert.equal(stack.bootstrap?.ok, true, JSON.stringify(stack.bootstrap?.issues));

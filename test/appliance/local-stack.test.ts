@@ -54,9 +54,9 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
       ONEGATE_ENDPOINT: onegate.endpoint,
       TOKENTXT: 'test-token',
       VMID: '42',
-      ONEAPP_COPILOT_THREADS: '1',
-      ONEAPP_COPILOT_RATE_LIMIT: '50',
-      ONEAPP_COPILOT_RATE_BURST: '50',
+      ONEAPP_COPILOT_ENGINE_THREADS: '1',
+      ONEAPP_COPILOT_LIMIT_RATE: '50',
+      ONEAPP_COPILOT_LIMIT_BURST: '50',
     };
     const options = {
       root: join(dir, 'root'),
@@ -206,7 +206,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const enginePid = await stack.services.mainPid('engine');
     const nginxPid = await stack.services.mainPid('nginx');
     const outcome = await stack.reconfigure(
-      { ...context, ONEAPP_COPILOT_RATE_LIMIT: '1', ONEAPP_COPILOT_RATE_BURST: '2' },
+      { ...context, ONEAPP_COPILOT_LIMIT_RATE: '1', ONEAPP_COPILOT_LIMIT_BURST: '2' },
       { bootstrap: false },
     );
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
@@ -232,14 +232,14 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     const siteBefore = readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8');
     const outcome = await stack.reconfigure({
       ...context,
-      ONEAPP_COPILOT_RATE_LIMIT: '1',
-      ONEAPP_COPILOT_RATE_BURST: '2',
-      ONEAPP_COPILOT_MAX_CONNECTIONS: '4; return 200',
+      ONEAPP_COPILOT_LIMIT_RATE: '1',
+      ONEAPP_COPILOT_LIMIT_BURST: '2',
+      ONEAPP_COPILOT_LIMIT_CONNECTIONS: '4; return 200',
     });
     assert.equal(outcome.ok, false);
     assert.equal(await stack.status(), 'configure_failure');
     const report = await stack.reportText();
-    assert.match(report, /error\.ONEAPP_COPILOT_MAX_CONNECTIONS = invalid value/);
+    assert.match(report, /error\.ONEAPP_COPILOT_LIMIT_CONNECTIONS = invalid value/);
     assert.ok(report.includes(`api_key = ${key}`));
     assert.equal(readFileSync(stack.fs.real(PATHS.nginxSite), 'utf8'), siteBefore);
     assert.equal(await stack.services.mainPid('engine'), enginePid);
@@ -251,7 +251,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
 
   it('reconfigure keeps the key and the certificate', async () => {
     const fingerprint = (await readState(stack.fs))!.fingerprintSha256;
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_TIMEOUT: '1' }, { bootstrap: false });
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_ENGINE_TIMEOUT: '1' }, { bootstrap: false });
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.keySource, 'kept');
     assert.equal(outcome.certificate?.changed, false);
@@ -352,7 +352,7 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     writeFileSync(caFile, ca); // what a laptop installed once
     const enginePid = await stack.services.mainPid('engine');
     // The same settings as the test before (TIMEOUT 1), plus one NIC address.
-    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_TIMEOUT: '1', ETH0_IP: '10.0.0.7' }, { bootstrap: false });
+    const outcome = await stack.reconfigure({ ...context, ONEAPP_COPILOT_ENGINE_TIMEOUT: '1', ETH0_IP: '10.0.0.7' }, { bootstrap: false });
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.certificate?.changed, true);
     assert.match(outcome.certificate?.note ?? '', /^names changed: added IP:10\.0\.0\.7/);

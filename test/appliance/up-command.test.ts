@@ -78,7 +78,7 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
     [MAIN, 'up', '--root', join(dir, 'root'), '--model', join(dir, 'tiny.yaml'), '--port', String(port)],
     {
       ...process.env,
-      ONEAPP_COPILOT_THREADS: '1',
+      ONEAPP_COPILOT_ENGINE_THREADS: '1',
     },
   );
   const out = up.output();
@@ -138,7 +138,7 @@ it('slm-copilot up works as an unprivileged user (high ports, no root)', async (
       '--port',
       String(port),
     ],
-    { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_THREADS: '1' },
+    { ...process.env, HOME: join(dir, 'root'), ONEAPP_COPILOT_ENGINE_THREADS: '1' },
   );
   const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
   assert.equal(readFileSync(`/proc/${nginxPid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '65534', 'nginx runs unprivileged');

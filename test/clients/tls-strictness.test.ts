@@ -42,7 +42,7 @@ describe('the appliance TLS passes strict verifiers with the report CA file', { 
     assert.ok(ns);
     await assertLoopbackOnly(ns);
     dir = mkdtempSync(join(tmpdir(), 'slm-tls-strict-'));
-    appliance = await startApplianceInNamespace(ns, { root: join(dir, 'root'), context: { ONEAPP_COPILOT_THREADS: '1' } });
+    appliance = await startApplianceInNamespace(ns, { root: join(dir, 'root'), context: { ONEAPP_COPILOT_ENGINE_THREADS: '1' } });
     url = new URL(appliance.report.get('Endpoint', 'url'));
     const shown = await runIn(ns, 'openssl', [
       's_client',

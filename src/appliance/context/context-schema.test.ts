@@ -1,21 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { aliasNoticeText, resolveAliases } from './context-aliases.ts';
 import { parseApplianceContext } from './context-schema.ts';
-import { CONTEXT_VARIABLES, formatVariablesHelp, formatVariablesMarkdown, unknownVariableWarnings } from './context-variables.ts';
+import {
+  CONTEXT_VARIABLES,
+  formatVariablesHelp,
+  formatVariablesMarkdown,
+  unknownVariableWarnings,
+  userInputsMetadata,
+} from './context-variables.ts';
 
 /** A valid value for every variable, so each injection test changes only the injected character. */
 const VALID: Record<string, string> = {
   ONEAPP_COPILOT_API_KEY: 'sk-abcdefghijklmnopqrstuvwxyz012345',
-  ONEAPP_COPILOT_HOSTNAME: 'copilot.example.org',
+  ONEAPP_COPILOT_TLS_HOSTNAME: 'copilot.example.org',
   ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
-  ONEAPP_COPILOT_LE_EMAIL: 'ops@example.org',
-  ONEAPP_COPILOT_CONTEXT_SIZE: '16384',
-  ONEAPP_COPILOT_THREADS: '4',
-  ONEAPP_COPILOT_TIMEOUT: '300',
-  ONEAPP_COPILOT_RATE_LIMIT: '10',
-  ONEAPP_COPILOT_RATE_BURST: '20',
-  ONEAPP_COPILOT_MAX_CONNECTIONS: '16',
-  ONEAPP_COPILOT_MODEL: 'devstral-small-2',
+  ONEAPP_COPILOT_TLS_EMAIL: 'ops@example.org',
+  ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: '16384',
+  ONEAPP_COPILOT_ENGINE_THREADS: '4',
+  ONEAPP_COPILOT_ENGINE_TIMEOUT: '300',
+  ONEAPP_COPILOT_LIMIT_RATE: '10',
+  ONEAPP_COPILOT_LIMIT_BURST: '20',
+  ONEAPP_COPILOT_LIMIT_CONNECTIONS: '16',
+  ONEAPP_COPILOT_ENGINE_MODEL: 'devstral-small-2',
 };
 
 const INJECTIONS = ['\n', '\r', ';', '{', '}', '"', "'", '$', '\\', '`', ' #', '\0'];
@@ -53,7 +60,11 @@ describe('parseApplianceContext', () => {
   });
 
   it('parses typed values', () => {
-    const r = parseApplianceContext({ ...VALID, ONEAPP_COPILOT_MODEL: 'devstral.yaml', ONEAPP_COPILOT_HOSTNAME: 'Copilot.Example.ORG.' });
+    const r = parseApplianceContext({
+      ...VALID,
+      ONEAPP_COPILOT_ENGINE_MODEL: 'devstral.yaml',
+      ONEAPP_COPILOT_TLS_HOSTNAME: 'Copilot.Example.ORG.',
+    });
     assert.ok(r.ok);
     assert.equal(r.value.contextSize, 16384);
     assert.equal(r.value.threads, 4);
@@ -64,9 +75,9 @@ describe('parseApplianceContext', () => {
 
   it('accepts auto for context size and threads, and IPs as hostname', () => {
     const r = parseApplianceContext({
-      ONEAPP_COPILOT_CONTEXT_SIZE: 'auto',
-      ONEAPP_COPILOT_THREADS: 'auto',
-      ONEAPP_COPILOT_HOSTNAME: '10.0.0.5',
+      ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: 'auto',
+      ONEAPP_COPILOT_ENGINE_THREADS: 'auto',
+      ONEAPP_COPILOT_TLS_HOSTNAME: '10.0.0.5',
     });
     assert.ok(r.ok);
     assert.equal(r.value.contextSize, 'auto');
@@ -96,18 +107,18 @@ describe('parseApplianceContext', () => {
 
   it('rejects out-of-range numbers with the allowed values in the message', () => {
     const cases: [string, string][] = [
-      ['ONEAPP_COPILOT_CONTEXT_SIZE', '1024'],
-      ['ONEAPP_COPILOT_CONTEXT_SIZE', '1e5'],
-      ['ONEAPP_COPILOT_THREADS', '0'],
-      ['ONEAPP_COPILOT_TIMEOUT', '-1'],
-      ['ONEAPP_COPILOT_TIMEOUT', '3.5'],
-      ['ONEAPP_COPILOT_RATE_LIMIT', '0'],
-      ['ONEAPP_COPILOT_RATE_BURST', 'ten'],
-      ['ONEAPP_COPILOT_MAX_CONNECTIONS', '0x10'],
+      ['ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE', '1024'],
+      ['ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE', '1e5'],
+      ['ONEAPP_COPILOT_ENGINE_THREADS', '0'],
+      ['ONEAPP_COPILOT_ENGINE_TIMEOUT', '-1'],
+      ['ONEAPP_COPILOT_ENGINE_TIMEOUT', '3.5'],
+      ['ONEAPP_COPILOT_LIMIT_RATE', '0'],
+      ['ONEAPP_COPILOT_LIMIT_BURST', 'ten'],
+      ['ONEAPP_COPILOT_LIMIT_CONNECTIONS', '0x10'],
       ['ONEAPP_COPILOT_TLS_MODE', 'acme'],
-      ['ONEAPP_COPILOT_LE_EMAIL', 'not-an-email'],
-      ['ONEAPP_COPILOT_HOSTNAME', 'bad_host.example'],
-      ['ONEAPP_COPILOT_MODEL', '../etc/passwd'],
+      ['ONEAPP_COPILOT_TLS_EMAIL', 'not-an-email'],
+      ['ONEAPP_COPILOT_TLS_HOSTNAME', 'bad_host.example'],
+      ['ONEAPP_COPILOT_ENGINE_MODEL', '../etc/passwd'],
       ['ONEAPP_COPILOT_API_KEY', 'short'],
     ];
     for (const [name, value] of cases) {
@@ -123,12 +134,16 @@ describe('parseApplianceContext', () => {
   });
 
   it('reports every bad variable at once', () => {
-    const r = parseApplianceContext({ ONEAPP_COPILOT_TIMEOUT: 'x', ONEAPP_COPILOT_RATE_LIMIT: '0', ONEAPP_COPILOT_TLS_MODE: 'none' });
+    const r = parseApplianceContext({
+      ONEAPP_COPILOT_ENGINE_TIMEOUT: 'x',
+      ONEAPP_COPILOT_LIMIT_RATE: '0',
+      ONEAPP_COPILOT_TLS_MODE: 'none',
+    });
     assert.equal(r.ok, false);
     if (!r.ok)
       assert.deepEqual(r.issues.map((i) => i.field).sort(), [
-        'ONEAPP_COPILOT_RATE_LIMIT',
-        'ONEAPP_COPILOT_TIMEOUT',
+        'ONEAPP_COPILOT_ENGINE_TIMEOUT',
+        'ONEAPP_COPILOT_LIMIT_RATE',
         'ONEAPP_COPILOT_TLS_MODE',
       ]);
   });
@@ -144,15 +159,15 @@ describe('parseApplianceContext', () => {
     for (const hostname of [undefined, '10.0.0.5', 'localhost']) {
       const r = parseApplianceContext({
         ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
-        ...(hostname ? { ONEAPP_COPILOT_HOSTNAME: hostname } : {}),
+        ...(hostname ? { ONEAPP_COPILOT_TLS_HOSTNAME: hostname } : {}),
       });
       assert.equal(r.ok, false, String(hostname));
-      if (!r.ok) assert.equal(r.issues[0]!.field, 'ONEAPP_COPILOT_HOSTNAME');
+      if (!r.ok) assert.equal(r.issues[0]!.field, 'ONEAPP_COPILOT_TLS_HOSTNAME');
     }
   });
 
   it('trims blanks around values but nothing else', () => {
-    const r = parseApplianceContext({ ONEAPP_COPILOT_TIMEOUT: ' 60 ' });
+    const r = parseApplianceContext({ ONEAPP_COPILOT_ENGINE_TIMEOUT: ' 60 ' });
     assert.ok(r.ok);
     assert.equal(r.value.timeoutSeconds, 60);
   });
@@ -176,11 +191,97 @@ describe('variable table', () => {
 describe('unknown variables', () => {
   it('warns about typos and former names, never about ours or unrelated variables', () => {
     assert.deepEqual(
-      unknownVariableWarnings(['ONEAPP_COPILOT_TIMEOUT', 'ONEAPP_COPILOT_TIMEOUTS', 'ONEAPP_COPILOT_CPU_THREADS', 'ETH0_IP', 'PATH']),
+      unknownVariableWarnings([
+        'ONEAPP_COPILOT_ENGINE_TIMEOUT',
+        'ONEAPP_COPILOT_TIMEOUTS',
+        'ONEAPP_COPILOT_CPU_THREADS',
+        'ETH0_IP',
+        'PATH',
+      ]),
       [
-        'ONEAPP_COPILOT_CPU_THREADS is not a SLM-Copilot variable and is ignored; use ONEAPP_COPILOT_THREADS',
+        'ONEAPP_COPILOT_CPU_THREADS is not a SLM-Copilot variable and is ignored; use ONEAPP_COPILOT_ENGINE_THREADS',
         'ONEAPP_COPILOT_TIMEOUTS is not a SLM-Copilot variable and is ignored',
       ],
     );
+  });
+});
+
+describe('former names (aliases)', () => {
+  it('reads every former name as its current variable, with a notice naming the new name', () => {
+    const raw: Record<string, string> = {};
+    for (const v of CONTEXT_VARIABLES) raw[v.aliases[0] ?? v.name] = VALID[v.name]!;
+    const r = parseApplianceContext(raw);
+    const viaNew = parseApplianceContext(VALID);
+    assert.ok(r.ok && viaNew.ok);
+    assert.deepEqual(r.value, viaNew.value);
+    const { notices } = resolveAliases(raw);
+    assert.deepEqual(
+      notices.map((n) => `${n.former}->${n.current}`).sort(),
+      CONTEXT_VARIABLES.flatMap((v) => v.aliases.map((a) => `${a}->${v.name}`)).sort(),
+    );
+    assert.ok(notices.every((n) => !n.conflict));
+    assert.match(aliasNoticeText(notices[0]!), /rename it to ONEAPP_COPILOT_/);
+  });
+
+  it('maps the old names of the previous scheme to the grouped ones', () => {
+    const mapping = Object.fromEntries(CONTEXT_VARIABLES.flatMap((v) => v.aliases.map((a) => [a, v.name])));
+    assert.deepEqual(mapping, {
+      ONEAPP_COPILOT_HOSTNAME: 'ONEAPP_COPILOT_TLS_HOSTNAME',
+      ONEAPP_COPILOT_LE_EMAIL: 'ONEAPP_COPILOT_TLS_EMAIL',
+      ONEAPP_COPILOT_MODEL: 'ONEAPP_COPILOT_ENGINE_MODEL',
+      ONEAPP_COPILOT_CONTEXT_SIZE: 'ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE',
+      ONEAPP_COPILOT_THREADS: 'ONEAPP_COPILOT_ENGINE_THREADS',
+      ONEAPP_COPILOT_TIMEOUT: 'ONEAPP_COPILOT_ENGINE_TIMEOUT',
+      ONEAPP_COPILOT_RATE_LIMIT: 'ONEAPP_COPILOT_LIMIT_RATE',
+      ONEAPP_COPILOT_RATE_BURST: 'ONEAPP_COPILOT_LIMIT_BURST',
+      ONEAPP_COPILOT_MAX_CONNECTIONS: 'ONEAPP_COPILOT_LIMIT_CONNECTIONS',
+    });
+  });
+
+  it('when both names are set and differ, the new one wins and the notice says so', () => {
+    const raw = { ONEAPP_COPILOT_TIMEOUT: '60', ONEAPP_COPILOT_ENGINE_TIMEOUT: '120' };
+    const r = parseApplianceContext(raw);
+    assert.ok(r.ok);
+    assert.equal(r.value.timeoutSeconds, 120);
+    const [notice] = resolveAliases(raw).notices;
+    assert.deepEqual(notice, { former: 'ONEAPP_COPILOT_TIMEOUT', current: 'ONEAPP_COPILOT_ENGINE_TIMEOUT', conflict: true });
+    assert.match(aliasNoticeText(notice!), /ONEAPP_COPILOT_ENGINE_TIMEOUT wins.*remove ONEAPP_COPILOT_TIMEOUT/);
+    // The same value under both names is no conflict.
+    assert.equal(resolveAliases({ ONEAPP_COPILOT_TIMEOUT: '60', ONEAPP_COPILOT_ENGINE_TIMEOUT: '60' }).notices[0]!.conflict, false);
+  });
+
+  it('a bad value under a former name is reported under the name the operator typed', () => {
+    const r = parseApplianceContext({ ONEAPP_COPILOT_RATE_LIMIT: '0' });
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.issues[0]!.field, 'ONEAPP_COPILOT_RATE_LIMIT');
+      assert.match(r.issues[0]!.message, /allowed: .*\(former name of ONEAPP_COPILOT_LIMIT_RATE\)/);
+    }
+  });
+
+  it('former names are not reported as unknown', () => {
+    assert.deepEqual(unknownVariableWarnings(['ONEAPP_COPILOT_HOSTNAME', 'ONEAPP_COPILOT_MAX_CONNECTIONS']), []);
+  });
+});
+
+describe('user_inputs_metadata', () => {
+  it('has the APP and one GROUP per name segment in use, and every variable is ONEAPP_COPILOT_<GROUP>_<FIELD>', () => {
+    const metadata = userInputsMetadata();
+    assert.deepEqual(metadata[0], {
+      TYPE: 'APP',
+      NAME: 'COPILOT',
+      TITLE: 'SLM-Copilot',
+      DESCRIPTION: metadata[0]!.DESCRIPTION,
+    });
+    const groups = metadata.filter((m) => m.TYPE === 'GROUP').map((m) => m.NAME);
+    for (const v of CONTEXT_VARIABLES) {
+      const segments = v.name.split('_');
+      // Sunstone needs ONEAPP + APP + GROUP + FIELD, else the input lands in "Others".
+      assert.ok(segments.length >= 4, v.name);
+      assert.equal(segments[2], v.group, v.name);
+      assert.ok(groups.includes(v.group), v.name);
+    }
+    assert.deepEqual(groups.sort(), [...new Set(CONTEXT_VARIABLES.map((v) => v.group))].sort());
+    for (const m of metadata) assert.ok(m.TITLE.length > 0 && m.DESCRIPTION.length > 0 && !m.DESCRIPTION.includes('|'));
   });
 });

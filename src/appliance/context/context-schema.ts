@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { API_KEY_PATTERN } from '../api-key.ts';
 import { isTlsMode, type TlsMode } from '../tls/tls-mode.ts';
+import { resolveAliases } from './context-aliases.ts';
 import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
 
 export interface ApplianceContext {
@@ -79,14 +80,14 @@ function integer(name: ContextVariableName, min: number, max: number, fallback: 
 
 function hostnameSchema() {
   return z.string().superRefine((v, ctx) => {
-    if (isIP(v) === 0 && !DNS_RE.test(v)) ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_HOSTNAME', v) });
+    if (isIP(v) === 0 && !DNS_RE.test(v)) ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_HOSTNAME', v) });
   });
 }
 
 const schema = z
   .object({
     ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', API_KEY_PATTERN, true)),
-    ONEAPP_COPILOT_HOSTNAME: optional(hostnameSchema()),
+    ONEAPP_COPILOT_TLS_HOSTNAME: optional(hostnameSchema()),
     ONEAPP_COPILOT_TLS_MODE: z
       .string()
       .optional()
@@ -96,38 +97,42 @@ const schema = z
         ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_MODE', v) });
         return z.NEVER;
       }),
-    ONEAPP_COPILOT_LE_EMAIL: optional(pattern('ONEAPP_COPILOT_LE_EMAIL', EMAIL_RE)),
-    ONEAPP_COPILOT_CONTEXT_SIZE: integer('ONEAPP_COPILOT_CONTEXT_SIZE', 2048, 262144, 'auto', true),
-    ONEAPP_COPILOT_THREADS: integer('ONEAPP_COPILOT_THREADS', 1, 512, 'auto', true),
-    ONEAPP_COPILOT_TIMEOUT: integer('ONEAPP_COPILOT_TIMEOUT', 1, 86400, 300, false),
-    ONEAPP_COPILOT_RATE_LIMIT: integer('ONEAPP_COPILOT_RATE_LIMIT', 1, 100000, 10, false),
-    ONEAPP_COPILOT_RATE_BURST: integer('ONEAPP_COPILOT_RATE_BURST', 0, 100000, 20, false),
-    ONEAPP_COPILOT_MAX_CONNECTIONS: integer('ONEAPP_COPILOT_MAX_CONNECTIONS', 1, 100000, 16, false),
-    ONEAPP_COPILOT_MODEL: optional(
+    ONEAPP_COPILOT_TLS_EMAIL: optional(pattern('ONEAPP_COPILOT_TLS_EMAIL', EMAIL_RE)),
+    ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: integer('ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE', 2048, 262144, 'auto', true),
+    ONEAPP_COPILOT_ENGINE_THREADS: integer('ONEAPP_COPILOT_ENGINE_THREADS', 1, 512, 'auto', true),
+    ONEAPP_COPILOT_ENGINE_TIMEOUT: integer('ONEAPP_COPILOT_ENGINE_TIMEOUT', 1, 86400, 300, false),
+    ONEAPP_COPILOT_LIMIT_RATE: integer('ONEAPP_COPILOT_LIMIT_RATE', 1, 100000, 10, false),
+    ONEAPP_COPILOT_LIMIT_BURST: integer('ONEAPP_COPILOT_LIMIT_BURST', 0, 100000, 20, false),
+    ONEAPP_COPILOT_LIMIT_CONNECTIONS: integer('ONEAPP_COPILOT_LIMIT_CONNECTIONS', 1, 100000, 16, false),
+    ONEAPP_COPILOT_ENGINE_MODEL: optional(
       z
         .string()
         .transform((v) => v.replace(/\.ya?ml$/, ''))
-        .pipe(pattern('ONEAPP_COPILOT_MODEL', MODEL_RE)),
+        .pipe(pattern('ONEAPP_COPILOT_ENGINE_MODEL', MODEL_RE)),
     ),
   })
   .superRefine((v, ctx) => {
     if (v.ONEAPP_COPILOT_TLS_MODE === 'letsencrypt') {
-      const host = v.ONEAPP_COPILOT_HOSTNAME;
+      const host = v.ONEAPP_COPILOT_TLS_HOSTNAME;
       if (host === undefined || isIP(host) !== 0 || !host.includes('.')) {
         ctx.addIssue({
           code: 'custom',
-          path: ['ONEAPP_COPILOT_HOSTNAME'],
+          path: ['ONEAPP_COPILOT_TLS_HOSTNAME'],
           message: 'letsencrypt needs a public DNS name (e.g. copilot.example.org) pointing at this VM, not an IP or an empty value',
         });
       }
     }
   });
 
-/** Parses raw variables (env or one_env); unknown keys are ignored. Returns every issue at once. */
+/**
+ * Parses raw variables (env or one_env); unknown keys are ignored, former names are read as their
+ * current ones (context-aliases.ts). Returns every issue at once, each naming the variable as it was set.
+ */
 export function parseApplianceContext(raw: Readonly<Record<string, string | undefined>>): ParseResult<ApplianceContext> {
+  const resolved = resolveAliases(raw);
   const input: Record<string, string | undefined> = {};
   for (const v of CONTEXT_VARIABLES) {
-    const value = raw[v.name];
+    const value = resolved.values[v.name];
     // Surrounding blanks are a common copy-paste accident; anything else is judged as typed.
     input[v.name] = value === undefined ? undefined : value.replace(/^[ \t]+|[ \t]+$/g, '');
   }
@@ -135,8 +140,11 @@ export function parseApplianceContext(raw: Readonly<Record<string, string | unde
   if (!result.success) {
     const issues: ConfigIssue[] = [];
     for (const issue of result.error.issues) {
-      const field = String(issue.path[0] ?? 'context');
-      const message = issue.code === 'invalid_type' ? `invalid value; allowed: ${allowedOf(field as ContextVariableName)}` : issue.message;
+      const name = String(issue.path[0] ?? 'context');
+      const field = resolved.source[name as ContextVariableName] ?? name;
+      const renamed = field === name ? '' : ` (former name of ${name})`;
+      const text = issue.code === 'invalid_type' ? `invalid value; allowed: ${allowedOf(name as ContextVariableName)}` : issue.message;
+      const message = `${text}${renamed}`;
       if (!issues.some((i) => i.field === field && i.message === message)) issues.push({ field, message });
     }
     return { ok: false, issues };
@@ -146,16 +154,16 @@ export function parseApplianceContext(raw: Readonly<Record<string, string | unde
     ok: true,
     value: {
       apiKey: d.ONEAPP_COPILOT_API_KEY,
-      hostname: d.ONEAPP_COPILOT_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
+      hostname: d.ONEAPP_COPILOT_TLS_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
       tlsMode: d.ONEAPP_COPILOT_TLS_MODE,
-      leEmail: d.ONEAPP_COPILOT_LE_EMAIL,
-      contextSize: d.ONEAPP_COPILOT_CONTEXT_SIZE,
-      threads: d.ONEAPP_COPILOT_THREADS,
-      timeoutSeconds: d.ONEAPP_COPILOT_TIMEOUT as number,
-      rateLimit: d.ONEAPP_COPILOT_RATE_LIMIT as number,
-      rateBurst: d.ONEAPP_COPILOT_RATE_BURST as number,
-      maxConnections: d.ONEAPP_COPILOT_MAX_CONNECTIONS as number,
-      model: d.ONEAPP_COPILOT_MODEL,
+      leEmail: d.ONEAPP_COPILOT_TLS_EMAIL,
+      contextSize: d.ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE,
+      threads: d.ONEAPP_COPILOT_ENGINE_THREADS,
+      timeoutSeconds: d.ONEAPP_COPILOT_ENGINE_TIMEOUT as number,
+      rateLimit: d.ONEAPP_COPILOT_LIMIT_RATE as number,
+      rateBurst: d.ONEAPP_COPILOT_LIMIT_BURST as number,
+      maxConnections: d.ONEAPP_COPILOT_LIMIT_CONNECTIONS as number,
+      model: d.ONEAPP_COPILOT_ENGINE_MODEL,
     },
   };
 }

@@ -9,8 +9,8 @@ describe('parseOneEnv', () => {
       'export TOKENTXT="abc+/=="',
       'export VMID="42"',
       'export ONEGATE_ENDPOINT="http://169.254.16.9:5030"',
-      'export ONEAPP_COPILOT_TIMEOUT="120"',
-      `export ONEAPP_COPILOT_HOSTNAME='single.example'`,
+      'export ONEAPP_COPILOT_ENGINE_TIMEOUT="120"',
+      `export ONEAPP_COPILOT_TLS_HOSTNAME='single.example'`,
       'export EMPTY=""',
       'PLAIN=word',
     ].join('\n');
@@ -18,16 +18,16 @@ describe('parseOneEnv', () => {
       TOKENTXT: 'abc+/==',
       VMID: '42',
       ONEGATE_ENDPOINT: 'http://169.254.16.9:5030',
-      ONEAPP_COPILOT_TIMEOUT: '120',
-      ONEAPP_COPILOT_HOSTNAME: 'single.example',
+      ONEAPP_COPILOT_ENGINE_TIMEOUT: '120',
+      ONEAPP_COPILOT_TLS_HOSTNAME: 'single.example',
       EMPTY: '',
       PLAIN: 'word',
     });
   });
 
   it('never executes anything: command substitutions stay literal text', () => {
-    const vars = parseOneEnv('export ONEAPP_COPILOT_MODEL="$(touch /tmp/pwned)"\nexport X="a\\"b\\$c"');
-    assert.equal(vars['ONEAPP_COPILOT_MODEL'], '$(touch /tmp/pwned)');
+    const vars = parseOneEnv('export ONEAPP_COPILOT_ENGINE_MODEL="$(touch /tmp/pwned)"\nexport X="a\\"b\\$c"');
+    assert.equal(vars['ONEAPP_COPILOT_ENGINE_MODEL'], '$(touch /tmp/pwned)');
     assert.equal(vars['X'], 'a"b$c');
   });
 
@@ -46,10 +46,10 @@ describe('parseOneEnv', () => {
 describe('context sources', () => {
   it('merges one_env under the environment and keeps only relevant names', () => {
     const raw = collectRawContext(
-      { ONEAPP_COPILOT_TIMEOUT: '60', PATH: '/bin', HOME: '/root' },
-      'export ONEAPP_COPILOT_TIMEOUT="30"\nexport ONEAPP_COPILOT_RATE_LIMIT="5"\nexport TOKENTXT="t"\nexport PASSWORD="x"',
+      { ONEAPP_COPILOT_ENGINE_TIMEOUT: '60', PATH: '/bin', HOME: '/root' },
+      'export ONEAPP_COPILOT_ENGINE_TIMEOUT="30"\nexport ONEAPP_COPILOT_LIMIT_RATE="5"\nexport TOKENTXT="t"\nexport PASSWORD="x"',
     );
-    assert.deepEqual(raw, { ONEAPP_COPILOT_TIMEOUT: '60', ONEAPP_COPILOT_RATE_LIMIT: '5', TOKENTXT: 't' });
+    assert.deepEqual(raw, { ONEAPP_COPILOT_ENGINE_TIMEOUT: '60', ONEAPP_COPILOT_LIMIT_RATE: '5', TOKENTXT: 't' });
   });
 
   it('takes VM addresses from ETHn_IP first, then interfaces', () => {

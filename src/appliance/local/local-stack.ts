@@ -77,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await fs.mkdir(PATHS.modelsDir, 0o755);
   // Serve exactly the requested model, unless the context says otherwise; the caller's object stays as it was.
   const requested = await prepareModel(fs, options);
-  const initialContext = requested === undefined ? { ...options.context } : { ONEAPP_COPILOT_MODEL: requested, ...options.context };
+  const initialContext = requested === undefined ? { ...options.context } : { ONEAPP_COPILOT_ENGINE_MODEL: requested, ...options.context };
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => undefined);
 
   const makeEnv = (context: Record<string, string | undefined>): ApplianceEnv => {

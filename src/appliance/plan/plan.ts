@@ -83,7 +83,7 @@ export async function buildPlan(
   try {
     model = await selectModel(fs, context.model);
   } catch (e) {
-    throw new ConfigError([{ field: 'ONEAPP_COPILOT_MODEL', message: (e as Error).message }]);
+    throw new ConfigError([{ field: 'ONEAPP_COPILOT_ENGINE_MODEL', message: (e as Error).message }]);
   }
   const sandbox = profile.mode === 'sandbox';
   const hostname = context.hostname ?? (sandbox ? 'localhost' : (facts.addresses[0] ?? 'localhost'));

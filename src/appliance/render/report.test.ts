@@ -31,6 +31,7 @@ const base: ReportData = {
   selfTest: { ok: true, detail: 'ok' },
   cpu: { avx2: true, warning: undefined },
   generatedAt: new Date('2026-01-01T00:00:00Z'),
+  renamed: [],
 };
 
 /** Multi-line INI value: the indented lines after `key =`, read as a user copies them. */
@@ -42,6 +43,24 @@ function blockValue(text: string, key: string): string {
 
 describe('renderReport', () => {
   const text = renderReport(base);
+
+  it('names the new variable for every former name in use, and which one won a conflict', () => {
+    assert.ok(!text.includes('[Renamed variables]'));
+    const renamed = new ReportSections(
+      renderReport({
+        ...base,
+        renamed: [
+          { former: 'ONEAPP_COPILOT_HOSTNAME', current: 'ONEAPP_COPILOT_TLS_HOSTNAME', conflict: false },
+          { former: 'ONEAPP_COPILOT_TIMEOUT', current: 'ONEAPP_COPILOT_ENGINE_TIMEOUT', conflict: true },
+        ],
+      }),
+    );
+    assert.equal(renamed.get('Renamed variables', 'ONEAPP_COPILOT_HOSTNAME'), 'use ONEAPP_COPILOT_TLS_HOSTNAME');
+    assert.match(
+      renamed.get('Renamed variables', 'ONEAPP_COPILOT_TIMEOUT'),
+      /^IGNORED: ONEAPP_COPILOT_ENGINE_TIMEOUT is also set and wins/,
+    );
+  });
 
   it('has the endpoint, key, model, context, TLS fingerprint and status', () => {
     for (const line of [
@@ -108,14 +127,14 @@ describe('renderReport', () => {
       ...base,
       status: 'configure_failure',
       issues: [
-        { field: 'ONEAPP_COPILOT_TIMEOUT', message: 'invalid value "x"; allowed: integer' },
+        { field: 'ONEAPP_COPILOT_ENGINE_TIMEOUT', message: 'invalid value "x"; allowed: integer' },
         { field: 'ONEAPP_COPILOT_TLS_MODE', message: 'invalid value "y"' },
       ],
     });
     assert.ok(failed.includes('status = configure_failure\n'));
-    assert.ok(failed.includes('error.ONEAPP_COPILOT_TIMEOUT = invalid value "x"; allowed: integer\n'));
+    assert.ok(failed.includes('error.ONEAPP_COPILOT_ENGINE_TIMEOUT = invalid value "x"; allowed: integer\n'));
     assert.ok(failed.includes('error.ONEAPP_COPILOT_TLS_MODE = '));
-    assert.match(failed, /last_error = ONEAPP_COPILOT_TIMEOUT: .* \| ONEAPP_COPILOT_TLS_MODE: /);
+    assert.match(failed, /last_error = ONEAPP_COPILOT_ENGINE_TIMEOUT: .* \| ONEAPP_COPILOT_TLS_MODE: /);
     assert.ok(failed.includes(`api_key = ${KEY}`));
   });
 

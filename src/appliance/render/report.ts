@@ -161,6 +161,13 @@ export function renderReport(data: ReportData): string {
   for (const issue of data.issues) lines.push(`error.${issue.field} = ${issue.message.replaceAll('\n', ' ')}`);
   if (data.selfTest !== undefined)
     lines.push(`self_test = ${data.selfTest.ok ? 'passed' : 'FAILED'}: ${data.selfTest.detail.replaceAll('\n', ' ')}`);
+  if (data.renamed.length > 0) {
+    lines.push('', '[Renamed variables]', '; former names still work; set the new name in the VM template instead');
+    for (const n of data.renamed)
+      lines.push(
+        n.conflict ? `${n.former} = IGNORED: ${n.current} is also set and wins; remove ${n.former}` : `${n.former} = use ${n.current}`,
+      );
+  }
   lines.push('', '[CPU]', `avx2 = ${data.cpu.avx2 ? 'yes' : 'no'}`);
   if (data.cpu.warning !== undefined) lines.push(`warning = ${data.cpu.warning}`);
   lines.push('');

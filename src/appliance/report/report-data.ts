@@ -1,5 +1,6 @@
 /** What the report (/etc/one-appliance/config), the login banner and `slm-copilot up` print. */
 import type { ConfigIssue } from '../../lib/errors.ts';
+import type { AliasNotice } from '../context/context-aliases.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
 import type { SelfTestResult } from '../verify/self-test.ts';
 import type { CpuCheck } from './cpu-check.ts';
@@ -37,4 +38,6 @@ export interface ReportData {
   selfTest: SelfTestResult | undefined;
   cpu: CpuCheck;
   generatedAt: Date;
+  /** Former variable names in use and the name to use instead. */
+  renamed: readonly AliasNotice[];
 }

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { readPersistedApiKey } from '../api-key.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
+import type { AliasNotice } from '../context/context-aliases.ts';
 import { PATHS } from '../layout.ts';
 import { renderLoginBanner } from '../render/login-banner.ts';
 import { renderReport } from '../render/report.ts';
@@ -21,6 +22,8 @@ export interface ReportInputs {
   now: Date;
   /** For `ca_download_scp`: how an operator reaches this machine (`root@<ip>`); undefined in the sandbox. */
   sshTarget: string | undefined;
+  /** Former variable names in the context, for the report's [Renamed variables] section. */
+  renamed?: readonly AliasNotice[];
 }
 
 export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Promise<ReportData> {
@@ -56,6 +59,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
     selfTest: inputs.selfTest ?? state?.selfTest,
     cpu: checkCpu(inputs.cpuinfo),
     generatedAt: inputs.now,
+    renamed: inputs.renamed ?? [],
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEVSTRAL_SMALL_2_HEADER, writeHeaderOnlyGguf } from '../../../test/support/gguf-header.ts';
 import { makePreCaCertificate } from '../../../test/support/legacy-certificate.ts';
+import { ReportSections } from '../../../test/support/report-sections.ts';
 import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
@@ -105,7 +106,7 @@ describe('configure stage', () => {
     const old = process.umask(0o077);
     t.after(() => process.umask(old));
     assert.ok((await runInstall(env({}))).ok);
-    const outcome = await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '7' }));
+    const outcome = await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '7' }));
     assert.ok(outcome.ok, JSON.stringify(outcome.issues));
     assert.equal(outcome.keySource, 'generated');
     assert.deepEqual(rec.calls, ['check', 'restart engine', 'restart nginx']);
@@ -146,13 +147,37 @@ describe('configure stage', () => {
     assert.deepEqual(rec.calls, []);
     assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status]), before);
 
-    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3' }))).ok);
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3' }))).ok);
     assert.deepEqual(rec.calls, ['check', 'reload nginx']);
     rec.calls.length = 0;
-    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3', ONEAPP_COPILOT_THREADS: '1' }))).ok);
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_ENGINE_THREADS: '1' }))).ok);
     assert.deepEqual(rec.calls, ['restart engine']);
     assert.equal(readFileSync(fs.real(PATHS.apiKey), 'utf8'), key);
     assert.equal(readFileSync(fs.real(`${PATHS.tlsDir}/cert.pem`), 'utf8'), cert);
+  });
+
+  it('former variable names configure the same thing, and the report and log name the new variable for each', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    await runInstall(env({}));
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_ENGINE_TIMEOUT: '60' }))).ok);
+    rec.calls.length = 0;
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status];
+    const before = snapshot(root, skip);
+    // Old names only: the same rendered files; both names with different values: the new one wins.
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3', ONEAPP_COPILOT_TIMEOUT: '60' }))).ok);
+    assert.ok(
+      (await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '7', ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_TIMEOUT: '60' }))).ok,
+    );
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(snapshot(root, skip), before);
+    const report = new ReportSections(readFileSync(fs.real(PATHS.report), 'utf8'));
+    assert.match(report.get('Renamed variables', 'ONEAPP_COPILOT_RATE_LIMIT'), /^IGNORED: ONEAPP_COPILOT_LIMIT_RATE is also set and wins/);
+    assert.equal(report.get('Renamed variables', 'ONEAPP_COPILOT_TIMEOUT'), 'use ONEAPP_COPILOT_ENGINE_TIMEOUT');
+    const log = readFileSync(fs.real(`${PATHS.logDir}/configure.log`), 'utf8');
+    assert.match(log, /ONEAPP_COPILOT_TIMEOUT is a former name, still read; rename it to ONEAPP_COPILOT_ENGINE_TIMEOUT/);
+    // With the new names only, the section goes away.
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_ENGINE_TIMEOUT: '60' }))).ok);
+    assert.ok(!readFileSync(fs.real(PATHS.report), 'utf8').includes('[Renamed variables]'));
   });
 
   it('an appliance from before the appliance CA (self-signed leaf, old state) upgrades on the next configure', async (t) => {
@@ -195,27 +220,27 @@ describe('configure stage', () => {
     const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]);
     const outcome = await runConfigure(
       env({
-        ONEAPP_COPILOT_TIMEOUT: '30;}',
-        ONEAPP_COPILOT_HOSTNAME: 'evil.example\n  return 200',
+        ONEAPP_COPILOT_ENGINE_TIMEOUT: '30;}',
+        ONEAPP_COPILOT_TLS_HOSTNAME: 'evil.example\n  return 200',
         ONEAPP_COPILOT_API_KEY: 'sk-newkeynewkeynewkey"',
       }),
     );
     assert.equal(outcome.ok, false);
     assert.deepEqual(outcome.issues.map((i) => i.field).sort(), [
       'ONEAPP_COPILOT_API_KEY',
-      'ONEAPP_COPILOT_HOSTNAME',
-      'ONEAPP_COPILOT_TIMEOUT',
+      'ONEAPP_COPILOT_ENGINE_TIMEOUT',
+      'ONEAPP_COPILOT_TLS_HOSTNAME',
     ]);
     assert.deepEqual(rec.calls, []);
     assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]), before);
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_failure\n');
     const report = readFileSync(fs.real(PATHS.report), 'utf8');
     assert.match(report, /status = configure_failure/);
-    assert.match(report, /error\.ONEAPP_COPILOT_TIMEOUT = /);
-    assert.match(report, /error\.ONEAPP_COPILOT_HOSTNAME = /);
+    assert.match(report, /error\.ONEAPP_COPILOT_ENGINE_TIMEOUT = /);
+    assert.match(report, /error\.ONEAPP_COPILOT_TLS_HOSTNAME = /);
     assert.ok(report.includes(`api_key = ${key}`), 'the report still shows the key that is serving');
     assert.ok(!report.includes('newkeynewkey'), 'a rejected key is never echoed');
-    assert.match(readFileSync(fs.real(`${PATHS.logDir}/configure.log`), 'utf8'), /ONEAPP_COPILOT_TIMEOUT/);
+    assert.match(readFileSync(fs.real(`${PATHS.logDir}/configure.log`), 'utf8'), /ONEAPP_COPILOT_ENGINE_TIMEOUT/);
   });
 
   it('a configured key replaces the generated one; clearing the variable keeps it', async (t) => {
@@ -240,7 +265,7 @@ describe('configure stage', () => {
     const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state]);
     rec.setFailCheck(true);
     rec.calls.length = 0;
-    const o = await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '2', ONEAPP_COPILOT_API_KEY: 'sk-operatorChosenKey0123456789' }));
+    const o = await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '2', ONEAPP_COPILOT_API_KEY: 'sk-operatorChosenKey0123456789' }));
     assert.equal(o.ok, false);
     assert.match(o.issues[0]!.message, /simulated/);
     assert.deepEqual(rec.calls, ['check']);
@@ -248,12 +273,12 @@ describe('configure stage', () => {
     for (const [p, v] of before) assert.equal(after.get(p)?.split(' ').slice(2).join(' '), v.split(' ').slice(2).join(' '), p);
   });
 
-  it('names ONEAPP_COPILOT_MODEL when the model definition does not exist', async (t) => {
+  it('names ONEAPP_COPILOT_ENGINE_MODEL when the model definition does not exist', async (t) => {
     const { env } = setup(t);
     await runInstall(env({}));
-    const o = await runConfigure(env({ ONEAPP_COPILOT_MODEL: 'nope' }));
+    const o = await runConfigure(env({ ONEAPP_COPILOT_ENGINE_MODEL: 'nope' }));
     assert.equal(o.ok, false);
-    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
+    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_ENGINE_MODEL');
     assert.match(o.issues[0]!.message, /available: m/);
   });
 
@@ -304,7 +329,7 @@ describe('configure stage', () => {
     assert.equal(o.ok, false);
     assert.deepEqual(o.issues, [
       {
-        field: 'ONEAPP_COPILOT_MODEL',
+        field: 'ONEAPP_COPILOT_ENGINE_MODEL',
         message:
           '/models/m.yaml: name: allowed: 1 to 128 letters, digits and . _ : / - starting with a letter or digit; ' +
           '/models/m.yaml: context_size: Too small: expected number to be >=1',

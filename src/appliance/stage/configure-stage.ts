@@ -7,6 +7,7 @@ import { ConfigError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
 import { type ApplyResult, applyFiles } from '../apply/apply-files.ts';
+import { aliasNoticeText, resolveAliases } from '../context/context-aliases.ts';
 import { parseApplianceContext } from '../context/context-schema.ts';
 import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
@@ -38,6 +39,7 @@ export async function runConfigure(env: ApplianceEnv): Promise<ConfigureOutcome>
 async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureResult> {
   const { fs, runner, services } = env;
   for (const warning of unknownVariableWarnings(Object.keys(env.raw))) logger.warn(warning);
+  for (const notice of resolveAliases(env.raw).notices) logger.warn(aliasNoticeText(notice));
   const parsed = parseApplianceContext(env.raw);
   if (!parsed.ok) throw new ConfigError(parsed.issues);
   const plan = await buildPlan(parsed.value, env.facts, env.profile, fs);

@@ -15,7 +15,7 @@ function sandbox(t: { after(fn: () => void): void }) {
   const fs = new ApplianceFs(root);
   const echoed: string[] = [];
   const env = { fs, echo: (line: string) => echoed.push(line) };
-  const report = { cpuinfo: 'flags : avx2\n', now: () => new Date('2026-01-02T03:04:05Z'), sshTarget: undefined };
+  const report = { cpuinfo: 'flags : avx2\n', now: () => new Date('2026-01-02T03:04:05Z'), sshTarget: undefined, raw: {} };
   const text = (logical: string) => readFileSync(fs.real(logical), 'utf8');
   return { fs, env, report, echoed, text };
 }
@@ -75,8 +75,8 @@ describe('stage runner', () => {
     const { fs, env, report, text } = sandbox(t);
     await writeStatus(fs, 'install', 'success');
     const issues = [
-      { field: 'ONEAPP_COPILOT_TIMEOUT', message: 'allowed: 1 to 3600' },
-      { field: 'ONEAPP_COPILOT_MODEL', message: 'no model definition "x.yaml"' },
+      { field: 'ONEAPP_COPILOT_ENGINE_TIMEOUT', message: 'allowed: 1 to 3600' },
+      { field: 'ONEAPP_COPILOT_ENGINE_MODEL', message: 'no model definition "x.yaml"' },
     ];
     const outcome = await runStage(env, {
       stage: 'configure',
@@ -90,8 +90,8 @@ describe('stage runner', () => {
     assert.equal(text(PATHS.status), 'configure_failure\n');
     const written = text(PATHS.report);
     assert.match(written, /^status = configure_failure$/m);
-    assert.match(written, /^error\.ONEAPP_COPILOT_TIMEOUT = allowed: 1 to 3600$/m);
-    assert.match(written, /^error\.ONEAPP_COPILOT_MODEL = no model definition "x\.yaml"$/m);
+    assert.match(written, /^error\.ONEAPP_COPILOT_ENGINE_TIMEOUT = allowed: 1 to 3600$/m);
+    assert.match(written, /^error\.ONEAPP_COPILOT_ENGINE_MODEL = no model definition "x\.yaml"$/m);
     const errors = text(`${PATHS.logDir}/configure.log`)
       .trim()
       .split('\n')
@@ -99,8 +99,8 @@ describe('stage runner', () => {
       .filter((l) => l.level === 'error')
       .map((l) => l.msg);
     assert.deepEqual(errors, [
-      'ONEAPP_COPILOT_TIMEOUT: allowed: 1 to 3600',
-      'ONEAPP_COPILOT_MODEL: no model definition "x.yaml"',
+      'ONEAPP_COPILOT_ENGINE_TIMEOUT: allowed: 1 to 3600',
+      'ONEAPP_COPILOT_ENGINE_MODEL: no model definition "x.yaml"',
       'the previous configuration was left as it was',
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { resolveAliases } from '../context/context-aliases.ts';
 import { PATHS } from '../layout.ts';
 import { writeReport } from '../report/write-report.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
@@ -23,7 +24,7 @@ export interface StageSpec<T extends object> {
    * What the report at the end (/etc/one-appliance/config) is written with; false for install, which
    * runs at image build time, before any configuration exists.
    */
-  report: false | Pick<ApplianceEnv, 'cpuinfo' | 'now' | 'sshTarget'>;
+  report: false | Pick<ApplianceEnv, 'cpuinfo' | 'now' | 'sshTarget' | 'raw'>;
   /** Logged after the issues when the stage fails (what the failure left in place). */
   failureNote?: string;
   /** The stage's work; what it returns joins the outcome. Throwing fails the stage (a ConfigError with its issues). */
@@ -39,7 +40,13 @@ export async function runStage<T extends object>(
   const log = createStageLog(fs, stage, env.echo);
   const report = async (issues: readonly ConfigIssue[]) => {
     if (reportWith !== false)
-      await writeReport(fs, { issues, cpuinfo: reportWith.cpuinfo, now: reportWith.now(), sshTarget: reportWith.sshTarget });
+      await writeReport(fs, {
+        issues,
+        cpuinfo: reportWith.cpuinfo,
+        now: reportWith.now(),
+        sshTarget: reportWith.sshTarget,
+        renamed: resolveAliases(reportWith.raw).notices,
+      });
   };
   try {
     const refusal = stageAllowed(stage, await readStatus(fs));

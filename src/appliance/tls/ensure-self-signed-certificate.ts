@@ -27,7 +27,7 @@ export function timeOf(now: Date | Clock | undefined): Date {
 export interface SelfSignedOptions {
   /** State directory for the CA and the server certificate; created 0755. */
   dir: string;
-  /** `ONEAPP_COPILOT_HOSTNAME` or the VM's IP; an IP becomes an IP SAN. */
+  /** `ONEAPP_COPILOT_TLS_HOSTNAME` or the VM's IP; an IP becomes an IP SAN. */
   hostname: string;
   /** Every IP of the VM (NIC addresses). */
   ips: readonly string[];

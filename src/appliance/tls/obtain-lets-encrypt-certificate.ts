@@ -18,9 +18,9 @@ import { readLetsEncryptLineage } from './lets-encrypt-lineage.ts';
 import { type CertbotDirs, DEFAULT_DEPLOY_HOOK, LETS_ENCRYPT_DIRECTORY } from './paths.ts';
 
 export interface LetsEncryptOptions {
-  /** `ONEAPP_COPILOT_HOSTNAME`: a public DNS name pointing at this VM. */
+  /** `ONEAPP_COPILOT_TLS_HOSTNAME`: a public DNS name pointing at this VM. */
   domain: string;
-  /** `ONEAPP_COPILOT_LE_EMAIL`; absent → account without email. */
+  /** `ONEAPP_COPILOT_TLS_EMAIL`; absent → account without email. */
   email?: string;
   /** Directory nginx serves under `/.well-known/acme-challenge/` on port 80 (see paths.ts). */
   webroot: string;
@@ -135,7 +135,7 @@ export async function obtainLetsEncryptCertificate(options: LetsEncryptOptions):
 }
 
 function validate(domain: string, options: LetsEncryptOptions): string | undefined {
-  if (isIP(domain) !== 0) return `"${domain}" is an IP address; Let's Encrypt needs a DNS name (set ONEAPP_COPILOT_HOSTNAME)`;
+  if (isIP(domain) !== 0) return `"${domain}" is an IP address; Let's Encrypt needs a DNS name (set ONEAPP_COPILOT_TLS_HOSTNAME)`;
   if (!isDnsName(domain) || !domain.includes('.') || domain === 'localhost' || domain.endsWith('.localhost')) {
     return `"${options.domain}" is not a public DNS name Let's Encrypt can validate`;
   }

@@ -71,7 +71,7 @@ async function startAgentLoopFixture(
     const appliance = await startApplianceInNamespace(ns, {
       root: join(dir, 'root'),
       model,
-      context: { ONEAPP_COPILOT_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_THREADS: '1' },
+      context: { ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: String(AGENT_CONTEXT_SIZE), ONEAPP_COPILOT_ENGINE_THREADS: '1' },
     });
     return {
       ns,
