@@ -10,12 +10,18 @@ import {
   userInputsMetadata,
 } from './context-variables.ts';
 
+const PEM_CERT = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n';
+
 /** A valid value for every variable, so each injection test changes only the injected character. */
 const VALID: Record<string, string> = {
   ONEAPP_COPILOT_API_KEY: 'sk-abcdefghijklmnopqrstuvwxyz012345',
   ONEAPP_COPILOT_TLS_HOSTNAME: 'copilot.example.org',
-  ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
+  ONEAPP_COPILOT_TLS_MODE: 'custom',
   ONEAPP_COPILOT_TLS_EMAIL: 'ops@example.org',
+  // Shape only: openssl judges the content at configure (custom-certificate.test.ts).
+  ONEAPP_COPILOT_TLS_CERT: Buffer.from(PEM_CERT).toString('base64'),
+  ONEAPP_COPILOT_TLS_KEY: Buffer.from(PEM_KEY).toString('base64'),
   ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: '16384',
   ONEAPP_COPILOT_ENGINE_THREADS: '4',
   ONEAPP_COPILOT_ENGINE_TIMEOUT: '300',
@@ -41,6 +47,7 @@ describe('parseApplianceContext', () => {
       apiKey: undefined,
       hostname: undefined,
       tlsMode: 'self-signed',
+      customCertificate: undefined,
       leEmail: undefined,
       contextSize: 'auto',
       threads: 'auto',
@@ -70,7 +77,7 @@ describe('parseApplianceContext', () => {
     assert.equal(r.value.threads, 4);
     assert.equal(r.value.model, 'devstral');
     assert.equal(r.value.hostname, 'copilot.example.org');
-    assert.equal(r.value.tlsMode, 'letsencrypt');
+    assert.equal(r.value.tlsMode, 'custom');
   });
 
   it('accepts auto for context size and threads, and IPs as hostname', () => {
@@ -84,7 +91,8 @@ describe('parseApplianceContext', () => {
     assert.equal(r.value.hostname, '10.0.0.5');
   });
 
-  for (const variable of CONTEXT_VARIABLES) {
+  // TLS_CERT/_TLS_KEY never reach config syntax: they are written as files once openssl accepted them.
+  for (const variable of CONTEXT_VARIABLES.filter((v) => !v.userInput.startsWith('O|text64|'))) {
     it(`rejects injection characters in ${variable.name}`, () => {
       for (const bad of INJECTIONS) {
         for (const value of [`${VALID[variable.name]! + bad}x`, bad + VALID[variable.name]!]) {
@@ -283,5 +291,56 @@ describe('user_inputs_metadata', () => {
     }
     assert.deepEqual(groups.sort(), [...new Set(CONTEXT_VARIABLES.map((v) => v.group))].sort());
     for (const m of metadata) assert.ok(m.TITLE.length > 0 && m.DESCRIPTION.length > 0 && !m.DESCRIPTION.includes('|'));
+  });
+});
+
+describe('own certificate variables (TLS_CERT / TLS_KEY, text64)', () => {
+  const cert64 = Buffer.from(PEM_CERT).toString('base64');
+  const key64 = Buffer.from(PEM_KEY).toString('base64');
+
+  it('decodes base64 (text64) or takes PEM text, and implies TLS mode custom over the form default', () => {
+    for (const mode of [undefined, 'self-signed', 'custom']) {
+      const r = parseApplianceContext({
+        ONEAPP_COPILOT_TLS_CERT: cert64,
+        ONEAPP_COPILOT_TLS_KEY: PEM_KEY,
+        ...(mode ? { ONEAPP_COPILOT_TLS_MODE: mode } : {}),
+      });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.value.tlsMode, 'custom');
+      assert.deepEqual(r.value.customCertificate, { certPem: PEM_CERT, keyPem: PEM_KEY });
+    }
+  });
+
+  it('names the missing half, custom without a certificate, letsencrypt with one, and non-PEM values (never echoed)', () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ ONEAPP_COPILOT_TLS_CERT: cert64 }, 'ONEAPP_COPILOT_TLS_KEY', /required with ONEAPP_COPILOT_TLS_CERT/],
+      [{ ONEAPP_COPILOT_TLS_KEY: key64 }, 'ONEAPP_COPILOT_TLS_CERT', /required with ONEAPP_COPILOT_TLS_KEY/],
+      [{ ONEAPP_COPILOT_TLS_MODE: 'custom' }, 'ONEAPP_COPILOT_TLS_CERT', /required with ONEAPP_COPILOT_TLS_MODE=custom/],
+      [
+        {
+          ONEAPP_COPILOT_TLS_MODE: 'letsencrypt',
+          ONEAPP_COPILOT_TLS_HOSTNAME: 'a.example.org',
+          ONEAPP_COPILOT_TLS_CERT: cert64,
+          ONEAPP_COPILOT_TLS_KEY: key64,
+        },
+        'ONEAPP_COPILOT_TLS_MODE',
+        /exclude each other/,
+      ],
+      [{ ONEAPP_COPILOT_TLS_CERT: 'c2VjcmV0LXN0dWZm', ONEAPP_COPILOT_TLS_KEY: key64 }, 'ONEAPP_COPILOT_TLS_CERT', /not a PEM certificate/],
+      [{ ONEAPP_COPILOT_TLS_CERT: cert64, ONEAPP_COPILOT_TLS_KEY: 'secret-stuff!' }, 'ONEAPP_COPILOT_TLS_KEY', /not a PEM private key/],
+    ];
+    for (const [raw, field, message] of cases) {
+      const r = parseApplianceContext(raw);
+      assert.equal(r.ok, false, JSON.stringify(raw));
+      if (!r.ok) {
+        const issue = r.issues.find((i) => i.field === field);
+        assert.ok(issue, JSON.stringify(r.issues));
+        assert.match(issue.message, message);
+        assert.ok(
+          r.issues.every((i) => !i.message.includes('secret')),
+          'values are never echoed',
+        );
+      }
+    }
   });
 });

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../lib/errors.ts';
 import { API_KEY_PATTERN } from '../api-key.ts';
+import type { CustomCertificateInput } from '../tls/custom-certificate.ts';
 import { isTlsMode, type TlsMode } from '../tls/tls-mode.ts';
 import { resolveAliases } from './context-aliases.ts';
 import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
@@ -17,6 +18,8 @@ export interface ApplianceContext {
   /** Undefined: use the VM IP. */
   hostname: string | undefined;
   tlsMode: TlsMode;
+  /** PEM texts of ONEAPP_COPILOT_TLS_CERT/_TLS_KEY (decoded, not yet checked: see tls/custom-certificate.ts). */
+  customCertificate: CustomCertificateInput | undefined;
   leEmail: string | undefined;
   contextSize: number | 'auto';
   threads: number | 'auto';
@@ -78,6 +81,25 @@ function integer(name: ContextVariableName, min: number, max: number, fallback: 
     });
 }
 
+/**
+ * A USER_INPUTS `text64` value: the CLI and Sunstone base64-encode it. Pasted PEM text is accepted too.
+ * Only the shape is checked here; openssl judges the content (custom-certificate.ts). Never echoed.
+ */
+function pemText64(name: ContextVariableName, label: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): string | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const text = v.includes('-----BEGIN') ? v : /^[A-Za-z0-9+/=\s]+$/.test(v) ? Buffer.from(v, 'base64').toString('utf8') : '';
+      if (!text.includes(`${label}-----`)) {
+        ctx.addIssue({ code: 'custom', message: `not a PEM ${label.toLowerCase()} (nor base64 of one); allowed: ${allowedOf(name)}` });
+        return z.NEVER;
+      }
+      return text.replaceAll('\r\n', '\n');
+    });
+}
+
 function hostnameSchema() {
   return z.string().superRefine((v, ctx) => {
     if (isIP(v) === 0 && !DNS_RE.test(v)) ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_HOSTNAME', v) });
@@ -91,13 +113,16 @@ const schema = z
     ONEAPP_COPILOT_TLS_MODE: z
       .string()
       .optional()
-      .transform((v, ctx): TlsMode => {
-        if (v === undefined || v === '') return 'self-signed';
+      .transform((v, ctx): TlsMode | undefined => {
+        // Empty: custom when a certificate is given, else self-signed (decided below).
+        if (v === undefined || v === '') return undefined;
         if (isTlsMode(v)) return v;
         ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_TLS_MODE', v) });
         return z.NEVER;
       }),
     ONEAPP_COPILOT_TLS_EMAIL: optional(pattern('ONEAPP_COPILOT_TLS_EMAIL', EMAIL_RE)),
+    ONEAPP_COPILOT_TLS_CERT: pemText64('ONEAPP_COPILOT_TLS_CERT', 'CERTIFICATE'),
+    ONEAPP_COPILOT_TLS_KEY: pemText64('ONEAPP_COPILOT_TLS_KEY', 'PRIVATE KEY'),
     ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: integer('ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE', 2048, 262144, 'auto', true),
     ONEAPP_COPILOT_ENGINE_THREADS: integer('ONEAPP_COPILOT_ENGINE_THREADS', 1, 512, 'auto', true),
     ONEAPP_COPILOT_ENGINE_TIMEOUT: integer('ONEAPP_COPILOT_ENGINE_TIMEOUT', 1, 86400, 300, false),
@@ -112,6 +137,28 @@ const schema = z
     ),
   })
   .superRefine((v, ctx) => {
+    const cert = v.ONEAPP_COPILOT_TLS_CERT;
+    const key = v.ONEAPP_COPILOT_TLS_KEY;
+    if ((cert === undefined) !== (key === undefined)) {
+      const missing = cert === undefined ? 'ONEAPP_COPILOT_TLS_CERT' : 'ONEAPP_COPILOT_TLS_KEY';
+      const other = cert === undefined ? 'ONEAPP_COPILOT_TLS_KEY' : 'ONEAPP_COPILOT_TLS_CERT';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `required with ${other}: give the certificate and its key together` });
+    }
+    if (v.ONEAPP_COPILOT_TLS_MODE === 'custom' && cert === undefined && key === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ONEAPP_COPILOT_TLS_CERT'],
+        message: 'required with ONEAPP_COPILOT_TLS_MODE=custom (and ONEAPP_COPILOT_TLS_KEY)',
+      });
+    }
+    if (v.ONEAPP_COPILOT_TLS_MODE === 'letsencrypt' && cert !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ONEAPP_COPILOT_TLS_MODE'],
+        message:
+          'letsencrypt and an own certificate (ONEAPP_COPILOT_TLS_CERT) exclude each other; allowed: custom or self-signed, or clear ONEAPP_COPILOT_TLS_CERT/_TLS_KEY',
+      });
+    }
     if (v.ONEAPP_COPILOT_TLS_MODE === 'letsencrypt') {
       const host = v.ONEAPP_COPILOT_TLS_HOSTNAME;
       if (host === undefined || isIP(host) !== 0 || !host.includes('.')) {
@@ -155,7 +202,12 @@ export function parseApplianceContext(raw: Readonly<Record<string, string | unde
     value: {
       apiKey: d.ONEAPP_COPILOT_API_KEY,
       hostname: d.ONEAPP_COPILOT_TLS_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
-      tlsMode: d.ONEAPP_COPILOT_TLS_MODE,
+      // A given certificate wins over the form's default (self-signed); letsencrypt with one was refused above.
+      tlsMode: d.ONEAPP_COPILOT_TLS_CERT !== undefined ? 'custom' : (d.ONEAPP_COPILOT_TLS_MODE ?? 'self-signed'),
+      customCertificate:
+        d.ONEAPP_COPILOT_TLS_CERT !== undefined && d.ONEAPP_COPILOT_TLS_KEY !== undefined
+          ? { certPem: d.ONEAPP_COPILOT_TLS_CERT, keyPem: d.ONEAPP_COPILOT_TLS_KEY }
+          : undefined,
       leEmail: d.ONEAPP_COPILOT_TLS_EMAIL,
       contextSize: d.ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE,
       threads: d.ONEAPP_COPILOT_ENGINE_THREADS,

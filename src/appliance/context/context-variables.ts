@@ -63,7 +63,7 @@ export const CONTEXT_VARIABLES = [
     defaultText: 'self-signed',
     allowed: TLS_MODES.join(', '),
     description:
-      'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure.',
+      'self-signed: certificate made on the VM (clients must trust it). letsencrypt: certbot via port 80; falls back to self-signed on failure. custom: your certificate from ONEAPP_COPILOT_TLS_CERT/_TLS_KEY (the default when they are set).',
     userInput: `O|list|TLS certificate|${TLS_MODES.join(',')}|self-signed`,
   },
   {
@@ -74,6 +74,25 @@ export const CONTEXT_VARIABLES = [
     allowed: 'an e-mail address',
     description: "Contact e-mail for the Let's Encrypt account (expiry notices).",
     userInput: "O|text|E-mail for Let's Encrypt (optional)||",
+  },
+  {
+    name: 'ONEAPP_COPILOT_TLS_CERT',
+    group: 'TLS',
+    aliases: [],
+    defaultText: '(none)',
+    allowed: 'base64 of a PEM file (or the PEM text): the server certificate first, then intermediates, and the root of a private CA',
+    description:
+      'Your own certificate (TLS mode custom, implied when set; needs ONEAPP_COPILOT_TLS_KEY). Checked with openssl before use: the key matches, it is not expired, its names cover the hostname, the chain is complete. A bad value is refused and the current certificate keeps serving.',
+    userInput: 'O|text64|Own TLS certificate chain (PEM, server certificate first)||',
+  },
+  {
+    name: 'ONEAPP_COPILOT_TLS_KEY',
+    group: 'TLS',
+    aliases: [],
+    defaultText: '(none)',
+    allowed: 'base64 of a PEM private key (or the PEM text), unencrypted',
+    description: 'Private key of ONEAPP_COPILOT_TLS_CERT. Stored 0600, never shown in the report.',
+    userInput: 'O|text64|Private key of the own certificate (PEM, unencrypted)||',
   },
   {
     name: 'ONEAPP_COPILOT_ENGINE_MODEL',

@@ -108,9 +108,11 @@ function endpointSections(e: EndpointInfo, generatedAt: Date): string[] {
     }
     if (e.caSource !== undefined) lines.push(`ca_download_scp = scp ${e.caSource} ${ca}`);
     lines.push(
-      e.caFingerprintSha256 === undefined
-        ? 'ca_note = the certificate is self-signed: clients must trust this file (compare the fingerprint above)'
-        : 'ca_note = trust this CA once (compare ca_fingerprint_sha256); the server certificate it signs may change (new IP, hostname, renewal) without touching clients',
+      e.certificateKind === 'custom'
+        ? 'ca_note = the certificate comes from a private CA (the root in ONEAPP_COPILOT_TLS_CERT): clients must trust this root'
+        : e.caFingerprintSha256 === undefined
+          ? 'ca_note = the certificate is self-signed: clients must trust this file (compare the fingerprint above)'
+          : 'ca_note = trust this CA once (compare ca_fingerprint_sha256); the server certificate it signs may change (new IP, hostname, renewal) without touching clients',
     );
   }
   lines.push(

@@ -8,6 +8,8 @@ import type { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS } from '../layout.ts';
 import type { AppliancePlan } from '../plan/plan.ts';
 import type { ApplianceCa } from '../tls/appliance-ca.ts';
+import { certificateFingerprint } from '../tls/certificate-info.ts';
+import type { CheckedCustomCertificate } from '../tls/custom-certificate.ts';
 import { ensureSelfSignedCertificate } from '../tls/ensure-self-signed-certificate.ts';
 import { obtainLetsEncryptCertificate } from '../tls/obtain-lets-encrypt-certificate.ts';
 import { DEFAULT_CERTBOT_DIRS, DEFAULT_DEPLOY_HOOK } from '../tls/paths.ts';
@@ -22,6 +24,37 @@ export interface ServedCertificateInfo {
   note: string | undefined;
   /** The appliance CA; set in every mode (the self-signed certificate is always made first). */
   applianceCa: ApplianceCa;
+  /** custom mode with a private root: the root clients must trust (real path). */
+  trustAnchorPath?: string | undefined;
+}
+
+/** Where the operator's own certificate is kept once openssl accepted it (real files under the TLS dir). */
+export const CUSTOM_CERT_DIR = `${PATHS.tlsDir}/custom`;
+
+/**
+ * Installs a certificate checkCustomCertificate accepted: key first (0600), then the chain and the root
+ * clients trust (0644); unchanged files are not rewritten, so nginx is reloaded only on a real change.
+ */
+export async function installCustomCertificate(
+  checked: CheckedCustomCertificate,
+  fs: ApplianceFs,
+  applianceCa: ApplianceCa,
+): Promise<ServedCertificateInfo> {
+  await fs.mkdir(CUSTOM_CERT_DIR, 0o755);
+  const keyChanged = await fs.write(`${CUSTOM_CERT_DIR}/key.pem`, checked.keyPem, 0o600);
+  const chainChanged = await fs.write(`${CUSTOM_CERT_DIR}/fullchain.pem`, checked.chainPem, 0o644);
+  if (checked.rootPem !== undefined) await fs.write(`${CUSTOM_CERT_DIR}/root.pem`, checked.rootPem, 0o644);
+  else await fs.remove(`${CUSTOM_CERT_DIR}/root.pem`);
+  return {
+    certPath: fs.real(`${CUSTOM_CERT_DIR}/fullchain.pem`),
+    keyPath: fs.real(`${CUSTOM_CERT_DIR}/key.pem`),
+    fingerprintSha256: certificateFingerprint(checked.chainPem),
+    kind: 'custom',
+    changed: keyChanged || chainChanged,
+    note: undefined,
+    applianceCa,
+    trustAnchorPath: checked.rootPem === undefined ? undefined : fs.real(`${CUSTOM_CERT_DIR}/root.pem`),
+  };
 }
 
 /** Test/operator overrides for the ACME CA (pebble in tests). */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { base64, TestPki } from '../../../test/appliance/tls/helpers/custom-pki.ts';
 import { DEVSTRAL_SMALL_2_HEADER, writeHeaderOnlyGguf } from '../../../test/support/gguf-header.ts';
 import { makePreCaCertificate } from '../../../test/support/legacy-certificate.ts';
 import { ReportSections } from '../../../test/support/report-sections.ts';
@@ -178,6 +179,66 @@ describe('configure stage', () => {
     // With the new names only, the section goes away.
     assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_ENGINE_TIMEOUT: '60' }))).ok);
     assert.ok(!readFileSync(fs.real(PATHS.report), 'utf8').includes('[Renamed variables]'));
+  });
+
+  it('own certificate: a valid one serves; an expired one, a foreign key or a missing intermediate is refused and the served one stays', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    const pkiDir = mkdtempSync(join(tmpdir(), 'slm-pki-'));
+    t.after(() => rmSync(pkiDir, { recursive: true, force: true }));
+    const pki = new TestPki(pkiDir);
+    const ca = pki.root();
+    const inter = pki.intermediate(ca);
+    const host = 'copilot.example.org';
+    const leaf = pki.server(inter, `DNS:${host}`);
+    await runInstall(env({}));
+    const good = {
+      ONEAPP_COPILOT_TLS_HOSTNAME: host,
+      ONEAPP_COPILOT_TLS_CERT: base64(leaf.cert + inter.cert + ca.cert),
+      ONEAPP_COPILOT_TLS_KEY: base64(leaf.key),
+    };
+    const first = await runConfigure(env(good));
+    assert.ok(first.ok, JSON.stringify(first.issues));
+    const state = await readState(fs);
+    assert.equal(state?.tlsMode, 'custom');
+    assert.equal(state?.certificateKind, 'custom');
+    assert.equal(readFileSync(state!.certPath, 'utf8'), `${leaf.cert.trim()}\n${inter.cert.trim()}\n`);
+    assert.equal(readFileSync(state!.caBundle!, 'utf8').trim(), ca.cert.trim());
+    assert.equal(statSync(fs.real(`${PATHS.tlsDir}/custom/key.pem`)).mode & 0o777, 0o600);
+    const site = readFileSync(fs.real(PATHS.nginxSite), 'utf8');
+    assert.ok(site.includes(`ssl_certificate ${state!.certPath};`), site);
+    assert.match(readFileSync(fs.real(PATHS.report), 'utf8'), /tls_certificate = custom/);
+
+    rec.calls.length = 0;
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status];
+    const before = snapshot(root, skip);
+    const other = pki.server(inter, `DNS:${host}`);
+    const expired = pki.server(inter, `DNS:${host}`, { start: '20200101000000Z', end: '20200201000000Z' });
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [
+        { ...good, ONEAPP_COPILOT_TLS_CERT: base64(expired.cert + inter.cert + ca.cert), ONEAPP_COPILOT_TLS_KEY: base64(expired.key) },
+        'ONEAPP_COPILOT_TLS_CERT',
+        /expired on 2020-02-01/,
+      ],
+      [{ ...good, ONEAPP_COPILOT_TLS_KEY: base64(other.key) }, 'ONEAPP_COPILOT_TLS_KEY', /does not belong/],
+      [{ ...good, ONEAPP_COPILOT_TLS_CERT: base64(leaf.cert + ca.cert) }, 'ONEAPP_COPILOT_TLS_CERT', /chain does not verify/],
+      [{ ...good, ONEAPP_COPILOT_TLS_HOSTNAME: 'other.example.org' }, 'ONEAPP_COPILOT_TLS_CERT', /does not cover other\.example\.org/],
+      [{ ...good, ONEAPP_COPILOT_TLS_KEY: '' }, 'ONEAPP_COPILOT_TLS_KEY', /required with ONEAPP_COPILOT_TLS_CERT/],
+    ];
+    for (const [raw, field, message] of cases) {
+      const outcome = await runConfigure(env(raw));
+      assert.equal(outcome.ok, false, field);
+      assert.equal(outcome.issues[0]?.field, field);
+      assert.match(outcome.issues[0]!.message, message);
+      assert.deepEqual(rec.calls, [], 'no service touched');
+      assert.deepEqual(snapshot(root, skip), before, 'the served certificate, key and state stay');
+      const report = readFileSync(fs.real(PATHS.report), 'utf8');
+      assert.ok(report.includes(`error.${field} = `), report);
+      assert.ok(
+        report.includes(`tls_fingerprint_sha256 = ${state!.fingerprintSha256}`),
+        'the report still describes the serving certificate',
+      );
+      assert.ok(!report.includes(leaf.key.split('\n')[1]!), 'the key is never echoed');
+    }
   });
 
   it('an appliance from before the appliance CA (self-signed leaf, old state) upgrades on the next configure', async (t) => {

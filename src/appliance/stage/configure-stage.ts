@@ -13,9 +13,10 @@ import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
 import { desiredFiles } from '../plan/desired-files.ts';
 import { type AppliancePlan, buildPlan } from '../plan/plan.ts';
+import { type CheckedCustomCertificate, checkCustomCertificate } from '../tls/custom-certificate.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { readState, writeState } from './appliance-state.ts';
-import { ensureSelfSigned, type ServedCertificateInfo, tryLetsEncrypt } from './certificates.ts';
+import { ensureSelfSigned, installCustomCertificate, type ServedCertificateInfo, tryLetsEncrypt } from './certificates.ts';
 import { runStage, type StageOutcome } from './run-stage.ts';
 
 export interface ConfigureResult {
@@ -44,6 +45,18 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
   if (!parsed.ok) throw new ConfigError(parsed.issues);
   const plan = await buildPlan(parsed.value, env.facts, env.profile, fs);
   const key = decideApiKey(parsed.value.apiKey, await readPersistedApiKey(fs));
+  // The operator's certificate is judged before anything is written: a bad one keeps the serving one.
+  let custom: CheckedCustomCertificate | undefined;
+  if (parsed.value.customCertificate !== undefined) {
+    const checked = await checkCustomCertificate({
+      input: parsed.value.customCertificate,
+      hostname: plan.hostname,
+      now: env.now(),
+      runner,
+    });
+    if (!checked.ok) throw new ConfigError(checked.issues);
+    custom = checked.value;
+  }
   logger.info('configuration is valid', {
     url: plan.endpointUrl,
     model: plan.model.id,
@@ -67,6 +80,15 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     logger.info('server certificate issued by the appliance CA', { reason: selfSigned.note, fingerprint: selfSigned.fingerprintSha256 });
   let served: ServedCertificateInfo = selfSigned;
   let certificateChanged = selfSigned.changed;
+  if (custom !== undefined) {
+    served = await installCustomCertificate(custom, fs, selfSigned.applianceCa);
+    certificateChanged = served.changed;
+    logger.info('serving the own certificate (ONEAPP_COPILOT_TLS_CERT)', {
+      fingerprint: served.fingerprintSha256,
+      notAfter: custom.notAfter.toISOString(),
+      trust: custom.rootPem === undefined ? 'system trust store' : 'the root included in the value',
+    });
+  }
   // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
   if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
     const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now(), selfSigned.applianceCa).catch((error: unknown) => {
@@ -121,6 +143,7 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     ...(tlsNote !== undefined ? { tlsNote } : {}),
     ...(plan.engine.contextWarning !== undefined ? { contextNote: plan.engine.contextWarning } : {}),
     ...(served.kind === 'letsencrypt' && env.acme.issuedCaBundle !== undefined ? { caBundle: env.acme.issuedCaBundle } : {}),
+    ...(served.trustAnchorPath !== undefined ? { caBundle: served.trustAnchorPath } : {}),
     engine: { host: plan.engine.host, port: plan.engine.port },
     httpsPort: plan.edge.httpsPort,
     timeoutSeconds: plan.edge.timeoutSeconds,
