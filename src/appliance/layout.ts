@@ -29,6 +29,12 @@ export const PATHS = {
   nginxTempDir: '/var/lib/nginx',
   applianceDir: '/etc/one-appliance',
   serviceEntry: '/etc/one-appliance/service',
+  /** flock'ed by the service entry around every stage. */
+  serviceLock: '/run/lock/one-appliance.lock',
+  /** one-apps' service metadata (name, version, build), written by install. */
+  serviceMetadata: '/etc/one-appliance/metadata',
+  /** The one-apps stage banner ("PLEASE WAIT", "All set and ready to serve 8)", "APPLIANCE ERROR"). */
+  motd: '/etc/motd',
   status: '/etc/one-appliance/status',
   report: '/etc/one-appliance/config',
   logDir: '/var/log/one-appliance',

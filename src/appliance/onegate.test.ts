@@ -24,7 +24,7 @@ it('PUTs READY, endpoint and model id to <endpoint>/vm with the token headers, a
   t.after(() => server.close());
   const port = (server.address() as { port: number }).port;
   const access = { endpoint: `http://127.0.0.1:${port}`, token: 'tok', vmId: '9' };
-  await publishToOneGate(access, { url: 'https://10.0.0.5/v1', modelId: 'm' });
+  await publishToOneGate(access, { url: 'https://10.0.0.5/v1', modelId: 'm', ready: true });
   assert.deepEqual(seen[0], {
     method: 'PUT',
     url: '/vm',
@@ -33,6 +33,8 @@ it('PUTs READY, endpoint and model id to <endpoint>/vm with the token headers, a
     body: 'READY=YES\nONEAPP_COPILOT_ENDPOINT=https://10.0.0.5/v1\nONEAPP_COPILOT_MODEL_ID=m',
   });
   status = 403;
-  await assert.rejects(publishToOneGate(access, { url: 'u', modelId: 'm' }), /HTTP 403/);
-  assert.doesNotMatch(oneGateBody({ url: 'u', modelId: 'm' }), /KEY|sk-/);
+  await assert.rejects(publishToOneGate(access, { url: 'u', modelId: 'm', ready: true }), /HTTP 403/);
+  assert.doesNotMatch(oneGateBody({ url: 'u', modelId: 'm', ready: true }), /KEY|sk-/);
+  // Without REPORT_READY=YES the endpoint is still published, READY is not.
+  assert.equal(oneGateBody({ url: 'u', modelId: 'm', ready: false }), 'ONEAPP_COPILOT_ENDPOINT=u\nONEAPP_COPILOT_MODEL_ID=m');
 });

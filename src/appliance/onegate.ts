@@ -1,16 +1,19 @@
 /**
- * Publishes READY and the endpoint through OneGate (`PUT <endpoint>/vm`, as the `onegate vm update`
- * CLI does). Never the key. Only when the VM has a token (CONTEXT TOKEN=YES).
+ * Publishes the endpoint (and READY when REPORT_READY=YES) through OneGate (`PUT <endpoint>/vm`, as the
+ * `onegate vm update` CLI does). Never the key. Only when the VM has a token (CONTEXT TOKEN=YES).
  */
 import type { OneGateAccess } from './context/context-sources.ts';
 
 export interface OneGatePublication {
   url: string;
   modelId: string;
+  /** Also READY=YES: only when the template asks for it (REPORT_READY=YES), like net-99. */
+  ready: boolean;
 }
 
+/** The `onegate vm update --data` body: OpenNebula template lines `NAME=value`, appended to the VM's user template. */
 export function oneGateBody(p: OneGatePublication): string {
-  return ['READY=YES', `ONEAPP_COPILOT_ENDPOINT=${p.url}`, `ONEAPP_COPILOT_MODEL_ID=${p.modelId}`].join('\n');
+  return [...(p.ready ? ['READY=YES'] : []), `ONEAPP_COPILOT_ENDPOINT=${p.url}`, `ONEAPP_COPILOT_MODEL_ID=${p.modelId}`].join('\n');
 }
 
 export async function publishToOneGate(access: OneGateAccess, p: OneGatePublication, timeoutMs = 15_000): Promise<void> {

@@ -14,9 +14,9 @@ import { APPLIANCE_CA_CERT_FILE, SELF_SIGNED_CHAIN_FILE, SELF_SIGNED_KEY_FILE } 
 
 export function packagingExamples(): { file: string; content: string; mode: number }[] {
   return [
-    { file: 'service', content: renderServiceEntry(PATHS.cli), mode: 0o755 },
+    { file: 'service', content: renderServiceEntry(PATHS.cli, PATHS.serviceLock), mode: 0o755 },
     { file: 'net-90-service-appliance', content: renderNet90Hook(PATHS.serviceEntry), mode: 0o755 },
-    { file: 'net-99-report-ready', content: renderNet99Hook(PATHS.status), mode: 0o755 },
+    { file: 'net-99-report-ready', content: renderNet99Hook(PATHS.status, PATHS.oneEnv), mode: 0o755 },
     { file: 'slm-copilot.service', content: engineUnitText(), mode: 0o644 },
     {
       file: 'nginx-slm-copilot.conf.example',

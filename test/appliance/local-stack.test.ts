@@ -49,11 +49,12 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     dir = mkdtempSync(join(tmpdir(), 'slm-appliance-it-'));
     const weights = await testModelPath('tiny');
     writeFileSync(join(dir, 'tiny.yaml'), `name: tiny-test\ncontext_size: 4096\nparameters:\n  model: ${weights}\n  temperature: 0\n`);
-    onegate = await startFakeOneGate();
+    onegate = await startFakeOneGate({ token: 'test-token', vmId: '42' });
     context = {
       ONEGATE_ENDPOINT: onegate.endpoint,
       TOKENTXT: 'test-token',
       VMID: '42',
+      REPORT_READY: 'YES',
       ONEAPP_COPILOT_ENGINE_THREADS: '1',
       ONEAPP_COPILOT_LIMIT_RATE: '50',
       ONEAPP_COPILOT_LIMIT_BURST: '50',
@@ -94,6 +95,8 @@ describe('appliance on real nginx + engine (sandbox root)', () => {
     assert.match(put.body, /^ONEAPP_COPILOT_ENDPOINT=https:\/\/localhost:\d+\/v1$/m);
     assert.match(put.body, /^ONEAPP_COPILOT_MODEL_ID=tiny-test$/m);
     assert.ok(!put.body.includes(key));
+    assert.equal(put.status, 200, 'the strict OneGate accepted it');
+    assert.equal(onegate.userTemplate['READY'], 'YES');
   });
 
   it('serves HTTPS that verifies with the appliance CA alone (curl --cacert), and only with it', async () => {

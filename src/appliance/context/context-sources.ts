@@ -8,7 +8,7 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { parseOneEnv } from './one-env.ts';
 
 /** Names read from the sources: context variables plus the OneGate and network facts. */
-const RELEVANT = /^(ONEAPP_COPILOT_[A-Z0-9_]+|ONEGATE_ENDPOINT|TOKENTXT|VMID|ETH[0-9]+_IP6?)$/;
+const RELEVANT = /^(ONEAPP_COPILOT_[A-Z0-9_]+|ONEGATE_ENDPOINT|TOKENTXT|VMID|REPORT_READY|ETH[0-9]+_IP6?)$/;
 
 /** Merges one_env (base) with the environment (wins, as one-context exported it for this run). */
 export function collectRawContext(

@@ -3,14 +3,19 @@
  * packaging/service/ holds these exact texts as reviewed examples (a unit test keeps them in sync).
  */
 
-export function renderServiceEntry(cliPath: string): string {
+/**
+ * The one-apps entry. Stages hold an exclusive lock (flock, as one-apps' service.sh does): a context change
+ * while the boot-time configure/bootstrap still runs waits for it instead of racing it.
+ */
+export function renderServiceEntry(cliPath: string, lockPath: string): string {
   return `#!/bin/sh
 # one-apps service entry for SLM-Copilot. Every stage is implemented by the slm-copilot CLI, which keeps
-# /etc/one-appliance/status, the per-stage logs in /var/log/one-appliance/ and the report
+# /etc/one-appliance/status, the per-stage logs in /var/log/one-appliance/, /etc/motd and the report
 # /etc/one-appliance/config. Written by \`slm-copilot install\`.
 umask 0077
 case "\${1:-}" in
-  install|configure|bootstrap|status|report) exec ${cliPath} "$@" ;;
+  install|configure|bootstrap) exec flock -w 3600 ${lockPath} ${cliPath} "$@" ;;
+  status|report) exec ${cliPath} "$@" ;;
   help) exec ${cliPath} configure --help ;;
   cleanup) exit 0 ;;
   *) echo "usage: $0 install|configure|bootstrap|status|report|help" >&2; exit 1 ;;
@@ -29,10 +34,18 @@ ${serviceEntry} configure && ${serviceEntry} bootstrap
 `;
 }
 
-/** net-99: READY to OneGate, only after a successful bootstrap. */
-export function renderNet99Hook(statusFile: string): string {
+/**
+ * net-99: READY to OneGate, only after a successful bootstrap. one-context runs hooks with the context
+ * variables but not TOKENTXT: the token is only in one_env (loc-16-gen-env), and without it the onegate
+ * CLI sends no token and OneGate answers 401. So the hook sources one_env first, as one-apps' own does.
+ */
+export function renderNet99Hook(statusFile: string, oneEnvPath: string): string {
   return `#!/bin/sh
-# one-context hook (last): report READY=YES to OneGate, only when bootstrap succeeded.
+# one-context hook (last): report READY=YES to OneGate, only when REPORT_READY=YES and bootstrap succeeded.
+# TOKENTXT (and VMID, ONEGATE_ENDPOINT) come from one_env: one-context does not pass the token to hooks.
+if [ -r ${oneEnvPath} ]; then
+  . ${oneEnvPath}
+fi
 [ "\${REPORT_READY:-}" = "YES" ] || exit 0
 [ "$(cat ${statusFile} 2>/dev/null)" = "bootstrap_success" ] || exit 0
 command -v onegate >/dev/null 2>&1 || exit 0

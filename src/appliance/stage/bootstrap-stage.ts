@@ -56,9 +56,9 @@ async function bootstrap(env: ApplianceEnv, logger: Logger): Promise<BootstrapRe
   const access = oneGateAccess(env.raw);
   if (access !== undefined) {
     try {
-      await publishToOneGate(access, { url: state.url, modelId: state.modelId });
+      await publishToOneGate(access, { url: state.url, modelId: state.modelId, ready: env.raw['REPORT_READY']?.trim() === 'YES' });
       published = true;
-      logger.info('published READY and the endpoint to OneGate', { url: state.url });
+      logger.info('published the endpoint to OneGate', { url: state.url, ready: env.raw['REPORT_READY']?.trim() === 'YES' });
     } catch (e) {
       // READY is also reported by net-99; a OneGate hiccup must not fail a working endpoint.
       logger.warn('could not publish to OneGate', { error: (e as Error).message });

@@ -143,10 +143,10 @@ describe('configure stage', () => {
     const key = readFileSync(fs.real(PATHS.apiKey), 'utf8');
     const cert = readFileSync(fs.real(`${PATHS.tlsDir}/cert.pem`), 'utf8');
     rec.calls.length = 0;
-    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status]);
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status, PATHS.motd]);
     assert.ok((await runConfigure(env({}))).ok);
     assert.deepEqual(rec.calls, []);
-    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status]), before);
+    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status, PATHS.motd]), before);
 
     assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3' }))).ok);
     assert.deepEqual(rec.calls, ['check', 'reload nginx']);
@@ -162,7 +162,7 @@ describe('configure stage', () => {
     await runInstall(env({}));
     assert.ok((await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '3', ONEAPP_COPILOT_ENGINE_TIMEOUT: '60' }))).ok);
     rec.calls.length = 0;
-    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status];
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.state, PATHS.status, PATHS.motd];
     const before = snapshot(root, skip);
     // Old names only: the same rendered files; both names with different values: the new one wins.
     assert.ok((await runConfigure(env({ ONEAPP_COPILOT_RATE_LIMIT: '3', ONEAPP_COPILOT_TIMEOUT: '60' }))).ok);
@@ -209,7 +209,7 @@ describe('configure stage', () => {
     assert.match(readFileSync(fs.real(PATHS.report), 'utf8'), /tls_certificate = custom/);
 
     rec.calls.length = 0;
-    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status];
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.motd];
     const before = snapshot(root, skip);
     const other = pki.server(inter, `DNS:${host}`);
     const expired = pki.server(inter, `DNS:${host}`, { start: '20200101000000Z', end: '20200201000000Z' });
@@ -278,7 +278,7 @@ describe('configure stage', () => {
     assert.ok((await runConfigure(env({}))).ok);
     const key = readFileSync(fs.real(PATHS.apiKey), 'utf8').trim();
     rec.calls.length = 0;
-    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]);
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.motd]);
     const outcome = await runConfigure(
       env({
         ONEAPP_COPILOT_ENGINE_TIMEOUT: '30;}',
@@ -293,7 +293,7 @@ describe('configure stage', () => {
       'ONEAPP_COPILOT_TLS_HOSTNAME',
     ]);
     assert.deepEqual(rec.calls, []);
-    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status]), before);
+    assert.deepEqual(snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.motd]), before);
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_failure\n');
     const report = readFileSync(fs.real(PATHS.report), 'utf8');
     assert.match(report, /status = configure_failure/);
@@ -323,14 +323,14 @@ describe('configure stage', () => {
     const { root, rec, env } = setup(t);
     await runInstall(env({}));
     assert.ok((await runConfigure(env({}))).ok);
-    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state]);
+    const before = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state, PATHS.motd]);
     rec.setFailCheck(true);
     rec.calls.length = 0;
     const o = await runConfigure(env({ ONEAPP_COPILOT_LIMIT_RATE: '2', ONEAPP_COPILOT_API_KEY: 'sk-operatorChosenKey0123456789' }));
     assert.equal(o.ok, false);
     assert.match(o.issues[0]!.message, /simulated/);
     assert.deepEqual(rec.calls, ['check']);
-    const after = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state]);
+    const after = snapshot(root, ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.state, PATHS.motd]);
     for (const [p, v] of before) assert.equal(after.get(p)?.split(' ').slice(2).join(' '), v.split(' ').slice(2).join(' '), p);
   });
 

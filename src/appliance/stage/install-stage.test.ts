@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import type { CommandRunner } from '../../lib/command-runner.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
 import { PATHS, SYSTEM_PROFILE } from '../layout.ts';
@@ -59,6 +60,16 @@ describe('install stage (system layout in a root)', () => {
       /service configure && \/etc\/one-appliance\/service bootstrap/,
     );
     assert.match(readFileSync(fs.real(`${PATHS.contextHooksDir}/net-99-report-ready`), 'utf8'), /bootstrap_success/);
+    assert.match(readFileSync(fs.real(PATHS.serviceEntry), 'utf8'), /exec flock -w 3600 \/run\/lock\/one-appliance\.lock /);
+    const metadata = parse(readFileSync(fs.real(PATHS.serviceMetadata), 'utf8')) as {
+      name: string;
+      version: string;
+      params: { name: string }[];
+    };
+    assert.equal(metadata.name, 'SLM-Copilot');
+    assert.match(metadata.version, /^\d+\.\d+\.\d+/);
+    assert.ok(metadata.params.some((p) => p.name === 'ONEAPP_COPILOT_API_KEY'));
+    assert.equal(statSync(fs.real(PATHS.serviceMetadata)).mode & 0o777, 0o644);
     assert.equal(existsSync(join(root, 'etc/nginx/sites-enabled/default')), false, "Debian's default site would take port 80");
 
     runner.calls.length = 0;

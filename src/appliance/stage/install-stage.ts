@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { ENGINE_USER, PATHS } from '../layout.ts';
 import { engineUnitText } from '../plan/desired-files.ts';
 import { renderNet90Hook, renderNet99Hook, renderServiceEntry } from '../render/service-hooks.ts';
+import { applianceVersion, renderServiceMetadata } from '../render/service-metadata.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { runStage, type StageOutcome } from './run-stage.ts';
 
@@ -38,9 +39,11 @@ async function install(env: Pick<ApplianceEnv, 'fs' | 'runner' | 'profile' | 'se
   }
   if (system) {
     await fs.mkdir(PATHS.contextHooksDir, 0o755);
-    await fs.write(PATHS.serviceEntry, renderServiceEntry(PATHS.cli), 0o755);
+    await fs.mkdir(PATHS.applianceDir, 0o755);
+    await fs.write(PATHS.serviceMetadata, renderServiceMetadata(applianceVersion()), 0o644);
+    await fs.write(PATHS.serviceEntry, renderServiceEntry(PATHS.cli, PATHS.serviceLock), 0o755);
     await fs.write(`${PATHS.contextHooksDir}/net-90-service-appliance`, renderNet90Hook(PATHS.serviceEntry), 0o755);
-    await fs.write(`${PATHS.contextHooksDir}/net-99-report-ready`, renderNet99Hook(PATHS.status), 0o755);
+    await fs.write(`${PATHS.contextHooksDir}/net-99-report-ready`, renderNet99Hook(PATHS.status, PATHS.oneEnv), 0o755);
     if (await fs.write(PATHS.engineUnit, engineUnitText(), 0o644)) await env.services.reloadUnits();
     // Debian's default site would take port 80 (default_server) from the ACME webroot.
     await fs.remove(PATHS.nginxDefaultSiteEnabled);

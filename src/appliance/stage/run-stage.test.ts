@@ -55,10 +55,14 @@ describe('stage runner', () => {
       report,
       work: async (logger) => {
         logger.info('working', { step: 1 });
-        return { during: await readStatus(fs) };
+        return { during: await readStatus(fs), motd: text(PATHS.motd) };
       },
     });
-    assert.deepEqual(outcome, { ok: true, issues: [], during: 'configure_started' });
+    const { motd, ...rest } = outcome as typeof outcome & { motd: string };
+    assert.deepEqual(rest, { ok: true, issues: [], during: 'configure_started' });
+    // one-apps MOTD convention: in progress while the stage runs, then the result.
+    assert.match(motd, /2\/3 Configuration step is in progress\.\.\.\n[\s\S]*\* PLEASE WAIT \*/);
+    assert.match(text(PATHS.motd), /2\/3 Configuration step was successful\./);
     assert.equal(text(PATHS.status), 'configure_success\n');
     const written = text(PATHS.report);
     assert.match(written, /^status = configure_success$/m);
@@ -69,6 +73,8 @@ describe('stage runner', () => {
     assert.match(log, /"msg":"working","step":1/);
     assert.match(log, /"msg":"configure finished"/);
     assert.deepEqual(echoed, ['[configure] working {"step":1}', '[configure] configure finished']);
+    await runStage(env, { stage: 'bootstrap', report, work: async () => ({}) });
+    assert.match(text(PATHS.motd), /^ All set and ready to serve 8\)$/m);
   });
 
   it('failure: status failure, every issue of a ConfigError in the outcome, the report and the log, then the note', async (t) => {
@@ -88,6 +94,8 @@ describe('stage runner', () => {
     });
     assert.deepEqual(outcome, { ok: false, issues });
     assert.equal(text(PATHS.status), 'configure_failure\n');
+    assert.match(text(PATHS.motd), /2\/3 Configuration step failed\.[\s\S]*\* APPLIANCE ERROR \*/);
+    assert.ok(!text(PATHS.motd).includes('All set'));
     const written = text(PATHS.report);
     assert.match(written, /^status = configure_failure$/m);
     assert.match(written, /^error\.ONEAPP_COPILOT_ENGINE_TIMEOUT = allowed: 1 to 3600$/m);

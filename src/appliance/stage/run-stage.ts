@@ -7,10 +7,11 @@ import { ConfigError, type ConfigIssue } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { resolveAliases } from '../context/context-aliases.ts';
 import { PATHS } from '../layout.ts';
+import { renderMotd } from '../render/motd.ts';
 import { writeReport } from '../report/write-report.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { createStageLog } from './stage-log.ts';
-import { readStatus, type Stage, stageAllowed, writeStatus } from './status-file.ts';
+import { readStatus, type Stage, type StageState, stageAllowed, writeStatus } from './status-file.ts';
 
 /** How every stage ends: `issues` names each problem (a context variable, or the stage itself). */
 export interface StageOutcome {
@@ -56,9 +57,11 @@ export async function runStage<T extends object>(
     }
     await fs.mkdir(PATHS.applianceDir, 0o755);
     await writeStatus(fs, stage, 'started');
+    await writeMotd(fs, stage, 'started');
     try {
       const result = await spec.work(log.logger);
       await writeStatus(fs, stage, 'success');
+      await writeMotd(fs, stage, 'success');
       await report([]);
       log.logger.info(`${stage} finished`);
       return { ...result, ok: true, issues: [] };
@@ -67,12 +70,17 @@ export async function runStage<T extends object>(
       for (const issue of issues) log.logger.error(issue.field === stage ? issue.message : `${issue.field}: ${issue.message}`);
       if (spec.failureNote !== undefined) log.logger.error(spec.failureNote);
       await writeStatus(fs, stage, 'failure');
+      await writeMotd(fs, stage, 'failure');
       await report(issues);
       return { ok: false, issues } as StageOutcome & Partial<T>;
     }
   } finally {
     await log.flush();
   }
+}
+
+async function writeMotd(fs: ApplianceEnv['fs'], stage: Stage, state: StageState): Promise<void> {
+  await fs.write(PATHS.motd, renderMotd(stage, state, PATHS.report), 0o644);
 }
 
 function issuesOf(error: unknown, stage: Stage): ConfigIssue[] {
