@@ -60,9 +60,9 @@ export interface AppliancePlan {
   edge: EdgeSettings;
 }
 
-/** ONEAPP_COPILOT_CONTEXT_SIZE=auto: the engine's own rule (src/lib/context-window.ts) for this VM's RAM. */
+/** ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE=auto: the engine's own rule (src/lib/context-window.ts) for this VM's RAM. */
 async function autoContextWindow(model: SelectedModel, facts: MachineFacts, fs: ApplianceFs): Promise<ContextWindowChoice> {
-  const shape = await readKvShape(fs.real(model.weightsPath), 'ONEAPP_COPILOT_MODEL');
+  const shape = await readKvShape(fs.real(model.weightsPath), 'ONEAPP_COPILOT_ENGINE_MODEL');
   return chooseContextWindow({
     memoryBytes: facts.totalMemoryBytes,
     weightsBytes: model.weightsBytes,

@@ -366,7 +366,7 @@ describe('configure stage', () => {
     );
   });
 
-  it('names ONEAPP_COPILOT_MODEL when the weights are not a GGUF file, and keeps the running configuration', async (t) => {
+  it('names ONEAPP_COPILOT_ENGINE_MODEL when the weights are not a GGUF file, and keeps the running configuration', async (t) => {
     const { root, rec, env } = setup(t);
     await runInstall(env({}));
     assert.ok((await runConfigure(env({}))).ok);
@@ -376,7 +376,7 @@ describe('configure stage', () => {
     writeFileSync(join(root, 'models/m.gguf'), Buffer.alloc(1024));
     const o = await runConfigure(env({}));
     assert.equal(o.ok, false);
-    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_MODEL');
+    assert.equal(o.issues[0]!.field, 'ONEAPP_COPILOT_ENGINE_MODEL');
     assert.match(o.issues[0]!.message, /cannot read GGUF metadata of .*m\.gguf/);
     assert.deepEqual(rec.calls, []);
     assert.deepEqual(snapshot(root, skip), before);
