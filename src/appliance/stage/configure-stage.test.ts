@@ -371,7 +371,7 @@ describe('configure stage', () => {
     await runInstall(env({}));
     assert.ok((await runConfigure(env({}))).ok);
     rec.calls.length = 0;
-    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, '/models/m.gguf'];
+    const skip = ['.log', PATHS.report, PATHS.loginBanner, PATHS.status, PATHS.motd, '/models/m.gguf'];
     const before = snapshot(root, skip);
     writeFileSync(join(root, 'models/m.gguf'), Buffer.alloc(1024));
     const o = await runConfigure(env({}));
