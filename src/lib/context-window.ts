@@ -1,6 +1,6 @@
 /**
  * The default context window, one rule for `serve` without --context-size and the appliance's
- * ONEAPP_COPILOT_CONTEXT_SIZE=auto: the largest window whose KV cache fits in RAM beside the weights,
+ * ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE=auto: the largest window whose KV cache fits in RAM beside the weights,
  * capped by the model's training context and a ceiling, with a warning when it falls below what an agent
  * needs. Cline CLI opens with ~6k tokens (system prompt + 23 tools) and every tool result adds file
  * contents, so 32k is the target and ~16k the floor for a usable session.

@@ -55,9 +55,11 @@ describe('KV bytes per token from GGUF metadata', () => {
     const junk = join(dir, 'junk.gguf');
     writeFileSync(junk, Buffer.alloc(1024));
     await assert.rejects(
-      readKvShape(junk, 'ONEAPP_COPILOT_MODEL'),
+      readKvShape(junk, 'ONEAPP_COPILOT_ENGINE_MODEL'),
       (e: unknown) =>
-        e instanceof ConfigError && e.issues[0]?.field === 'ONEAPP_COPILOT_MODEL' && /cannot read GGUF metadata/.test(e.issues[0].message),
+        e instanceof ConfigError &&
+        e.issues[0]?.field === 'ONEAPP_COPILOT_ENGINE_MODEL' &&
+        /cannot read GGUF metadata/.test(e.issues[0].message),
     );
     assert.throws(
       () => kvShapeFromMetadata({ general: { architecture: 'llama' }, llama: { context_length: 4096 } }, 'x.gguf'),
