@@ -35,5 +35,15 @@ test('bad invocations fail with a message naming the problem', async () => {
     run('test', '--accel', 'fast'),
     (e) => e instanceof UsageError && /^--accel: must be one of kvm, tcg, auto/.test(e.message),
   );
-  if (!existsSync('/dev/kvm')) await assert.rejects(run('test', '--accel', 'kvm', '--image', 'x.qcow2'), /\/dev\/kvm/);
+  await assert.rejects(
+    run('test', '--image', 'no-such.qcow2'),
+    (e) => e instanceof UsageError && /^--image: no-such\.qcow2 does not exist/.test(e.message),
+  );
+  // Before any image is built: the device check alone refuses.
+  if (!existsSync('/dev/kvm'))
+    await assert.rejects(
+      run('test', '--accel', 'kvm'),
+      (e) =>
+        e instanceof Error && /^--accel kvm: KVM is not usable on this machine: \/dev\/kvm does not exist.*--accel tcg\.$/.test(e.message),
+    );
 });

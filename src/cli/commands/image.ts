@@ -139,7 +139,7 @@ const testOptions = {
   }),
   accel: choiceOption(['kvm', 'tcg', 'auto'], {
     default: 'auto',
-    description: 'accelerator; auto = kvm when /dev/kvm exists, tcg is software emulation',
+    description: 'accelerator; auto = kvm when a short KVM boot of the image reaches init, else tcg (software emulation; says why)',
   }),
   cpus: intOption({ min: 1, max: 64, default: 2, description: 'vCPUs' }),
   memory: intOption({ placeholder: 'MIB', min: 1024, max: 262144, default: 3072, description: 'RAM' }),
@@ -160,13 +160,24 @@ const testCommand = defineCommand('image test', {
 });
 
 async function test(o: OptionValues<typeof testOptions>): Promise<number> {
-  const { resolveAccel } = await import('../../image/vm/qemu-vm.ts');
+  const { decideAccel } = await import('../../image/vm/accel-decision.ts');
+  const { KERNEL_REACHED_USER_SPACE, realProbeRunner } = await import('../../image/vm/accel-probe.ts');
   const { runAcceptance } = await import('../../image/vm/acceptance.ts');
-  const accel = resolveAccel(o.accel);
-  if (accel === 'tcg') process.stderr.write('image test: no KVM, using TCG software emulation (slow: minutes per boot)\n');
-  const image = o.image !== undefined ? resolve(o.image) : await cachedTestImage();
+  if (o.image !== undefined && !existsSync(o.image)) throw new UsageError([{ field: '--image', message: `${o.image} does not exist` }]);
+  // The image is built (or found) only when needed: `--accel kvm` on a machine without /dev/kvm fails at once.
+  let image: Promise<string> | undefined;
+  const theImage = () => {
+    image ??= o.image !== undefined ? Promise.resolve(resolve(o.image)) : cachedTestImage();
+    return image;
+  };
+  const decision = await decideAccel(
+    o.accel,
+    realProbeRunner(async () => ({ disk: await theImage(), format: 'qcow2', ...KERNEL_REACHED_USER_SPACE })),
+  );
+  const accel = decision.accel;
+  process.stderr.write(`image test: accelerator ${accel}: ${decision.why}\n`);
   const report = await runAcceptance({
-    image,
+    image: await theImage(),
     accel,
     workDir: resolve(o.work),
     cpus: o.cpus,
@@ -175,6 +186,7 @@ async function test(o: OptionValues<typeof testOptions>): Promise<number> {
   });
   process.stdout.write(`\n${report.table}`);
   if (report.bootToReadySeconds !== undefined) process.stdout.write(`boot-to-ready: ${report.bootToReadySeconds.toFixed(1)}s (${accel})\n`);
+  process.stdout.write(`accelerator: ${accel} — ${decision.why}\n`);
   return report.passed ? 0 : 1;
 }
 

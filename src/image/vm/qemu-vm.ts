@@ -3,7 +3,6 @@
  * IDE CD-ROM that can be swapped through the monitor, user networking with host forwards bound to
  * 127.0.0.1 only, serial console to a file. Always killed by whoever started it (stop()).
  */
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { sleep } from '../../lib/process/sleep.ts';
 import { type StartedProcess, startProcess } from '../../lib/process/start-process.ts';
@@ -12,10 +11,9 @@ import { runLogged } from '../run-logged.ts';
 
 export type Accel = 'kvm' | 'tcg';
 
-export function resolveAccel(wanted: 'kvm' | 'tcg' | 'auto', kvmPresent = existsSync('/dev/kvm')): Accel {
-  if (wanted === 'auto') return kvmPresent ? 'kvm' : 'tcg';
-  if (wanted === 'kvm' && !kvmPresent) throw new Error('--accel kvm: /dev/kvm does not exist on this machine (use --accel tcg)');
-  return wanted;
+/** TCG: `max` emulates every feature QEMU can (AVX2 included) for llama.cpp's CPU backend. */
+export function cpuModel(accel: Accel): string {
+  return accel === 'kvm' ? 'host' : 'max';
 }
 
 export interface VmOptions {
@@ -39,9 +37,8 @@ export function qemuArgs(o: VmOptions): string[] {
     'slm-copilot-image-test',
     '-machine',
     `pc,accel=${o.accel}`,
-    // TCG: `max` emulates every feature QEMU can (AVX2 included) for llama.cpp's CPU backend.
     '-cpu',
-    o.accel === 'kvm' ? 'host' : 'max',
+    cpuModel(o.accel),
     '-smp',
     String(o.cpus),
     '-m',
