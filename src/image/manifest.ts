@@ -33,6 +33,21 @@ export const manifestSchema = z.object({
 
 export type ImageManifest = z.infer<typeof manifestSchema>;
 
+/**
+ * What the marketplace image block needs from a manifest: both `image build`'s and the one Packer's
+ * manifest.sh writes (packaging/packer/) carry it.
+ */
+export const publishedImageSchema = manifestSchema.pick({
+  name: true,
+  version: true,
+  size: true,
+  sha256: true,
+  md5: true,
+  creation_time: true,
+});
+
+export type PublishedImage = z.infer<typeof publishedImageSchema>;
+
 export function renderManifestYaml(manifest: ImageManifest): string {
   return stringify(manifestSchema.parse(manifest), { lineWidth: 0 });
 }

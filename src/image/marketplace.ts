@@ -6,7 +6,7 @@
  */
 import { parse, stringify } from 'yaml';
 import { CONTEXT_VARIABLES, type ContextVariable } from '../appliance/context/context-variables.ts';
-import type { ImageManifest } from './manifest.ts';
+import type { PublishedImage } from './manifest.ts';
 import { parseUserInput } from './user-inputs.ts';
 
 /** Stable appliance id (community marketplaces name the file after it). */
@@ -82,7 +82,7 @@ export function buildMarketplaceAppliance(options: {
   };
 }
 
-export function imageFromManifest(manifest: ImageManifest, url: string): MarketplaceImage {
+export function imageFromManifest(manifest: PublishedImage, url: string): MarketplaceImage {
   return {
     name: manifest.name,
     url,
@@ -114,7 +114,7 @@ export function renderMarketplaceYaml(appliance: MarketplaceAppliance): string {
  */
 export function fillMarketplaceImages(
   currentText: string | undefined,
-  manifest: ImageManifest | undefined,
+  manifest: PublishedImage | undefined,
   url: string | undefined,
 ): string {
   const current = currentText === undefined ? undefined : (parse(currentText) as Partial<MarketplaceAppliance> | null);

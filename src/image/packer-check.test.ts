@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { fileDigests, publishedImageSchema } from './manifest.ts';
 import { attribute, declaredVariables, type HclBlock, parseBlocks, referencedInputFiles, usedVariables } from './packer-check.ts';
 
 const packerDir = fileURLToPath(new URL('../../packaging/packer/', import.meta.url));
@@ -12,6 +15,23 @@ const hclFiles = readdirSync(recipe).filter((f) => f.endsWith('.pkr.hcl'));
 const sources = new Map(hclFiles.map((f) => [f, readFileSync(join(recipe, f), 'utf8')]));
 const blocks: HclBlock[] = [...sources.values()].flatMap((s) => parseBlocks(s));
 const all = [...sources.values()].join('\n');
+const scratch = mkdtempSync(join(tmpdir(), 'slm-packer-check-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** gen_context's output as OpenNebula's context.sh: KEY='VALUE' lines only. */
+function buildContext(): Record<string, string> {
+  const out = execFileSync(join(recipe, 'gen_context'), { encoding: 'utf8' });
+  const vars: Record<string, string> = {};
+  for (const line of out.trim().split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)='([^']*)'$/.exec(line);
+    assert.ok(m, `not a context.sh line: ${line}`);
+    vars[m[1]!] = m[2]!;
+  }
+  return vars;
+}
+
+const qemuSource = () => blocks.find((b) => b.type === 'source' && b.labels[0] === 'qemu')!;
+const applianceBuild = () => blocks.find((b) => b.type === 'build' && /source\.qemu\.slm_copilot/.test(b.body))!;
 
 test('parser: blocks, labels, nesting; attributes holding objects are not blocks; unbalanced braces fail', () => {
   const b = parseBlocks('a "x" "y" {\n  k = { v = 1 }\n  inner { s = "}${var.q}" }\n}\n# c {\n');
@@ -25,15 +45,16 @@ test('parser: blocks, labels, nesting; attributes holding objects are not blocks
   assert.throws(() => parseBlocks('a { "x }\n'), /unterminated/);
 });
 
-test('recipe files are one-apps layout: <Name>.pkr.hcl, variables.pkr.hcl, vars-common.pkr.hcl symlink', () => {
+test('recipe files are one-apps layout: <Name>.pkr.hcl, variables.pkr.hcl, vars-common.pkr.hcl symlink; build.sh, manifest.sh, postprocess.sh', () => {
   assert.deepEqual(hclFiles.sort(), ['SlmCopilot.pkr.hcl', 'variables.pkr.hcl', 'vars-common.pkr.hcl']);
   assert.equal(realpathSync(join(recipe, 'vars-common.pkr.hcl')), realpathSync(join(packerDir, 'common.pkr.hcl')));
+  for (const f of ['build.sh', 'manifest.sh', 'postprocess.sh']) accessSync(join(packerDir, f), constants.X_OK);
 });
 
 test('the qemu plugin is required and the qemu source boots with KVM and host CPU', () => {
   const packer = blocks.find((b) => b.type === 'packer');
   assert.ok(packer?.children.some((c) => c.type === 'required_plugins' && /github\.com\/hashicorp\/qemu/.test(c.body)));
-  const qemu = blocks.find((b) => b.type === 'source' && b.labels[0] === 'qemu');
+  const qemu = qemuSource();
   assert.ok(qemu, 'source "qemu" block');
   assert.equal(attribute(qemu.body, 'accelerator'), '"kvm"');
   assert.equal(attribute(qemu.body, 'format'), '"qcow2"');
@@ -41,26 +62,77 @@ test('the qemu plugin is required and the qemu source boots with KVM and host CP
   assert.match(qemu.body, /"-cdrom", "\$\{var\.input_dir\}\/\$\{var\.appliance_name\}-context\.iso"/);
 });
 
-test('builds: context ISO labelled CONTEXT, then release + model + service install + postprocess', () => {
+test('build network: gen_context sets ETH0_MAC and the qemuargs NIC has exactly that MAC, with SSH forwarded for Packer', () => {
+  const context = buildContext();
+  assert.equal(context['NETWORK'], 'YES');
+  assert.equal(context['ETH0_METHOD'], 'dhcp');
+  const mac = context['ETH0_MAC'];
+  assert.match(mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  const qemu = qemuSource().body;
+  const nicMacs = [...qemu.matchAll(/"-device",\s*"virtio-net-pci,([^"]*)"/g)].map((m) => /(?:^|,)mac=([^,]+)/.exec(m[1]!)?.[1]);
+  assert.deepEqual(nicMacs, [mac], "one virtio NIC, with gen_context's ETH0_MAC");
+  const netdev = /"-device",\s*"virtio-net-pci,[^"]*netdev=([^,"]+)/.exec(qemu)?.[1];
+  assert.match(qemu, new RegExp(`"-netdev",\\s*"user,id=${netdev},hostfwd=tcp::\\{\\{ \\.SSHHostPort \\}\\}-:22"`));
+  // Packer's own NIC would be a second one that one-context ignores.
+  assert.equal(attribute(qemu, 'net_device'), undefined);
+});
+
+test('build SSH: the start script opens root password login (Debian defaults in), the last provisioner closes it', () => {
+  const context = buildContext();
+  assert.equal(context['PASSWORD'], attribute(qemuSource().body, 'ssh_password')?.replaceAll('"', ''));
+  assert.equal(attribute(qemuSource().body, 'ssh_username'), '"root"');
+  const script = Buffer.from(context['START_SCRIPT_BASE64'] ?? '', 'base64').toString();
+  // Run it for real on a copy of the base image's settings, with systemctl recorded instead of run.
+  const sshdConfig = join(scratch, 'sshd_config');
+  writeFileSync(
+    sshdConfig,
+    'Include /etc/ssh/sshd_config.d/*.conf\n#PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM yes\n',
+  );
+  const bin = join(scratch, 'bin');
+  execFileSync('mkdir', ['-p', bin]);
+  writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$@" >> ${join(scratch, 'systemctl.log')}\n`, { mode: 0o755 });
+  const run = spawnSync('bash', ['-c', script], {
+    env: { PATH: `${bin}:${process.env['PATH']}`, SSHD_CONFIG: sshdConfig },
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const opened = readFileSync(sshdConfig, 'utf8');
+  assert.match(opened, /^PasswordAuthentication yes$/m);
+  assert.match(opened, /^PermitRootLogin yes$/m);
+  assert.doesNotMatch(opened, /^PasswordAuthentication no$/m);
+  assert.match(readFileSync(join(scratch, 'systemctl.log'), 'utf8'), /^reload ssh$/m);
+
+  const steps = applianceBuild().children.filter((c) => c.type === 'provisioner');
+  assert.match(steps.at(-1)!.body, /81-configure-ssh\.sh/, '81-configure-ssh.sh is the last provisioner');
+  assert.ok(!steps.slice(0, -1).some((s) => /81-configure-ssh/.test(s.body)), 'and runs only last');
+  const harden = readFileSync(join(recipe, '81-configure-ssh.sh'), 'utf8');
+  assert.match(harden, /^set_sshd PasswordAuthentication no$/m);
+  assert.match(harden, /^set_sshd PermitRootLogin prohibit-password$/m);
+  assert.match(harden, /^sshd -t$/m);
+  assert.match(harden, /rm -rf \/var\/lib\/apt\/lists\/\*/);
+});
+
+test('builds: context ISO labelled CONTEXT, then dirs + release + model + install + service install + hooks + SSH, postprocess', () => {
   const builds = blocks.filter((b) => b.type === 'build');
   assert.equal(builds.length, 2);
   const context = builds.find((b) => /source\.null\.null/.test(b.body))!;
+  assert.match(context.body, /gen_context > \$\{var\.input_dir\}\/context\/context\.sh/);
   assert.match(context.body, /mkisofs[^"]*-V CONTEXT/);
-  const appliance = builds.find((b) => /source\.qemu\.slm_copilot/.test(b.body))!;
-  const steps = appliance.children.map((c) => `${c.type}:${c.labels.join(',')}`);
+  const appliance = applianceBuild();
+  const steps = appliance.children.map(
+    (c) =>
+      `${c.type}:${c.labels.join(',')}:${/(\d\d-[a-z-]+\.sh|service install|one-appliance\/service\.d|release_tarball|model_file|postprocess\.sh)/.exec(c.body)?.[1]}`,
+  );
   assert.deepEqual(steps, [
-    'provisioner:shell',
-    'provisioner:file',
-    'provisioner:file',
-    'provisioner:shell',
-    'provisioner:shell',
-    'provisioner:shell',
-    'post-processor:shell-local',
+    'provisioner:shell:one-appliance/service.d',
+    'provisioner:file:release_tarball',
+    'provisioner:file:model_file',
+    'provisioner:shell:85-install-slm-copilot.sh',
+    'provisioner:shell:service install',
+    'provisioner:shell:82-configure-context.sh',
+    'provisioner:shell:81-configure-ssh.sh',
+    'post-processor:shell-local:postprocess.sh',
   ]);
-  assert.ok(appliance.children.some((c) => c.body.includes('/etc/one-appliance/service install')));
-  assert.ok(appliance.children.some((c) => /source\s*=\s*var\.release_tarball/.test(c.body)));
-  assert.ok(appliance.children.some((c) => /source\s*=\s*var\.model_file/.test(c.body)));
-  assert.match(appliance.children.at(-1)!.body, /postprocess\.sh/);
 });
 
 test('every variable used is declared and every declared variable is used', () => {
@@ -78,14 +150,76 @@ test('every variable used is declared and every declared variable is used', () =
   );
 });
 
-test('referenced scripts exist, are executable and pass bash -n', () => {
+test('build.sh passes every variable without a default, and only declared ones', () => {
+  const text = readFileSync(join(packerDir, 'build.sh'), 'utf8');
+  const passed = new Set([...text.matchAll(/-var "([a-z_]+)=/g)].map((m) => m[1]!));
+  const variables = blocks.filter((b) => b.type === 'variable');
+  assert.deepEqual(
+    [...passed].filter((v) => !variables.some((b) => b.labels[0] === v)),
+    [],
+    'passed but not declared',
+  );
+  const required = variables.filter((b) => attribute(b.body, 'default') === undefined).map((b) => b.labels[0]!);
+  assert.deepEqual(
+    required.filter((v) => !passed.has(v)),
+    [],
+    'required but not passed',
+  );
+  for (const v of ['appliance_name', 'version', 'input_dir', 'output_dir', 'headless']) assert.ok(passed.has(v), v);
+});
+
+test('every shell script under packaging/packer passes bash -n; referenced ones exist and are executable', () => {
   const files = [...referencedInputFiles(all)].filter((f) => !f.endsWith('.iso') && f !== 'context' && !f.startsWith('context/'));
   assert.ok(files.length >= 5, files.join(','));
-  for (const f of files) {
-    const path = join(recipe, f);
-    accessSync(path, constants.X_OK);
-    execFileSync('bash', ['-n', path]);
+  for (const f of files) accessSync(join(recipe, f), constants.X_OK);
+  const scripts = [...readdirSync(packerDir).map((f) => join(packerDir, f)), ...readdirSync(recipe).map((f) => join(recipe, f))].filter(
+    (p) => statSync(p).isFile() && readFileSync(p, 'utf8').startsWith('#!/usr/bin/env bash'),
+  );
+  assert.ok(scripts.length >= 7, scripts.join(','));
+  for (const p of scripts) execFileSync('bash', ['-n', p]);
+});
+
+test('postprocess: root password disabled, virt-sysprep and virt-sparsify each bounded by timeout', () => {
+  const text = readFileSync(join(packerDir, 'postprocess.sh'), 'utf8');
+  assert.match(text, /--root-password disabled/);
+  for (const tool of ['virt-sysprep', 'virt-sparsify']) {
+    const line = text.split('\n').find((l) => l.includes(tool) && !l.startsWith('#'));
+    assert.match(line ?? '', new RegExp(`^timeout [^|;&]*${tool} `), `${tool} under timeout`);
   }
-  for (const f of ['build.sh', 'postprocess.sh']) execFileSync('bash', ['-n', join(packerDir, f)]);
-  assert.match(readFileSync(join(packerDir, 'postprocess.sh'), 'utf8'), /--root-password disabled/);
+});
+
+test('build.sh contract: exactly <name> <version> <dst>, inputs checked before packer runs', () => {
+  const build = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(join(packerDir, 'build.sh'), args, { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env } });
+  const usage = build(['service_SlmCopilot', '0.1.0']);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /usage: .*<name> <version> <dst>/);
+  assert.match(build(['service_Nope', '1', 'x.qcow2']).stderr, /<name>: no Packer recipe/);
+  assert.match(build(['service_SlmCopilot', '1', 'x.img']).stderr, /<dst>: must end in \.qcow2/);
+  assert.match(build(['service_SlmCopilot', '1', 'x.qcow2']).stderr, /SLM_COPILOT_RELEASE: must name an existing file/);
+  const text = readFileSync(join(packerDir, 'build.sh'), 'utf8');
+  assert.ok(text.indexOf('packer build -force') < text.indexOf('qemu-img convert -c -O qcow2'));
+  assert.ok(text.indexOf('qemu-img convert') < text.indexOf('manifest.sh'));
+});
+
+test('manifest.sh on a real qcow2: the manifest the marketplace command reads, with the right size and digests', async () => {
+  const image = join(scratch, 'service_SlmCopilot.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '64M']);
+  const run = spawnSync(join(packerDir, 'manifest.sh'), [image], {
+    encoding: 'utf8',
+    env: { ...process.env, VERSION: '0.1.0', RELEASE: '3' },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const manifest = parse(readFileSync(join(scratch, 'service_SlmCopilot.yaml'), 'utf8')) as Record<string, unknown>;
+  const published = publishedImageSchema.parse(manifest);
+  const digests = await fileDigests(image);
+  assert.equal(published.size, 64 * 1024 ** 2);
+  assert.equal(published.sha256, digests.sha256);
+  assert.equal(published.md5, digests.md5);
+  assert.match(published.version, /^0\.1\.0-3-\d{8}$/);
+  assert.equal(manifest['os-arch'], 'x86_64');
+  assert.equal(manifest['name'], 'SlmCopilot');
+  const missing = spawnSync(join(packerDir, 'manifest.sh'), [image], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /VERSION must be set/);
 });

@@ -2,7 +2,8 @@
 # with a build context CD, our release bundle and model are installed, the appliance `install` stage
 # runs, and postprocess.sh cleans the disk (machine-id, host keys, root password, sparsify).
 
-# 1. The context CD of the build VM (root password login over SSH for Packer, DHCP).
+# 1. The context CD of the build VM: DHCP on the NIC with ETH0_MAC, root password, and a start script
+#    that opens root password login over SSH for Packer (the base image allows keys only).
 source "null" "null" {
   communicator = "none"
 }
@@ -35,12 +36,14 @@ source "qemu" "slm_copilot" {
   format           = "qcow2"
   output_directory = var.output_dir
   vm_name          = "${var.appliance_name}.qcow2"
-  net_device       = "virtio-net"
 
+  # The NIC's MAC must be gen_context's ETH0_MAC: one-context configures only NICs it finds by MAC.
   qemuargs = [
     ["-cpu", "host"],
     ["-cdrom", "${var.input_dir}/${var.appliance_name}-context.iso"],
     ["-serial", "stdio"],
+    ["-netdev", "user,id=net0,hostfwd=tcp::{{ .SSHHostPort }}-:22"],
+    ["-device", "virtio-net-pci,netdev=net0,mac=52:54:00:5c:0b:01"],
   ]
 
   communicator     = "ssh"
@@ -55,7 +58,7 @@ build {
   sources = ["source.qemu.slm_copilot"]
 
   provisioner "shell" {
-    scripts = ["${var.input_dir}/81-configure-ssh.sh"]
+    inline = ["install -o 0 -g 0 -m u=rwx,g=rx,o= -d /etc/one-appliance /etc/one-appliance/service.d /etc/one-appliance/lib"]
   }
 
   provisioner "file" {
@@ -80,6 +83,11 @@ build {
 
   provisioner "shell" {
     scripts = ["${var.input_dir}/82-configure-context.sh"]
+  }
+
+  # Last: close the root password login the build context opened, and clean up.
+  provisioner "shell" {
+    scripts = ["${var.input_dir}/81-configure-ssh.sh"]
   }
 
   post-processor "shell-local" {

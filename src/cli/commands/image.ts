@@ -234,7 +234,10 @@ async function release(out: string): Promise<number> {
 }
 
 const marketplaceOptions = {
-  manifest: textOption({ placeholder: 'FILE', description: '<name>.yaml written by image build (give it with --url, or neither)' }),
+  manifest: textOption({
+    placeholder: 'FILE',
+    description: '<name>.yaml written by image build or packaging/packer/manifest.sh (give it with --url, or neither)',
+  }),
   url: textOption({ placeholder: 'URL', description: 'download URL of the QCOW2' }),
   yaml: textOption({
     placeholder: 'FILE',
@@ -253,9 +256,10 @@ async function marketplace(values: OptionValues<typeof marketplaceOptions>): Pro
   if ((values.manifest === undefined) !== (values.url === undefined))
     throw new UsageError([{ field: '--manifest/--url', message: 'give both, or neither (regenerate inputs only)' }]);
   const { fillMarketplaceImages, validateMarketplaceAppliance } = await import('../../image/marketplace.ts');
-  const { manifestSchema } = await import('../../image/manifest.ts');
+  const { publishedImageSchema } = await import('../../image/manifest.ts');
   const { parse: parseYaml } = await import('yaml');
-  const manifest = values.manifest === undefined ? undefined : manifestSchema.parse(parseYaml(await readFile(values.manifest, 'utf8')));
+  const manifest =
+    values.manifest === undefined ? undefined : publishedImageSchema.parse(parseYaml(await readFile(values.manifest, 'utf8')));
   const target = resolve(values.yaml ?? join(repoRoot, 'packaging/marketplace/slm-copilot.yaml'));
   const current = existsSync(target) ? await readFile(target, 'utf8') : undefined;
   const text = fillMarketplaceImages(current, manifest, values.url);
