@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 # iproute2, util-linux (unshare, nsenter) and python3: the client tests' loopback-only network namespace
 # and their strict TLS check.
 packages=(nginx openssl certbot pebble ca-certificates curl iproute2 util-linux python3)
+# yamllint (the marketplace repositories' YAML check) and ruby (`ruby -c` of the marketplace-community spec):
+# the marketplace publishing tests.
+packages+=(yamllint ruby)
 if [[ "${SLM_SETUP_IMAGE_TOOLS:-1}" == 1 ]]; then
   # Image build and VM acceptance test (slm-copilot image …).
   packages+=(mmdebstrap qemu-system-x86 qemu-utils genisoimage grub-pc-bin dosfstools e2fsprogs fdisk openssh-client)

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { CONTEXT_VARIABLES } from '../appliance/context/context-variables.ts';
 import type { ImageManifest } from './manifest.ts';
-import { fillMarketplaceImages, type MarketplaceAppliance, validateMarketplaceAppliance } from './marketplace.ts';
+import { fillMarketplaceImages, type MarketplaceAppliance, OPENNEBULA_VERSIONS, validateMarketplaceAppliance } from './marketplace.ts';
 
 const committedPath = new URL('../../packaging/marketplace/slm-copilot.yaml', import.meta.url);
 const committed = readFileSync(committedPath, 'utf8');
@@ -35,6 +35,17 @@ const manifest: ImageManifest = {
 
 test('the committed YAML is what the generator makes from the variable table (no drift)', () => {
   assert.equal(fillMarketplaceImages(committed, undefined, undefined), committed);
+});
+
+test('the committed YAML lists every current OpenNebula release and carries logo, os arch and publisher_email', () => {
+  const doc = load(committed);
+  assert.equal(doc['opennebula_version'], OPENNEBULA_VERSIONS.join(', '));
+  assert.ok(OPENNEBULA_VERSIONS.includes('7.4'));
+  assert.equal(doc['logo'], 'slm-copilot.png');
+  const template = doc['opennebula_template'] as Record<string, unknown>;
+  assert.equal(template['logo'], 'images/logos/slm-copilot.png');
+  assert.deepEqual(template['os'], { arch: 'x86_64' });
+  assert.match(String(doc['publisher_email']), /@/);
 });
 
 test('the committed YAML passes the marketplace rules (images pending a release build)', () => {
@@ -84,14 +95,14 @@ test('the validator catches what appmarket-simple and the CLI reject', () => {
     f(d);
     return validateMarketplaceAppliance(d).join('\n');
   };
-  assert.match(validateMarketplaceAppliance(load(committed)).join('\n'), /url is required/);
+  assert.match(validateMarketplaceAppliance(load(committed)).join('\n'), /images\[0\] missing url/);
   assert.match(
     mutate((d) => delete d.id),
-    /id is required/,
+    /missing top-level 'id'/,
   );
   assert.match(
     mutate((d) => (d.images[0].size = '20G')),
-    /size must be an integer/,
+    /images\[0\] missing\/invalid size \("20G"\)/,
   );
   assert.match(
     mutate((d) => delete d.images[0].checksum.md5),
@@ -116,6 +127,31 @@ test('the validator catches what appmarket-simple and the CLI reject', () => {
   assert.match(
     mutate((d) => (d.opennebula_template.inputs_order = 'ONEAPP_COPILOT_API_KEY')),
     /inputs_order/,
+  );
+  assert.match(
+    mutate((d) => (d.images[0].url = 'ftp://d.example/x.qcow2')),
+    /url must be an http\(s\) URL/,
+  );
+  // Invisible on current OpenNebula: appmarket-simple offers it only to the versions listed.
+  assert.match(
+    mutate((d) => (d.opennebula_version = '6.10, 7.0')),
+    /opennebula_version must list 7\.2, 7\.4/,
+  );
+  assert.match(
+    mutate((d) => delete d.publisher_email),
+    /publisher_email/,
+  );
+  assert.match(
+    mutate((d) => delete d.logo),
+    /logo must name a PNG/,
+  );
+  assert.match(
+    mutate((d) => delete d.opennebula_template.logo),
+    /opennebula_template\.logo must be images\/logos\/slm-copilot\.png/,
+  );
+  assert.match(
+    mutate((d) => delete d.opennebula_template.os),
+    /os\.arch must be the os-arch \(x86_64\)/,
   );
   // A bare YES in YAML 1.1 is a boolean, not the string OpenNebula expects.
   assert.match(

@@ -6,11 +6,22 @@
  */
 import { parse, stringify } from 'yaml';
 import { CONTEXT_VARIABLES, type ContextVariable } from '../appliance/context/context-variables.ts';
+import { checkAppliance } from './app2-validate.ts';
+import { LOGO_FILE } from './logo.ts';
 import type { PublishedImage } from './manifest.ts';
 import { parseUserInput } from './user-inputs.ts';
 
 /** Stable appliance id (community marketplaces name the file after it). */
 export const APPLIANCE_ID = '4b0f6f3e-8a51-4c3e-9b7a-2f6e1c9d5a17';
+
+/**
+ * appmarket-simple offers an appliance only to clients whose version is in this list (split on ",").
+ * Current official entries (OpenNebula/marketplace, July 2026) list up to 7.4; 6.10 is the LTS line.
+ */
+export const OPENNEBULA_VERSIONS = ['6.10', '7.0', '7.2', '7.4'] as const;
+
+export const PUBLISHER = 'SLM-Copilot project';
+export const PUBLISHER_EMAIL = 'slm-copilot@example.org';
 
 export interface MarketplaceImage {
   name: string;
@@ -57,7 +68,8 @@ export function buildMarketplaceAppliance(options: {
     id: APPLIANCE_ID,
     name: 'SLM-Copilot',
     version: options.version,
-    publisher: 'SLM-Copilot project',
+    publisher: PUBLISHER,
+    publisher_email: PUBLISHER_EMAIL,
     description,
     short_description: 'Self-hosted OpenAI-compatible coding assistant (llama.cpp, TLS, API key) for Cline and Continue.',
     tags: ['ai', 'llm', 'coding-assistant', 'openai-compatible', 'devstral', 'debian'],
@@ -67,7 +79,7 @@ export function buildMarketplaceAppliance(options: {
     'os-release': '12',
     'os-arch': 'x86_64',
     hypervisor: 'KVM',
-    opennebula_version: '6.10, 7.0',
+    opennebula_version: OPENNEBULA_VERSIONS.join(', '),
     opennebula_template: {
       context,
       cpu: '8',
@@ -75,9 +87,14 @@ export function buildMarketplaceAppliance(options: {
       memory: '32768',
       cpu_model: { model: 'host-passthrough' },
       graphics: { listen: '0.0.0.0', type: 'vnc' },
+      os: { arch: 'x86_64' },
+      logo: `images/logos/${LOGO_FILE}`,
       inputs_order: variables.map((v) => v.name).join(','),
       user_inputs: userInputs,
     },
+    // Both keys, as the official entries: appmarket-simple serves the top-level one (by file name),
+    // the template's is what OpenNebula shows for the imported template.
+    logo: LOGO_FILE,
     images: options.images,
   };
 }
@@ -131,28 +148,32 @@ export interface ValidationOptions {
 }
 
 export function validateMarketplaceAppliance(doc: unknown, options: ValidationOptions = {}): string[] {
-  const problems: string[] = [];
   if (typeof doc !== 'object' || doc === null) return ['not a YAML mapping'];
   const a = doc as Record<string, unknown>;
-  for (const field of ['id', 'name', 'version'] as const) {
-    if (typeof a[field] !== 'string' || (a[field] as string).trim() === '') problems.push(`${field} is required`);
-  }
-  const images = a['images'];
-  if (!Array.isArray(images) || images.length === 0) problems.push('images: at least one image is required');
-  else {
-    images.forEach((img: Record<string, unknown>, i) => {
-      const unfilled = img['url'] === '' && img['size'] === 0;
-      if (unfilled && options.allowUnfilledImages === true) return;
-      if (typeof img['url'] !== 'string' || !/^https?:\/\/\S+$/.test(img['url']))
-        problems.push(`images[${i}].url is required (http/https)`);
-      if (!Number.isInteger(img['size']) || (img['size'] as number) <= 0) problems.push(`images[${i}].size must be an integer > 0`);
-      const checksum = img['checksum'] as Record<string, unknown> | undefined;
-      if (typeof checksum?.['md5'] !== 'string' || !/^[0-9a-f]{32}$/.test(checksum['md5']))
-        problems.push(`images[${i}].checksum.md5 is required`);
-      if (typeof checksum?.['sha256'] !== 'string' || !/^[0-9a-f]{64}$/.test(checksum['sha256']))
-        problems.push(`images[${i}].checksum.sha256 is required`);
-    });
-  }
+  const images = Array.isArray(a['images']) ? (a['images'] as Record<string, unknown>[]) : [];
+  const unfilled = (img: Record<string, unknown>) => img['url'] === '' && img['size'] === 0;
+  // appmarket-simple's `app2 validate` rules first; the unfilled placeholder is allowed before a release build.
+  const pending = options.allowUnfilledImages === true ? images.filter(unfilled) : [];
+  const problems = checkAppliance('appliance', { ...a, images: images.filter((img) => !pending.includes(img)) })
+    .filter((issue) => !(issue.code === 'no-images' && pending.length > 0))
+    .map((issue) => issue.message);
+  images.forEach((img, i) => {
+    if (pending.includes(img)) return;
+    if (typeof img['url'] !== 'string' || !/^https?:\/\/\S+$/.test(img['url'])) problems.push(`images[${i}].url must be an http(s) URL`);
+    const checksum = img['checksum'] as Record<string, unknown> | undefined;
+    if (typeof checksum?.['md5'] === 'string' && checksum['md5'] !== '' && !/^[0-9a-f]{32}$/.test(checksum['md5']))
+      problems.push(`images[${i}].checksum.md5 is not 32 hex digits`);
+    if (typeof checksum?.['sha256'] === 'string' && checksum['sha256'] !== '' && !/^[0-9a-f]{64}$/.test(checksum['sha256']))
+      problems.push(`images[${i}].checksum.sha256 is not 64 hex digits`);
+  });
+  // What makes the entry visible and complete on current OpenNebula.
+  const versions = typeof a['opennebula_version'] === 'string' ? a['opennebula_version'].split(',').map((v) => v.trim()) : [];
+  const missingVersions = OPENNEBULA_VERSIONS.filter((v) => !versions.includes(v));
+  if (missingVersions.length > 0)
+    problems.push(`opennebula_version must list ${missingVersions.join(', ')} (appmarket-simple filters by it)`);
+  if (typeof a['publisher_email'] !== 'string' || !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(a['publisher_email']))
+    problems.push('publisher_email must be an e-mail address');
+  if (typeof a['logo'] !== 'string' || !/^[a-z0-9._-]+\.png$/i.test(a['logo'])) problems.push('logo must name a PNG file');
   const template = a['opennebula_template'] as Record<string, unknown> | undefined;
   if (template === undefined) return [...problems, 'opennebula_template is required'];
   const context = (template['context'] ?? {}) as Record<string, unknown>;
@@ -164,6 +185,10 @@ export function validateMarketplaceAppliance(doc: unknown, options: ValidationOp
   ] as const) {
     if (context[flag] !== want) problems.push(`context.${flag} must be '${want}'`);
   }
+  if (template['logo'] !== `images/logos/${String(a['logo'])}`)
+    problems.push(`opennebula_template.logo must be images/logos/${String(a['logo'])}`);
+  const os = template['os'] as Record<string, unknown> | undefined;
+  if (os?.['arch'] !== a['os-arch']) problems.push(`opennebula_template.os.arch must be the os-arch (${String(a['os-arch'])})`);
   if ((template['cpu_model'] as Record<string, unknown> | undefined)?.['model'] !== 'host-passthrough')
     problems.push('cpu_model.model must be host-passthrough (AVX2 for llama.cpp)');
   for (const [name, spec] of Object.entries(inputs)) {

@@ -3,9 +3,10 @@
  * test, the release bundle alone, and the marketplace YAML's image block from a manifest.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MarketplaceAppliance } from '../../image/marketplace.ts';
 import { writeFileAtomic } from '../../lib/atomic-write.ts';
 import { ConfigError, UsageError } from '../../lib/errors.ts';
 import { isModelId, MODEL_ID_ALLOWED } from '../../lib/model-definition.ts';
@@ -266,12 +267,27 @@ async function marketplace(values: OptionValues<typeof marketplaceOptions>): Pro
   const problems = validateMarketplaceAppliance(parseYaml(text), { allowUnfilledImages: manifest === undefined });
   if (problems.length > 0) throw new ConfigError(problems.map((message) => ({ field: 'marketplace', message })));
   await writeFileAtomic(target, text, { mode: 0o644 });
+  const written = await writePublishingFiles(dirname(target), parseYaml(text, { version: '1.1' }));
+  process.stdout.write(`${written.map((f) => `${f}: regenerated`).join('\n')}\n`);
   process.stdout.write(
     manifest === undefined
       ? `${target}: regenerated (images unchanged)\n`
       : `${target}: images ← ${manifest.name} ${manifest.version} (${manifest.size} bytes virtual)\n`,
   );
   return 0;
+}
+
+/** Beside the marketplace YAML: the logo and the marketplace-community bundle, all from the same entry. */
+async function writePublishingFiles(dir: string, appliance: MarketplaceAppliance): Promise<string[]> {
+  const { renderLogoPng, LOGO_FILE } = await import('../../image/logo.ts');
+  const { renderCommunityBundle, COMMUNITY_APP_NAME } = await import('../../image/community-bundle.ts');
+  const files = new Map<string, string | Buffer>([[join('logos', LOGO_FILE), renderLogoPng()]]);
+  for (const [path, content] of renderCommunityBundle(appliance)) files.set(join('community', COMMUNITY_APP_NAME, path), content);
+  for (const [path, content] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFileAtomic(join(dir, path), content, { mode: 0o644 });
+  }
+  return [...files.keys()].map((p) => join(dir, p));
 }
 
 export const imageCommand = defineGroup('image', {
