@@ -277,11 +277,15 @@ async function marketplace(values: OptionValues<typeof marketplaceOptions>): Pro
   return 0;
 }
 
-/** Beside the marketplace YAML: the logo and the marketplace-community bundle, all from the same entry. */
+/** Beside the marketplace YAML: the logo, the onetemplate file and the marketplace-community bundle, all from the same entry. */
 async function writePublishingFiles(dir: string, appliance: MarketplaceAppliance): Promise<string[]> {
   const { renderLogoPng, LOGO_FILE } = await import('../../image/logo.ts');
   const { renderCommunityBundle, COMMUNITY_APP_NAME } = await import('../../image/community-bundle.ts');
-  const files = new Map<string, string | Buffer>([[join('logos', LOGO_FILE), renderLogoPng()]]);
+  const { buildOneTemplate, renderOneTemplate, ONETEMPLATE_FILE } = await import('../../image/onetemplate.ts');
+  const files = new Map<string, string | Buffer>([
+    [join('logos', LOGO_FILE), renderLogoPng()],
+    [ONETEMPLATE_FILE, renderOneTemplate(buildOneTemplate(appliance))],
+  ]);
   for (const [path, content] of renderCommunityBundle(appliance)) files.set(join('community', COMMUNITY_APP_NAME, path), content);
   for (const [path, content] of files) {
     await mkdir(dirname(join(dir, path)), { recursive: true });

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderContextSh, testContextVars, writeContextIso } from './context-iso.ts';
+import { parseOneTemplate } from '../onetemplate.ts';
+import { ONETEMPLATE_PATH, renderContextSh, testContextVars, writeContextIso } from './context-iso.ts';
 
 test('context.sh quotes values so sourcing it never runs anything', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ctx-'));
@@ -35,6 +36,37 @@ test('test context carries the key, SSH key, NIC MAC and ONEAPP_COPILOT_* values
   assert.equal(vars['ETH0_MAC'], '52:54:00:12:34:56');
   assert.equal(vars['ONEAPP_COPILOT_RATE_LIMIT'], '7');
   assert.equal(vars['NETWORK'], 'YES');
+});
+
+test('test context is exactly the onetemplate CONTEXT, instantiated: every template key, OneGate on, defaults filled, no leftover $', () => {
+  const vars = testContextVars({ apiKey: 'sk-test', sshPublicKey: 'ssh-ed25519 AAAA x', mac: '52:54:00:12:34:56' });
+  const template = parseOneTemplate(readFileSync(ONETEMPLATE_PATH, 'utf8'));
+  const context = template.get('CONTEXT') as Record<string, string>;
+  const nicVars = Object.keys(vars).filter((k) => /^ETH0_/.test(k));
+  assert.deepEqual(
+    Object.keys(vars)
+      .filter((k) => !nicVars.includes(k))
+      .sort(),
+    Object.keys(context).sort(),
+  );
+  assert.equal(vars['TOKEN'], 'YES');
+  assert.equal(vars['REPORT_READY'], 'YES');
+  assert.equal(vars['ONEAPP_COPILOT_TIMEOUT'], '300', 'an input the test leaves alone takes its default');
+  for (const [k, v] of Object.entries(vars)) assert.doesNotMatch(v, /\$[A-Z]/, `${k} still references ${v}`);
+});
+
+test('a test input the template does not declare (a renamed variable) is refused, naming it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctxtpl-'));
+  try {
+    const renamed = readFileSync(ONETEMPLATE_PATH, 'utf8').replaceAll('ONEAPP_COPILOT_THREADS', 'ONEAPP_COPILOT_ENGINE_THREADS');
+    writeFileSync(join(dir, 't'), renamed);
+    assert.throws(
+      () => testContextVars({ apiKey: 'sk-test', sshPublicKey: 'k', mac: '52:54:00:12:34:56' }, join(dir, 't')),
+      /ONEAPP_COPILOT_THREADS is not a user input of the template/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the ISO is labelled CONTEXT and holds context.sh', async () => {

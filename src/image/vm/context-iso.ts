@@ -1,9 +1,13 @@
 /**
  * The OpenNebula context CD for the VM test: `context.sh` of `KEY='VALUE'` lines (OpenNebula's own
- * quoting) on an ISO9660 volume labelled CONTEXT, as OpenNebula attaches it to every VM.
+ * quoting) on an ISO9660 volume labelled CONTEXT, as OpenNebula attaches it to every VM. Its variables
+ * are the CONTEXT section of the generated onetemplate file, instantiated as OpenNebula does it.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { instantiateContext, ONETEMPLATE_FILE, parseOneTemplate } from '../onetemplate.ts';
 import { runLogged } from '../run-logged.ts';
 
 export type ContextVars = Record<string, string>;
@@ -26,24 +30,33 @@ export interface TestContextOptions {
   extra?: ContextVars;
 }
 
-/** Context of a VM on QEMU user networking (10.0.2.0/24, gateway 10.0.2.2). */
-export function testContextVars(options: TestContextOptions): ContextVars {
+export const ONETEMPLATE_PATH = fileURLToPath(new URL(`../../../packaging/marketplace/${ONETEMPLATE_FILE}`, import.meta.url));
+
+/**
+ * The context of a VM instantiated from the committed onetemplate file with the test's inputs, plus
+ * what OpenNebula adds for its NIC (here: QEMU user networking, 10.0.2.0/24, gateway 10.0.2.2).
+ * `extra` stands for a later `onevm updateconf`.
+ */
+export function testContextVars(options: TestContextOptions, templatePath = ONETEMPLATE_PATH): ContextVars {
+  const context = instantiateContext(parseOneTemplate(readFileSync(templatePath, 'utf8')), {
+    inputs: {
+      ONEAPP_COPILOT_API_KEY: options.apiKey,
+      ONEAPP_COPILOT_TLS_MODE: 'self-signed',
+      ONEAPP_COPILOT_THREADS: '1',
+      ONEAPP_COPILOT_CONTEXT_SIZE: '2048',
+      ONEAPP_COPILOT_RATE_LIMIT: '20',
+      ONEAPP_COPILOT_RATE_BURST: '40',
+    },
+    user: { SSH_PUBLIC_KEY: options.sshPublicKey },
+  });
   return {
-    NETWORK: 'YES',
+    ...context,
     ETH0_MAC: options.mac,
     ETH0_IP: '10.0.2.15',
     ETH0_MASK: '255.255.255.0',
     ETH0_GATEWAY: '10.0.2.2',
     ETH0_DNS: '10.0.2.3',
     ETH0_METHOD: 'dhcp',
-    SSH_PUBLIC_KEY: options.sshPublicKey,
-    REPORT_READY: 'YES',
-    ONEAPP_COPILOT_API_KEY: options.apiKey,
-    ONEAPP_COPILOT_TLS_MODE: 'self-signed',
-    ONEAPP_COPILOT_THREADS: '1',
-    ONEAPP_COPILOT_CONTEXT_SIZE: '2048',
-    ONEAPP_COPILOT_RATE_LIMIT: '20',
-    ONEAPP_COPILOT_RATE_BURST: '40',
     ...options.extra,
   };
 }
