@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decideAccel } from './accel-decision.ts';
-import { type BootTarget, bootCheck, bootCheckArgs, kvmDeviceState, qemuComplaint, realProbeRunner } from './accel-probe.ts';
+import {
+  type BootTarget,
+  bootCheck,
+  bootCheckArgs,
+  KERNEL_REACHED_USER_SPACE,
+  kvmDeviceState,
+  qemuComplaint,
+  realProbeRunner,
+} from './accel-probe.ts';
 
 /**
  * A BIOS boot sector that writes `text` to COM1 and halts (or, with text '', halts at once:
@@ -66,6 +74,15 @@ test('real QEMU with accel=kvm where KVM cannot work: QEMU exits and says why', 
   const r = await bootCheck(target('kvm', 'SLM-ACCEL-OK'), 'kvm', 30_000);
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.reason : '', /^qemu exited \(1\) before the probe marker: qemu-system-x86_64: .*(KVM|kvm)/);
+});
+
+test('the appliance marker: systemd from the root filesystem as the image prints it on ttyS0, not the initramfs', () => {
+  const { marker } = KERNEL_REACHED_USER_SPACE;
+  // Lines from the test image's serial console under TCG.
+  assert.doesNotMatch('[   10.396322] Run /init as init process', marker);
+  assert.doesNotMatch('[    0.000000] Linux version 6.1.0-57-cloud-amd64', marker);
+  assert.match('[   26.201860] systemd[1]: systemd 252.39-1~deb12u2 running in system mode (+PAM +AUDIT)', marker);
+  assert.match('Welcome to \x1b[1mDebian GNU/Linux 12 (bookworm)\x1b[0m!', marker);
 });
 
 test('qemuComplaint prefers QEMU’s error lines over console noise', () => {

@@ -19,12 +19,14 @@ export interface BootTarget {
 }
 
 /**
- * The appliance image's marker: the kernel handing over to user space (kernel line, then systemd's
- * banner). A broken nested KVM hangs before either, silently.
+ * The appliance image's marker: systemd running from the root filesystem (Debian's initramfs has no
+ * systemd), i.e. the kernel booted, the initramfs found the disk and handed over. A broken nested KVM
+ * hangs long before, silently.
  */
 export const KERNEL_REACHED_USER_SPACE: Pick<BootTarget, 'marker' | 'markerText'> = {
-  marker: /Run \S+ as init process|Welcome to Debian/,
-  markerText: 'the kernel starting init',
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: systemd colours its banner on the serial console
+  marker: /systemd\[1\]: systemd \S+ running in system mode|Welcome to (?:\x1b\[[0-9;]*m)?Debian/,
+  markerText: 'systemd starting from the root filesystem',
 };
 
 /** A healthy KVM boot reaches init in seconds; the bound covers a loaded 2-core host. */
