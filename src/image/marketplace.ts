@@ -5,7 +5,7 @@
  * appmarket-simple's rules (id, name, version; per image url, int size > 0, md5 + sha256) plus ours.
  */
 import { parse, stringify } from 'yaml';
-import { CONTEXT_VARIABLES, type ContextVariable } from '../appliance/context/context-variables.ts';
+import { CONTEXT_VARIABLES, type ContextVariable, userInputsMetadata } from '../appliance/context/context-variables.ts';
 import { checkAppliance } from './app2-validate.ts';
 import { LOGO_FILE } from './logo.ts';
 import type { PublishedImage } from './manifest.ts';
@@ -91,6 +91,7 @@ export function buildMarketplaceAppliance(options: {
       logo: `images/logos/${LOGO_FILE}`,
       inputs_order: variables.map((v) => v.name).join(','),
       user_inputs: userInputs,
+      user_inputs_metadata: userInputsMetadata(),
     },
     // Both keys, as the official entries: appmarket-simple serves the top-level one (by file name),
     // the template's is what OpenNebula shows for the imported template.

@@ -33,10 +33,24 @@ test('it has a NIC, the disk, host-passthrough, and the CONTEXT of the marketpla
   assert.equal(t.get('INPUTS_ORDER'), CONTEXT_VARIABLES.map((v) => v.name).join(','));
 });
 
+test('USER_INPUTS_METADATA gives Sunstone one APP and a GROUP for every name segment the inputs use', () => {
+  const metadata = parseOneTemplate(committed).get('USER_INPUTS_METADATA') as Record<string, string>[];
+  assert.ok(Array.isArray(metadata), 'one vector per entry');
+  assert.deepEqual(
+    metadata.filter((m) => m['TYPE'] === 'APP').map((m) => m['NAME']),
+    ['COPILOT'],
+  );
+  // Sunstone groups ONEAPP_<APP>_<GROUP>_<FIELD> by <GROUP>; every group in use needs a title.
+  const used = new Set(CONTEXT_VARIABLES.map((v) => v.name.split('_')[2]));
+  assert.deepEqual(new Set(metadata.filter((m) => m['TYPE'] === 'GROUP').map((m) => m['NAME'])), used);
+  for (const m of metadata) assert.ok(m['TITLE'] && m['DESCRIPTION'], JSON.stringify(m));
+});
+
 test('render and parse round-trip, quotes and backslashes included; malformed text is an error', () => {
-  const t = new Map<string, string | Record<string, string>>([
+  const t = new Map<string, string | Record<string, string> | Record<string, string>[]>([
     ['NAME', 'a "quoted" \\ name'],
     ['V', { A: 'x', B: 'y,z' }],
+    ['R', [{ A: '1' }, { A: '2' }]],
   ]);
   assert.deepEqual(parseOneTemplate(renderOneTemplate(t)), t);
   assert.throws(() => parseOneTemplate('NAME = \n'), /NAME has no value/);
@@ -50,7 +64,7 @@ test('instantiating: inputs take the given value or the default, $USER[...] the 
   assert.equal(ctx['ONEAPP_COPILOT_API_KEY'], 'sk-given');
   assert.equal(ctx['SSH_PUBLIC_KEY'], 'ssh-ed25519 K');
   assert.equal(ctx['ONEAPP_COPILOT_TLS_MODE'], 'self-signed');
-  assert.equal(ctx['ONEAPP_COPILOT_TIMEOUT'], '300');
+  assert.equal(ctx['ONEAPP_COPILOT_ENGINE_TIMEOUT'], '300');
   assert.equal(ctx['TOKEN'], 'YES');
   assert.throws(() => instantiateContext(t, { inputs: { ONEAPP_COPILOT_NOPE: '1' }, user: {} }), /ONEAPP_COPILOT_NOPE is not a user input/);
 });

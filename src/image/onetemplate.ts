@@ -13,7 +13,8 @@ export const IMAGE_NAME = 'slm-copilot';
 /** A placeholder the operator replaces with their virtual network (the guide shows the sed line). */
 export const NETWORK_PLACEHOLDER = 'service';
 
-export type TemplateValue = string | Record<string, string>;
+/** A single value, a vector, or a vector attribute repeated (OpenNebula allows `K = [ … ]` several times). */
+export type TemplateValue = string | Record<string, string> | Record<string, string>[];
 export type Template = Map<string, TemplateValue>;
 
 function quote(value: string): string {
@@ -39,6 +40,11 @@ export function buildOneTemplate(appliance: MarketplaceAppliance): Template {
   template.set('CONTEXT', upperKeys(t['context'] as Record<string, unknown>));
   template.set('INPUTS_ORDER', String(t['inputs_order']));
   template.set('USER_INPUTS', upperKeys(t['user_inputs'] as Record<string, unknown>));
+  // Sunstone's grouping of the inputs: one APP entry and a GROUP per name segment.
+  template.set(
+    'USER_INPUTS_METADATA',
+    (t['user_inputs_metadata'] as Record<string, unknown>[]).map((entry) => upperKeys(entry)),
+  );
   template.set('LOGO', String(t['logo']));
   return template;
 }
@@ -50,10 +56,11 @@ export function renderOneTemplate(template: Template): string {
   ];
   for (const [key, value] of template) {
     if (typeof value === 'string') lines.push(`${key} = ${quote(value)}`);
-    else {
-      const entries = Object.entries(value).map(([k, v]) => `  ${k} = ${quote(v)}`);
-      lines.push(`${key} = [\n${entries.join(',\n')} ]`);
-    }
+    else
+      for (const vector of Array.isArray(value) ? value : [value]) {
+        const entries = Object.entries(vector).map(([k, v]) => `  ${k} = ${quote(v)}`);
+        lines.push(`${key} = [\n${entries.join(',\n')} ]`);
+      }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -87,7 +94,10 @@ export function parseOneTemplate(text: string): Template {
         if (k?.[1] === undefined || v?.[5] === undefined) throw new Error(`template: bad vector ${key[1]} at offset ${i}`);
         vector[k[1]] = unquote(v[5]);
       }
-      template.set(key[1], vector);
+      const previous = template.get(key[1]);
+      if (previous === undefined) template.set(key[1], vector);
+      else if (typeof previous === 'string') throw new Error(`template: ${key[1]} is both a value and a vector`);
+      else template.set(key[1], [...(Array.isArray(previous) ? previous : [previous]), vector]);
     } else throw new Error(`template: ${key[1]} has no value at offset ${i}`);
   }
 }
@@ -107,7 +117,8 @@ export interface InstantiateOptions {
 export function instantiateContext(template: Template, options: InstantiateOptions): Record<string, string> {
   const context = template.get('CONTEXT');
   const userInputs = template.get('USER_INPUTS');
-  if (typeof context !== 'object' || typeof userInputs !== 'object') throw new Error('template has no CONTEXT or USER_INPUTS vector');
+  if (typeof context !== 'object' || typeof userInputs !== 'object' || Array.isArray(context) || Array.isArray(userInputs))
+    throw new Error('template has no CONTEXT or USER_INPUTS vector');
   for (const name of Object.keys(options.inputs))
     if (!(name in userInputs))
       throw new Error(`${name} is not a user input of the template (inputs: ${Object.keys(userInputs).join(', ')})`);

@@ -16,7 +16,7 @@ ln -sfn /opt/slm-copilot/bin/slm-copilot /usr/local/bin/slm-copilot
 install -d -m 0755 /models
 mv /tmp/model.gguf "/models/${MODEL_ID}.gguf"
 cat > "/models/${MODEL_ID}.yaml" <<YAML
-# Model definition for SLM-Copilot (select with ONEAPP_COPILOT_MODEL=${MODEL_ID}).
+# Model definition for SLM-Copilot (select with ONEAPP_COPILOT_ENGINE_MODEL=${MODEL_ID}).
 name: ${MODEL_ID}
 parameters:
   model: ${MODEL_ID}.gguf

@@ -113,7 +113,7 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
     name: 'context change reconfigures without engine restart',
     async run(vm) {
       const engine = await vm.engineState();
-      const how = await vm.recontextualize(2, { ONEAPP_COPILOT_RATE_LIMIT: '7', ONEAPP_COPILOT_RATE_BURST: '14' });
+      const how = await vm.recontextualize(2, { ONEAPP_COPILOT_LIMIT_RATE: '7', ONEAPP_COPILOT_LIMIT_BURST: '14' });
       await vm.waitStatus('bootstrap_success', 300_000);
       const site = await vm.ssh.check(`cat ${PATHS.nginxSite}`);
       if (!site.includes('rate=7r/s')) throw new Error('nginx site does not carry the new rate limit (rate=7r/s)');
@@ -128,9 +128,9 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
     async run(vm) {
       const engine = await vm.engineState();
       const siteBefore = await vm.ssh.check(`cat ${PATHS.nginxSite}`);
-      const how = await vm.recontextualize(3, { ONEAPP_COPILOT_RATE_LIMIT: 'fast;' });
+      const how = await vm.recontextualize(3, { ONEAPP_COPILOT_LIMIT_RATE: 'fast;' });
       await vm.waitStatus('configure_failure', 300_000);
-      if (!(await vm.report()).includes('ONEAPP_COPILOT_RATE_LIMIT')) throw new Error('report does not name ONEAPP_COPILOT_RATE_LIMIT');
+      if (!(await vm.report()).includes('ONEAPP_COPILOT_LIMIT_RATE')) throw new Error('report does not name ONEAPP_COPILOT_LIMIT_RATE');
       if ((await vm.ssh.check(`cat ${PATHS.nginxSite}`)) !== siteBefore)
         throw new Error('the nginx site changed although configure failed');
       const after = await vm.engineState();

@@ -29,12 +29,12 @@ test('test context carries the key, SSH key, NIC MAC and ONEAPP_COPILOT_* values
     apiKey: 'sk-test',
     sshPublicKey: 'ssh-ed25519 AAAA x',
     mac: '52:54:00:12:34:56',
-    extra: { ONEAPP_COPILOT_RATE_LIMIT: '7' },
+    extra: { ONEAPP_COPILOT_LIMIT_RATE: '7' },
   });
   assert.equal(vars['ONEAPP_COPILOT_API_KEY'], 'sk-test');
   assert.equal(vars['SSH_PUBLIC_KEY'], 'ssh-ed25519 AAAA x');
   assert.equal(vars['ETH0_MAC'], '52:54:00:12:34:56');
-  assert.equal(vars['ONEAPP_COPILOT_RATE_LIMIT'], '7');
+  assert.equal(vars['ONEAPP_COPILOT_LIMIT_RATE'], '7');
   assert.equal(vars['NETWORK'], 'YES');
 });
 
@@ -51,18 +51,18 @@ test('test context is exactly the onetemplate CONTEXT, instantiated: every templ
   );
   assert.equal(vars['TOKEN'], 'YES');
   assert.equal(vars['REPORT_READY'], 'YES');
-  assert.equal(vars['ONEAPP_COPILOT_TIMEOUT'], '300', 'an input the test leaves alone takes its default');
+  assert.equal(vars['ONEAPP_COPILOT_ENGINE_TIMEOUT'], '300', 'an input the test leaves alone takes its default');
   for (const [k, v] of Object.entries(vars)) assert.doesNotMatch(v, /\$[A-Z]/, `${k} still references ${v}`);
 });
 
 test('a test input the template does not declare (a renamed variable) is refused, naming it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ctxtpl-'));
   try {
-    const renamed = readFileSync(ONETEMPLATE_PATH, 'utf8').replaceAll('ONEAPP_COPILOT_THREADS', 'ONEAPP_COPILOT_ENGINE_THREADS');
+    const renamed = readFileSync(ONETEMPLATE_PATH, 'utf8').replaceAll('ONEAPP_COPILOT_ENGINE_THREADS', 'ONEAPP_COPILOT_CPU_THREADS');
     writeFileSync(join(dir, 't'), renamed);
     assert.throws(
       () => testContextVars({ apiKey: 'sk-test', sshPublicKey: 'k', mac: '52:54:00:12:34:56' }, join(dir, 't')),
-      /ONEAPP_COPILOT_THREADS is not a user input of the template/,
+      /ONEAPP_COPILOT_ENGINE_THREADS is not a user input of the template/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

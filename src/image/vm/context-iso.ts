@@ -42,10 +42,10 @@ export function testContextVars(options: TestContextOptions, templatePath = ONET
     inputs: {
       ONEAPP_COPILOT_API_KEY: options.apiKey,
       ONEAPP_COPILOT_TLS_MODE: 'self-signed',
-      ONEAPP_COPILOT_THREADS: '1',
-      ONEAPP_COPILOT_CONTEXT_SIZE: '2048',
-      ONEAPP_COPILOT_RATE_LIMIT: '20',
-      ONEAPP_COPILOT_RATE_BURST: '40',
+      ONEAPP_COPILOT_ENGINE_THREADS: '1',
+      ONEAPP_COPILOT_ENGINE_CONTEXT_SIZE: '2048',
+      ONEAPP_COPILOT_LIMIT_RATE: '20',
+      ONEAPP_COPILOT_LIMIT_BURST: '40',
     },
     user: { SSH_PUBLIC_KEY: options.sshPublicKey },
   });
