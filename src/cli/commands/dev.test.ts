@@ -42,5 +42,5 @@ test('dev make-model rejects bad usage with exit code 2', () => {
   assert.equal(cli('dev', 'make-model', 'tiny', '--out', join(dir, 'x.gguf'), '--seed', 'abc').status, 2);
   const help = cli('dev', '--help');
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /make-model <tiny\|scripted\|bench>/);
+  assert.match(help.stdout, /make-model <tiny\|scripted\|bench\|agent>/);
 });

@@ -28,12 +28,12 @@ const makeModelCommand = defineCommand('dev make-model', {
       defaultText: '"Done: the task is complete."',
     }),
     seed: intOption({ min: 0, max: 0xffffffff, description: 'random weights seed', defaultText: '1' }),
-    type: choiceOption(tensorTypes, { description: 'matrix type', defaultText: 'f32 for tiny/scripted, q8_0 for bench' }),
+    type: choiceOption(tensorTypes, { description: 'matrix type', defaultText: 'f32 for tiny/scripted, q8_0 for bench, f16 for agent' }),
     'context-length': intOption({
       min: 16,
       max: 1 << 20,
       description: 'trained context length written to the file',
-      defaultText: '4096; bench 8192',
+      defaultText: '4096; bench 8192; agent 262144',
     }),
   },
   async run(o) {
