@@ -15,6 +15,7 @@ import type { ModelVocab } from './model-vocab.ts';
 import type { PreparedRequest } from './prepared-request.ts';
 import { Steering } from './response-steering.ts';
 import { toEvaluateOptions } from './sampling-options.ts';
+import { type SpeculationConfig, type SpeculationStats, speculativeDecode } from './speculative-decode.ts';
 import type { FinishReason, GenerationEvent, ToolCall } from './types.ts';
 
 export interface RunContext {
@@ -26,6 +27,8 @@ export interface RunContext {
   /** The model's tool-call syntax; undefined when it has none. */
   toolSyntax: ToolSyntax | undefined;
   now: () => number;
+  /** Prompt-lookup speculative decoding; undefined or disabled → the plain loop. */
+  speculation?: SpeculationConfig;
   /** Called after each prefill chunk with prompt tokens evaluated so far (cached ones included). */
   onPrefillProgress?: (evaluated: number, total: number) => void;
 }
@@ -38,6 +41,13 @@ export interface RunOutcome {
   completionTokens: number;
   promptMs: number;
   generationMs: number;
+  /** Present when the speculative loop ran. */
+  speculation?: SpeculationStats;
+}
+
+/** Speculation runs where no grammar can apply: no JSON response format, no tool calls in the model's syntax. */
+export function canSpeculate(ctx: RunContext, req: PreparedRequest): boolean {
+  return ctx.speculation?.enabled === true && req.contentGrammar === undefined && (req.tools === undefined || ctx.toolSyntax === undefined);
 }
 
 export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -77,49 +87,33 @@ export async function runGeneration(
 
   const steering = new Steering(ctx, req);
   const generated: Token[] = [];
-  const gen = sequence.evaluate(pending, {
-    ...toEvaluateOptions(req.sampling, generated),
-    grammarEvaluationState: () => steering.grammar,
-    tokenBias: () => steering.bias,
-    yieldEogToken: true,
-  });
-
   let firstTokenAt: number | undefined;
-  let finishReason: FinishReason = 'length';
-  let replacement: Token[] | undefined;
   const emitAll = (events: readonly GenerationEvent[]): void => {
     for (const e of events) onEvent(e);
   };
-  try {
-    while (true) {
-      const step = await gen.next(replacement);
-      replacement = undefined;
-      if (firstTokenAt === undefined) {
-        firstTokenAt = ctx.now();
-        onEvent({ type: 'prompt-processed', promptTokens: prompt.length, cachedTokens });
-        emitAll(steering.takeInitialEvents());
-      }
-      if (step.done === true) {
-        finishReason = steering.endReason();
-        break;
-      }
-      throwIfAborted(signal);
-      const action = steering.accept(step.value, generated.length);
-      emitAll(action.events);
-      if (action.kept) generated.push(step.value);
-      if (action.injected !== undefined) generated.push(...action.injected);
-      if (action.finish !== undefined) {
-        finishReason = action.finish;
-        break;
-      }
-      replacement = action.evaluate;
-      if (generated.length >= req.maxTokens) {
-        finishReason = steering.budgetReason();
-        break;
-      }
-    }
-  } finally {
-    await gen.return();
+  const onFirstToken = (): void => {
+    firstTokenAt = ctx.now();
+    onEvent({ type: 'prompt-processed', promptTokens: prompt.length, cachedTokens });
+    emitAll(steering.takeInitialEvents());
+  };
+
+  let finishReason: FinishReason = 'length';
+  let speculation: SpeculationStats | undefined;
+  if (ctx.speculation !== undefined && canSpeculate(ctx, req)) {
+    const outcome = await speculativeDecode(sequence, req, steering, pending, ctx.speculation, {
+      signal,
+      onFirstToken,
+      generated,
+      accept: (token) => {
+        const action = steering.accept(token, generated.length);
+        emitAll(action.events);
+        return action;
+      },
+    });
+    finishReason = outcome.finishReason;
+    speculation = outcome.speculation;
+  } else {
+    finishReason = await plainDecode(sequence, req, steering, pending, { signal, onFirstToken, generated, emitAll });
   }
   emitAll(steering.finish());
   const endedAt = ctx.now();
@@ -131,5 +125,51 @@ export async function runGeneration(
     completionTokens: generated.length,
     promptMs: (firstTokenAt ?? endedAt) - startedAt,
     generationMs: endedAt - (firstTokenAt ?? endedAt),
+    ...(speculation === undefined ? {} : { speculation }),
   };
+}
+
+/** One token per step through node-llama-cpp's evaluate generator (grammars, token bias, penalties). */
+async function plainDecode(
+  sequence: LlamaContextSequence,
+  req: PreparedRequest,
+  steering: Steering,
+  pending: Token[],
+  hooks: {
+    signal: AbortSignal;
+    onFirstToken: () => void;
+    generated: Token[];
+    emitAll: (events: readonly GenerationEvent[]) => void;
+  },
+): Promise<FinishReason> {
+  const { generated, emitAll } = hooks;
+  const gen = sequence.evaluate(pending, {
+    ...toEvaluateOptions(req.sampling, generated),
+    grammarEvaluationState: () => steering.grammar,
+    tokenBias: () => steering.bias,
+    yieldEogToken: true,
+  });
+  let first = true;
+  let replacement: Token[] | undefined;
+  try {
+    while (true) {
+      const step = await gen.next(replacement);
+      replacement = undefined;
+      if (first) {
+        first = false;
+        hooks.onFirstToken();
+      }
+      if (step.done === true) return steering.endReason();
+      throwIfAborted(hooks.signal);
+      const action = steering.accept(step.value, generated.length);
+      emitAll(action.events);
+      if (action.kept) generated.push(step.value);
+      if (action.injected !== undefined) generated.push(...action.injected);
+      if (action.finish !== undefined) return action.finish;
+      replacement = action.evaluate;
+      if (generated.length >= req.maxTokens) return steering.budgetReason();
+    }
+  } finally {
+    await gen.return();
+  }
 }

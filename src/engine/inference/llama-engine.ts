@@ -16,6 +16,7 @@ import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
 import { createModelVocab } from './model-vocab.ts';
 import { PreparedRequest } from './prepared-request.ts';
 import { type PreparerDeps, prepareRequest } from './request-preparer.ts';
+import { DEFAULT_SPECULATION } from './speculative-decode.ts';
 import type {
   EngineConfig,
   EngineStats,
@@ -122,6 +123,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         prefillChunk,
         toolSyntax,
         now: () => performance.now(),
+        speculation: config.speculation ?? DEFAULT_SPECULATION,
         ...(deps.onPrefillProgress === undefined ? {} : { onPrefillProgress: deps.onPrefillProgress }),
       },
       scheduler: new Scheduler({ slots: config.parallel, queueLimit: config.queueLimit }),
@@ -134,6 +136,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
       slotCells: runtime.context.contextSize,
       parallel: config.parallel,
       threads: config.threads,
+      speculation: config.speculation ?? DEFAULT_SPECULATION,
       chatTemplate: renderer.source,
       toolCalls: toolSyntax === undefined ? 'none' : toolSyntax.format.name,
     });
@@ -210,6 +213,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
             completionTokens: out.completionTokens,
           },
           timings: { queueMs: lease.queueMs, promptMs: out.promptMs, generationMs: out.generationMs },
+          ...(out.speculation === undefined ? {} : { speculation: out.speculation }),
         };
       } finally {
         if (!releasedLater) lease.release();

@@ -95,6 +95,23 @@ export interface GenerationTimings {
   generationMs: number;
 }
 
+/** Prompt-lookup speculative decoding (speculative-decode.ts); model YAML `speculative`, serve `--speculative-*`. */
+export interface SpeculationConfig {
+  enabled: boolean;
+  /** Longest draft verified per step. */
+  maxDraft: number;
+  /** Shortest n-gram (prompt + generated suffix) that may propose a draft. */
+  minNgram: number;
+  maxNgram: number;
+}
+
+export interface SpeculationStats {
+  /** Steps that verified a draft. */
+  drafts: number;
+  draftedTokens: number;
+  acceptedTokens: number;
+}
+
 export interface GenerationResult {
   finishReason: FinishReason;
   /** All content text (without tool-call syntax). */
@@ -102,6 +119,8 @@ export interface GenerationResult {
   toolCalls: ToolCall[];
   usage: GenerationUsage;
   timings: GenerationTimings;
+  /** Present when the speculative loop generated this result. */
+  speculation?: SpeculationStats;
 }
 
 /** A request rendered and tokenized, checked against the context size; ready to queue. */
@@ -178,6 +197,8 @@ export interface EngineConfig {
   chatTemplate?: ChatTemplateOverride;
   /** Disk tier behind the slots (model YAML `prefix_cache`, `serve --prefix-cache-dir`); absent = slots only. */
   prefixCache?: PrefixCacheConfig;
+  /** Prompt-lookup speculation; absent → DEFAULT_SPECULATION. */
+  speculation?: SpeculationConfig;
 }
 
 /**
