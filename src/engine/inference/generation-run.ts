@@ -15,7 +15,7 @@ import type { ModelVocab } from './model-vocab.ts';
 import type { PreparedRequest } from './prepared-request.ts';
 import { Steering } from './response-steering.ts';
 import { toEvaluateOptions } from './sampling-options.ts';
-import { type SpeculationConfig, type SpeculationStats, speculativeDecode } from './speculative-decode.ts';
+import { type DraftSource, type SpeculationConfig, type SpeculationStats, speculativeDecode } from './speculative-decode.ts';
 import type { FinishReason, GenerationEvent, ToolCall } from './types.ts';
 
 export interface RunContext {
@@ -29,6 +29,8 @@ export interface RunContext {
   now: () => number;
   /** Prompt-lookup speculative decoding; undefined or disabled → the plain loop. */
   speculation?: SpeculationConfig;
+  /** Replaces prompt lookup as the draft source (tests of the verification rule). */
+  proposeDraft?: DraftSource;
   /** Called after each prefill chunk with prompt tokens evaluated so far (cached ones included). */
   onPrefillProgress?: (evaluated: number, total: number) => void;
 }
@@ -104,6 +106,7 @@ export async function runGeneration(
       signal,
       onFirstToken,
       generated,
+      ...(ctx.proposeDraft === undefined ? {} : { propose: ctx.proposeDraft }),
       accept: (token) => {
         const action = steering.accept(token, generated.length);
         emitAll(action.events);

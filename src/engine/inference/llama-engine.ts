@@ -16,7 +16,7 @@ import { loadModelRuntime, type ModelRuntime } from './model-runtime.ts';
 import { createModelVocab } from './model-vocab.ts';
 import { PreparedRequest } from './prepared-request.ts';
 import { type PreparerDeps, prepareRequest } from './request-preparer.ts';
-import { DEFAULT_SPECULATION } from './speculative-decode.ts';
+import { DEFAULT_SPECULATION, type DraftSource } from './speculative-decode.ts';
 import type {
   EngineConfig,
   EngineStats,
@@ -38,6 +38,8 @@ export interface LlamaEngineDeps {
   onPrefillProgress?: (evaluated: number, total: number) => void;
   /** Prefix-cache behaviour beyond the config (tests: load whenever a longer prefix is on disk). */
   prefixCacheOptions?: SlotPrefixCacheOptions;
+  /** Draft source for speculative decoding instead of prompt lookup (tests of the verification rule). */
+  proposeDraft?: DraftSource;
 }
 
 interface Loaded {
@@ -125,6 +127,7 @@ export function createLlamaEngine(config: EngineConfig, deps: LlamaEngineDeps = 
         now: () => performance.now(),
         speculation: config.speculation ?? DEFAULT_SPECULATION,
         ...(deps.onPrefillProgress === undefined ? {} : { onPrefillProgress: deps.onPrefillProgress }),
+        ...(deps.proposeDraft === undefined ? {} : { proposeDraft: deps.proposeDraft }),
       },
       scheduler: new Scheduler({ slots: config.parallel, queueLimit: config.queueLimit }),
       lastUsed: Array.from({ length: config.parallel }, () => 0),

@@ -34,7 +34,11 @@ export interface DecodeHooks {
   accept: (token: Token) => StepAction;
   /** Tokens generated so far (kept + injected), shared with the caller. */
   generated: Token[];
+  /** Drafts for what follows `history`, at most `max` tokens; default prompt lookup. */
+  propose?: DraftSource;
 }
+
+export type DraftSource = (history: readonly Token[], max: number) => Token[];
 
 export interface DecodeOutcome {
   finishReason: FinishReason;
@@ -54,6 +58,8 @@ export async function speculativeDecode(
   const base = toEvaluateOptions(req.sampling, generated);
   const rng = createRng(base.seed ?? 0);
   const controller = new DraftController({ maxDraft: config.maxDraft });
+  const propose: DraftSource =
+    hooks.propose ?? ((history, max) => findDraft(history, { minNgram: config.minNgram, maxNgram: config.maxNgram, maxDraft: max }));
   // Everything the model has seen or written; drafts are looked up in it.
   const history: Token[] = [...req.tokens];
   let input = firstInput;
@@ -66,9 +72,10 @@ export async function speculativeDecode(
 
   while (true) {
     if (hooks.signal.aborted) throw hooks.signal.reason;
-    const room = req.maxTokens - generated.length - 1;
+    // Drafts are evaluated into the sequence: prompt + generated + draft stays within prompt + maxTokens.
+    const room = req.maxTokens - generated.length;
     const allowance = Math.min(controller.allowance(), room);
-    const draft = allowance > 0 ? findDraft(history, { minNgram: config.minNgram, maxNgram: config.maxNgram, maxDraft: allowance }) : [];
+    const draft = allowance > 0 ? propose(history, allowance).slice(0, allowance) : [];
     if (draft.length === 0) controller.plainStep();
 
     const bias: TokenBias = steering.bias;
