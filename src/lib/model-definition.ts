@@ -11,6 +11,11 @@
  *   prefix_cache:                   # ours, optional: disk tier of the prompt-prefix cache
  *     dir: /var/lib/slm-copilot/prefix-cache   # relative to the YAML's directory
  *     budget_mb: 20480              # optional; default half of the free disk space
+ *   speculative:                    # ours, optional: prompt-lookup speculative decoding
+ *     enabled: true
+ *     max_draft: 16                 # longest draft verified per step
+ *     min_ngram: 2                  # shortest repeated n-gram that proposes a draft
+ *     max_ngram: 4
  *   stopwords: ["</s>"]             # LocalAI's name for default stop strings
  *   chat_template: devstral.jinja   # ours, optional: a Jinja file used instead of the GGUF's template
  *   chat_template_format: jinja     # ours, optional: jinja (needs chat_template) | builtin (our v13 renderer)
@@ -72,6 +77,15 @@ const parametersSchema = z.looseObject({
   frequency_penalty: z.number().min(-2).max(2).optional(),
 });
 
+const speculativeSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    max_draft: z.number().int().min(1).max(64).optional(),
+    min_ngram: z.number().int().min(1).max(16).optional(),
+    max_ngram: z.number().int().min(1).max(16).optional(),
+  })
+  .refine((s) => (s.min_ngram ?? 1) <= (s.max_ngram ?? 16), { message: 'min_ngram must not exceed max_ngram', path: ['min_ngram'] });
+
 export const CHAT_TEMPLATE_FORMATS = ['jinja', 'builtin'] as const;
 
 const definitionFields = z.looseObject({
@@ -88,6 +102,7 @@ const definitionFields = z.looseObject({
       budget_mb: positiveInt.optional(),
     })
     .optional(),
+  speculative: speculativeSchema.optional(),
   stopwords: z.array(z.string()).optional(),
   chat_template: filePath().optional(),
   chat_template_format: z.enum(CHAT_TEMPLATE_FORMATS, `allowed: ${CHAT_TEMPLATE_FORMATS.join(', ')}`).optional(),

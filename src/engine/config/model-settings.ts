@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ModelSamplingField, mapModelFiles, parseModelDefinition } from '../../lib/model-definition.ts';
-import type { ChatTemplateOverride, SamplingParams } from '../inference/types.ts';
+import type { ChatTemplateOverride, SamplingParams, SpeculationConfig } from '../inference/types.ts';
 
 export interface ModelSettings {
   name?: string;
@@ -19,6 +19,8 @@ export interface ModelSettings {
   parallel?: number;
   /** Absolute directory and optional budget of the disk prefix cache. */
   prefixCache?: { dir: string; budgetBytes?: number };
+  /** Only the fields the YAML sets. */
+  speculation?: Partial<SpeculationConfig>;
   defaults: Partial<SamplingParams>;
   /** The operator's template (`chat_template`, `chat_template_format`); undefined → the GGUF's own. */
   chatTemplate?: ChatTemplateOverride;
@@ -58,6 +60,15 @@ export function parseModelSettings(text: string, path: string): ModelSettings {
   if (cache !== undefined) {
     out.prefixCache = { dir: resolve(directory, cache.dir) };
     if (cache.budget_mb !== undefined) out.prefixCache.budgetBytes = cache.budget_mb * MIB;
+  }
+  const spec = definition.speculative;
+  if (spec !== undefined) {
+    const speculation: Partial<SpeculationConfig> = {};
+    if (spec.enabled !== undefined) speculation.enabled = spec.enabled;
+    if (spec.max_draft !== undefined) speculation.maxDraft = spec.max_draft;
+    if (spec.min_ngram !== undefined) speculation.minNgram = spec.min_ngram;
+    if (spec.max_ngram !== undefined) speculation.maxNgram = spec.max_ngram;
+    out.speculation = speculation;
   }
   return out;
 }

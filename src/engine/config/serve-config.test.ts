@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, UsageError } from '../../lib/errors.ts';
 import { parseOptions } from '../../lib/options.ts';
+import { DEFAULT_SPECULATION } from '../inference/speculative-decode.ts';
 import { loadApiKeys } from './api-keys.ts';
 import { parseModelSettings } from './model-settings.ts';
 import { resolveServeConfig, serveOptions } from './serve-config.ts';
@@ -61,6 +62,41 @@ describe('model YAML', () => {
   });
 });
 
+describe('speculative decoding settings', () => {
+  test('the YAML sets fields, flags override them, the rest keeps the defaults', () => {
+    const path = join(dir, 'spec.yaml');
+    writeFileSync(path, 'parameters:\n  model: m.gguf\nspeculative:\n  enabled: false\n  max_draft: 4\n  min_ngram: 3\n');
+    assert.deepEqual(serveConfig(['--config', path], 1).engine?.speculation, {
+      ...DEFAULT_SPECULATION,
+      enabled: false,
+      maxDraft: 4,
+      minNgram: 3,
+    });
+    assert.deepEqual(serveConfig(['--config', path, '--speculative', '--speculative-max-draft', '12'], 1).engine?.speculation, {
+      ...DEFAULT_SPECULATION,
+      maxDraft: 12,
+      minNgram: 3,
+      enabled: true,
+    });
+    assert.equal(serveConfig(['--model', '/m.gguf', '--no-speculative'], 1).engine?.speculation?.enabled, false);
+  });
+
+  test('a typo or a bad value in the YAML names the field', () => {
+    assert.throws(
+      () => parseModelSettings('parameters:\n  model: m.gguf\nspeculative:\n  max_drafts: 4\n', '/m.yaml'),
+      (e: unknown) => e instanceof ConfigError && e.issues[0]?.field === '/m.yaml: speculative' && /max_drafts/.test(e.issues[0].message),
+    );
+    assert.throws(
+      () => parseModelSettings('parameters:\n  model: m.gguf\nspeculative:\n  min_ngram: 5\n  max_ngram: 2\n', '/m.yaml'),
+      refusal('/m.yaml: speculative.min_ngram', /must not exceed max_ngram/),
+    );
+    assert.throws(
+      () => parseModelSettings('parameters:\n  model: m.gguf\nspeculative:\n  max_draft: 0\n', '/m.yaml'),
+      refusal('/m.yaml: speculative.max_draft', /.+/),
+    );
+  });
+});
+
 describe('serve options', () => {
   test('options override the YAML; the served id is the YAML name', () => {
     const path = join(dir, 'm.yaml');
@@ -86,6 +122,7 @@ describe('serve options', () => {
       parallel: 1,
       queueLimit: 8,
       defaults: {},
+      speculation: DEFAULT_SPECULATION,
     });
     assert.equal(c.pingIntervalMs, 10_000);
     assert.equal(c.metricsAuth, undefined);

@@ -7,7 +7,8 @@ import { UsageError } from '../../lib/errors.ts';
 import { choiceOption, decimalOption, intOption, type OptionValues, textOption, toggleOption } from '../../lib/options.ts';
 import { defaultThreadCount } from '../../lib/usable-cpus.ts';
 import type { PrefixCacheConfig } from '../cache/open-prefix-cache.ts';
-import type { EngineConfig } from '../inference/types.ts';
+import { DEFAULT_SPECULATION } from '../inference/speculative-decode.ts';
+import type { EngineConfig, SpeculationConfig } from '../inference/types.ts';
 import { loadModelSettings, type ModelSettings } from './model-settings.ts';
 
 /** What applies when neither an option nor the model YAML says otherwise (the context: see src/lib/context-window.ts). */
@@ -54,6 +55,16 @@ export const serveOptions = {
     max: 1 << 30,
     description: 'disk budget of the prefix cache in MiB (least recently used entries go first)',
     defaultText: 'YAML prefix_cache.budget_mb, else half of the free disk space',
+  }),
+  speculative: toggleOption({
+    description: 'prompt-lookup speculative decoding (drafts copied from the prompt, verified in one batch)',
+    defaultText: `YAML speculative.enabled, else ${DEFAULT_SPECULATION.enabled ? 'on' : 'off'}`,
+  }),
+  'speculative-max-draft': intOption({
+    min: 1,
+    max: 64,
+    description: 'longest draft verified per step',
+    defaultText: `YAML speculative.max_draft, else ${DEFAULT_SPECULATION.maxDraft}`,
   }),
   queue: intOption({ min: 0, max: 100_000, default: 8, description: 'requests waiting for a slot before 429' }),
   'metrics-auth': toggleOption({ description: 'whether /metrics needs a key', defaultText: 'yes when a key is configured' }),
@@ -126,6 +137,13 @@ function prefixCacheConfig(f: ServeOptions, yaml: ModelSettings | undefined): { 
   return { prefixCache: budgetBytes === undefined ? { dir } : { dir, budgetBytes } };
 }
 
+function resolveSpeculation(f: ServeOptions, yaml: ModelSettings | undefined): SpeculationConfig {
+  const merged: SpeculationConfig = { ...DEFAULT_SPECULATION, ...yaml?.speculation };
+  if (f.speculative !== undefined) merged.enabled = f.speculative;
+  if (f['speculative-max-draft'] !== undefined) merged.maxDraft = f['speculative-max-draft'];
+  return merged;
+}
+
 export function resolveServeConfig(f: ServeOptions, defaultThreads: number): ServeConfig {
   if (f.model !== undefined && f.config !== undefined) {
     throw new UsageError([{ field: '--model', message: 'give either --model or --config, not both' }]);
@@ -139,6 +157,7 @@ export function resolveServeConfig(f: ServeOptions, defaultThreads: number): Ser
     defaults: yaml?.defaults ?? {},
     ...(yaml?.chatTemplate !== undefined ? { chatTemplate: yaml.chatTemplate } : {}),
     ...prefixCacheConfig(f, yaml),
+    speculation: resolveSpeculation(f, yaml),
   };
   const modelPath = f.model ?? yaml?.modelPath;
   const engine: ServeEngineConfig | undefined =
