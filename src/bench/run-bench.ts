@@ -24,12 +24,15 @@ import { runFlashAttentionSection } from './sections/flash-attention.ts';
 import { runPrefixSection, sizeConversation } from './sections/prefix.ts';
 import { runPrefixCacheSection } from './sections/prefix-cache.ts';
 import { runRejectSection } from './sections/reject.ts';
+import { runSpeculativeSection, speculativeCases } from './sections/speculative.ts';
 import { type RunningServer, type ServerSettings, startServer } from './server-process.ts';
 import { makeEndpoint, streamChat } from './stream-client.ts';
 
 export interface BenchRunInput {
   options: BenchOptions;
   modelPath: string;
+  /** The scripted model of the copy-heavy speculative case (sections/speculative.ts). */
+  copyModelPath: string;
   progress: Progress;
 }
 
@@ -38,8 +41,8 @@ async function warmUp(server: RunningServer): Promise<void> {
   await streamChat(server.endpoint, { model: server.modelId, messages: decodeMessages('warm'), maxTokens: 4 });
 }
 
-export async function runBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
-  if (options.prefixCacheOnly) return runPrefixCacheBench({ options, modelPath, progress });
+export async function runBench({ options, modelPath, copyModelPath, progress }: BenchRunInput): Promise<BenchReport> {
+  if (options.prefixCacheOnly) return runPrefixCacheBench({ options, modelPath, copyModelPath, progress });
   const startedAt = new Date();
   const t0 = Date.now();
   const loadAtStart = os.loadavg()[0] ?? Number.NaN;
@@ -145,6 +148,18 @@ export async function runBench({ options, modelPath, progress }: BenchRunInput):
     );
     rows.push(...cache.rows);
     details['prefixCache'] = cache.details;
+
+    // Speculation on vs off runs in-process engines: nothing else may compute meanwhile.
+    const speculativeTokens = options.tokens;
+    const speculative = await runSpeculativeSection(
+      speculativeCases(copyModelPath, modelPath, speculativeTokens),
+      options.threads,
+      options.contextSize,
+      options.repeat,
+      progress,
+    );
+    rows.push(...speculative.rows);
+    details['speculative'] = speculative.details;
   } catch (error) {
     if (server !== undefined && error instanceof Error) error.message += `\n--- server log (tail) ---\n${server.logTail()}`;
     throw error;

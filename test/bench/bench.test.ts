@@ -65,6 +65,8 @@ test('bench --quick --json runs every section and reports finite positive figure
     'aggregate-4-p1',
     'aggregate-2-p2',
     'aggregate-4-p4',
+    'spec-copy',
+    'spec-nomatch',
   ];
   if (hasNginx) expected.push('edge-decode', 'edge-ttft');
   assert.deepEqual([...ids].sort(), [...expected].sort());

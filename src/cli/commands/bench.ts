@@ -14,6 +14,7 @@ model file and thread count, then prints a table (or JSON with --json).`,
     const { stderrProgress } = await import('../../bench/progress.ts');
     const { renderTable } = await import('../../bench/report.ts');
     const { runBench } = await import('../../bench/run-bench.ts');
+    const { copyModelPath } = await import('../../bench/sections/speculative.ts');
     const modelPath = options.modelPath ?? (await generatedModelPath(options.quick ? 'tiny' : 'bench', modelCacheDir(env), stderrProgress));
     // Ctrl-C / SIGTERM: stop the server, nginx and the raw worker before exiting.
     const onSignal = (signal: NodeJS.Signals) => {
@@ -23,7 +24,8 @@ model file and thread count, then prints a table (or JSON with --json).`,
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const report = await runBench({ options, modelPath, progress: stderrProgress });
+      const copyModel = await copyModelPath(modelCacheDir(env), stderrProgress);
+      const report = await runBench({ options, modelPath, copyModelPath: copyModel, progress: stderrProgress });
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
       return 0;
     } finally {

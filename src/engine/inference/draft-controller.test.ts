@@ -31,3 +31,23 @@ describe('draft length control', () => {
     assert.deepEqual([c.drafts, c.draftedTokens, c.acceptedTokens], [5, 16, 1]);
   });
 });
+
+describe('draft cost control', () => {
+  it('pauses when draft steps deliver fewer tokens per ms than plain steps, even with hits', () => {
+    const c = new DraftController({ maxDraft: 8 });
+    for (let i = 0; i < 3; i++) c.plainStep(10);
+    // 2 tokens per 40 ms (0.05/ms) against 1 per 10 ms (0.1/ms): losing.
+    c.record(4, 1, 40);
+    c.record(2, 1, 40);
+    assert.ok(c.allowance() > 0, 'not judged before enough timed drafts');
+    c.record(2, 1, 40);
+    assert.equal(c.allowance(), 0);
+  });
+
+  it('keeps drafting when draft steps win', () => {
+    const c = new DraftController({ maxDraft: 8 });
+    for (let i = 0; i < 3; i++) c.plainStep(10);
+    for (let i = 0; i < 5; i++) c.record(8, 8, 20);
+    assert.equal(c.allowance(), 8);
+  });
+});

@@ -76,7 +76,6 @@ export async function speculativeDecode(
     const room = req.maxTokens - generated.length;
     const allowance = Math.min(controller.allowance(), room);
     const draft = allowance > 0 ? propose(history, allowance).slice(0, allowance) : [];
-    if (draft.length === 0) controller.plainStep();
 
     const bias: TokenBias = steering.bias;
     const at = (i: number): ControlledEvaluateInputItem => {
@@ -89,7 +88,9 @@ export async function speculativeDecode(
     };
     const batch: ControlledEvaluateInputItem[] = input.slice(0, -1);
     for (let i = 0; i <= draft.length; i++) batch.push(at(i));
+    const stepStart = performance.now();
     const results = await sequence.controlledEvaluate(batch);
+    const stepMs = performance.now() - stepStart;
 
     let stopped: FinishReason | undefined;
     let keep = draft.length;
@@ -143,7 +144,10 @@ export async function speculativeDecode(
         break;
       }
     }
-    if (draft.length > 0) controller.record(draft.length, Math.min(keep, draft.length));
+    // Only decode steps are timed: the first one also evaluates the uncached prompt tail.
+    const timed = input.length === 1 ? stepMs : undefined;
+    if (draft.length > 0) controller.record(draft.length, Math.min(keep, draft.length), timed);
+    else controller.plainStep(timed);
     const evaluatedDrafts = draft.length;
     if (keep < evaluatedDrafts) {
       const end = sequence.nextTokenIndex;

@@ -1,0 +1,42 @@
+/**
+ * Only the speculative-decoding rows of `slm-copilot bench` (sections/speculative.ts), for iterating on
+ * them without the whole run: node tools/bench-speculative.ts [tokens=128] [threads=usable−1] [repeat=5]
+ */
+import os from 'node:os';
+import { generatedModelPath, modelCacheDir } from '../src/bench/bench-model.ts';
+import { stderrProgress } from '../src/bench/progress.ts';
+import { renderTable } from '../src/bench/report.ts';
+import { copyModelPath, runSpeculativeSection, speculativeCases } from '../src/bench/sections/speculative.ts';
+import { defaultThreadCount, usableCpus } from '../src/lib/usable-cpus.ts';
+
+const [tokens = 128, threads = defaultThreadCount(), repeat = 5] = process.argv.slice(2).map(Number);
+const contextSize = 4096;
+const dir = modelCacheDir(process.env);
+const benchModel = await generatedModelPath('bench', dir, stderrProgress);
+const t0 = Date.now();
+const loadStart = os.loadavg()[0] ?? Number.NaN;
+const cases = speculativeCases(await copyModelPath(dir, stderrProgress), benchModel, tokens);
+const { rows, details } = await runSpeculativeSection(cases, threads, contextSize, repeat, stderrProgress);
+const config = {
+  model: benchModel,
+  modelBytes: (await import('node:fs')).statSync(benchModel).size,
+  threads,
+  usableCpus: usableCpus(),
+  contextSize,
+  tokens,
+  repeat,
+  quick: false,
+  edge: 'n/a',
+  loadAverage: { start: loadStart, end: os.loadavg()[0] ?? Number.NaN },
+};
+const report = {
+  tool: 'slm-copilot bench',
+  version: 1,
+  startedAt: new Date(t0).toISOString(),
+  durationMs: Date.now() - t0,
+  config,
+  rows,
+  details,
+  notes: [],
+} as const;
+process.stdout.write(renderTable(report));
