@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { generatedModelPath, modelCacheDir } from '../src/bench/bench-model.ts';
 import { stderrProgress } from '../src/bench/progress.ts';
-import { renderTable } from '../src/bench/report.ts';
+import { type BenchReport, renderTable } from '../src/bench/report.ts';
 import { copyModelPath, runSpeculativeSection, speculativeCases } from '../src/bench/sections/speculative.ts';
 import { defaultThreadCount, usableCpus } from '../src/lib/usable-cpus.ts';
 
