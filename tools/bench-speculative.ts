@@ -29,7 +29,7 @@ const config = {
   edge: 'n/a',
   loadAverage: { start: loadStart, end: os.loadavg()[0] ?? Number.NaN },
 };
-const report = {
+const report: BenchReport = {
   tool: 'slm-copilot bench',
   version: 1,
   startedAt: new Date(t0).toISOString(),
@@ -38,5 +38,5 @@ const report = {
   rows,
   details,
   notes: [],
-} as const;
+};
 process.stdout.write(renderTable(report));
