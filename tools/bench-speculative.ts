@@ -1,6 +1,7 @@
 /**
  * Only the speculative-decoding rows of `slm-copilot bench` (sections/speculative.ts), for iterating on
- * them without the whole run: node tools/bench-speculative.ts [tokens=128] [threads=usable−1] [repeat=5]
+ * them without the whole run:
+ *   node tools/bench-speculative.ts [tokens=128] [threads=usable−1] [repeat=5] [maxDraft=16] [case id, e.g. spec-copy]
  */
 import os from 'node:os';
 import { generatedModelPath, modelCacheDir } from '../src/bench/bench-model.ts';
@@ -9,14 +10,17 @@ import { type BenchReport, renderTable } from '../src/bench/report.ts';
 import { copyModelPath, runSpeculativeSection, speculativeCases } from '../src/bench/sections/speculative.ts';
 import { defaultThreadCount, usableCpus } from '../src/lib/usable-cpus.ts';
 
-const [tokens = 128, threads = defaultThreadCount(), repeat = 5] = process.argv.slice(2).map(Number);
+const [tokens = 128, threads = defaultThreadCount(), repeat = 5, maxDraft = 16] = process.argv.slice(2, 6).map(Number);
+const only = process.argv[6];
 const contextSize = 4096;
 const dir = modelCacheDir(process.env);
 const benchModel = await generatedModelPath('bench', dir, stderrProgress);
 const t0 = Date.now();
 const loadStart = os.loadavg()[0] ?? Number.NaN;
-const cases = speculativeCases(await copyModelPath(dir, stderrProgress), benchModel, tokens);
-const { rows, details } = await runSpeculativeSection(cases, threads, contextSize, repeat, stderrProgress);
+const cases = speculativeCases(await copyModelPath(dir, stderrProgress), benchModel, tokens).filter(
+  (c) => only === undefined || c.id === only,
+);
+const { rows, details } = await runSpeculativeSection(cases, threads, contextSize, repeat, stderrProgress, maxDraft);
 const config = {
   model: benchModel,
   modelBytes: (await import('node:fs')).statSync(benchModel).size,

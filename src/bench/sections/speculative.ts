@@ -101,9 +101,10 @@ export async function measureSpeculativeCase(
   contextSize: number,
   repeat: number,
   progress: Progress,
+  maxDraft = DEFAULT_SPECULATION.maxDraft,
 ): Promise<SpeculativeSample> {
   const config = { modelPath: c.modelPath, modelId: c.id, contextSize, threads, parallel: 1, queueLimit: 1, defaults: {} };
-  const on = createLlamaEngine({ ...config, speculation: { ...DEFAULT_SPECULATION, enabled: true } });
+  const on = createLlamaEngine({ ...config, speculation: { ...DEFAULT_SPECULATION, enabled: true, maxDraft } });
   const off = createLlamaEngine({ ...config, speculation: { ...DEFAULT_SPECULATION, enabled: false } });
   const sample: SpeculativeSample = { on: [], off: [], identical: 0, accepted: 0, drafted: 0, drafts: 0 };
   try {
@@ -166,11 +167,12 @@ export async function runSpeculativeSection(
   contextSize: number,
   repeat: number,
   progress: Progress,
+  maxDraft = DEFAULT_SPECULATION.maxDraft,
 ): Promise<{ rows: BenchRow[]; details: Record<string, SpeculativeSample> }> {
   const rows: BenchRow[] = [];
   const details: Record<string, SpeculativeSample> = {};
   for (const c of cases) {
-    const s = await measureSpeculativeCase(c, threads, contextSize, repeat, progress);
+    const s = await measureSpeculativeCase(c, threads, contextSize, repeat, progress, maxDraft);
     rows.push(speculativeRow(c, s, repeat));
     details[c.id] = s;
   }
