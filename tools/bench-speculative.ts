@@ -3,44 +3,26 @@
  * them without the whole run:
  *   node tools/bench-speculative.ts [tokens=128] [threads=usable−1] [repeat=5] [maxDraft=16] [case id, e.g. spec-copy]
  */
-import os from 'node:os';
 import { generatedModelPath, modelCacheDir } from '../src/bench/bench-model.ts';
 import { stderrProgress } from '../src/bench/progress.ts';
-import { type BenchReport, renderTable } from '../src/bench/report.ts';
+import { renderTable } from '../src/bench/report.ts';
+import { benchReport, benchStart } from '../src/bench/report-envelope.ts';
 import { copyModelPath, runSpeculativeSection, speculativeCases } from '../src/bench/sections/speculative.ts';
-import { defaultThreadCount, usableCpus } from '../src/lib/usable-cpus.ts';
+import { defaultThreadCount } from '../src/lib/usable-cpus.ts';
 
 const [tokens = 128, threads = defaultThreadCount(), repeat = 5, maxDraft = 16] = process.argv.slice(2, 6).map(Number);
 const only = process.argv[6];
 const contextSize = 4096;
 const dir = modelCacheDir(process.env);
 const benchModel = await generatedModelPath('bench', dir, stderrProgress);
-const t0 = Date.now();
-const loadStart = os.loadavg()[0] ?? Number.NaN;
+const start = benchStart();
 const cases = speculativeCases(await copyModelPath(dir, stderrProgress), benchModel, tokens).filter(
   (c) => only === undefined || c.id === only,
 );
 const { rows, details } = await runSpeculativeSection(cases, threads, contextSize, repeat, stderrProgress, maxDraft);
-const config = {
-  model: benchModel,
-  modelBytes: (await import('node:fs')).statSync(benchModel).size,
-  threads,
-  usableCpus: usableCpus(),
-  contextSize,
-  tokens,
-  repeat,
-  quick: false,
-  edge: 'n/a',
-  loadAverage: { start: loadStart, end: os.loadavg()[0] ?? Number.NaN },
-};
-const report: BenchReport = {
-  tool: 'slm-copilot bench',
-  version: 1,
-  startedAt: new Date(t0).toISOString(),
-  durationMs: Date.now() - t0,
-  config,
-  rows,
-  details,
-  notes: [],
-};
+const report = benchReport(
+  start,
+  { model: benchModel, threads, contextSize, tokens, repeat, quick: false, edge: 'n/a' },
+  { rows, details, notes: [] },
+);
 process.stdout.write(renderTable(report));

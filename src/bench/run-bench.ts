@@ -3,11 +3,9 @@
  * baseline in its own child that is stopped before anything else runs, then a table or JSON.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { usableCpus } from '../lib/usable-cpus.ts';
 import { startApplianceEdge } from './appliance-edge.ts';
 import { trackChild } from './child-process.ts';
 import { startTlsProxy, type TlsProxy } from './nginx-proxy.ts';
@@ -16,6 +14,7 @@ import type { Progress } from './progress.ts';
 import { decodeMessages } from './prompts.ts';
 import { type RawRunner, startRawRunner } from './raw-runner.ts';
 import type { BenchReport, BenchRow } from './report.ts';
+import { benchReport, benchStart } from './report-envelope.ts';
 import { runPrefixCacheBench } from './run-prefix-cache-bench.ts';
 import { type ConcurrencySample, concurrencyRows, measureConcurrency } from './sections/concurrency.ts';
 import { runDecodeSection } from './sections/decode.ts';
@@ -43,9 +42,7 @@ async function warmUp(server: RunningServer): Promise<void> {
 
 export async function runBench({ options, modelPath, copyModelPath, progress }: BenchRunInput): Promise<BenchReport> {
   if (options.prefixCacheOnly) return runPrefixCacheBench({ options, modelPath, copyModelPath, progress });
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const loadAtStart = os.loadavg()[0] ?? Number.NaN;
+  const start = benchStart();
   const work = await mkdtemp(path.join(os.tmpdir(), 'slm-bench-'));
   const untrackWork = trackChild(() => rm(work, { recursive: true, force: true }));
   const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`;
@@ -172,25 +169,17 @@ export async function runBench({ options, modelPath, copyModelPath, progress }: 
   }
 
   if (options.quick) notes.push('quick mode: tiny model and few tokens; the figures only show that every path works.');
-  return {
-    tool: 'slm-copilot bench',
-    version: 1,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - t0,
-    config: {
+  return benchReport(
+    start,
+    {
       model: modelPath,
-      modelBytes: statSync(modelPath).size,
       threads: options.threads,
-      usableCpus: usableCpus(),
       contextSize: options.contextSize,
       tokens: options.tokens,
       repeat: options.repeat,
       quick: options.quick,
       edge: edgeLabel,
-      loadAverage: { start: loadAtStart, end: os.loadavg()[0] ?? Number.NaN },
     },
-    rows,
-    details,
-    notes,
-  };
+    { rows, details, notes },
+  );
 }

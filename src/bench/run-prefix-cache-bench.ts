@@ -4,22 +4,20 @@
  * server starts.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { usableCpus } from '../lib/usable-cpus.ts';
 import { trackChild } from './child-process.ts';
 import { startRawRunner } from './raw-runner.ts';
 import type { BenchReport } from './report.ts';
+import { benchReport, benchStart } from './report-envelope.ts';
 import type { BenchRunInput } from './run-bench.ts';
 import { sizeConversation } from './sections/prefix.ts';
 import { runPrefixCacheSection } from './sections/prefix-cache.ts';
 import { startServer } from './server-process.ts';
 
 export async function runPrefixCacheBench({ options, modelPath, progress }: BenchRunInput): Promise<BenchReport> {
-  const startedAt = new Date();
-  const loadAtStart = os.loadavg()[0] ?? Number.NaN;
+  const start = benchStart();
   const work = await mkdtemp(path.join(os.tmpdir(), 'slm-bench-'));
   const untrackWork = trackChild(() => rm(work, { recursive: true, force: true }));
   try {
@@ -36,27 +34,23 @@ export async function runPrefixCacheBench({ options, modelPath, progress }: Benc
       shape,
       progress,
     );
-    return {
-      tool: 'slm-copilot bench',
-      version: 1,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      config: {
+    return benchReport(
+      start,
+      {
         model: modelPath,
-        modelBytes: statSync(modelPath).size,
         threads: options.threads,
-        usableCpus: usableCpus(),
         contextSize: options.contextSize,
         tokens: options.tokens,
         repeat: options.repeat,
         quick: options.quick,
         edge: 'skipped (--prefix-cache-only)',
-        loadAverage: { start: loadAtStart, end: os.loadavg()[0] ?? Number.NaN },
       },
-      rows: section.rows,
-      details: { prefixCache: section.details },
-      notes: options.quick ? ['quick mode: tiny model; the figures only show that every path works.'] : [],
-    };
+      {
+        rows: section.rows,
+        details: { prefixCache: section.details },
+        notes: options.quick ? ['quick mode: tiny model; the figures only show that every path works.'] : [],
+      },
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
     untrackWork();
