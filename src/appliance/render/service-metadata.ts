@@ -2,12 +2,13 @@
  * /etc/one-appliance/metadata, the one-apps service metadata (their `create_one_service_metadata`): what
  * this appliance is, which version, and the context variables it reads. YAML, written at install.
  */
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+// Imported, not read at run time: esbuild inlines it into the release bundle, whose dist/cli.mjs sits at
+// another depth than this file (reading ../../../package.json there failed the image's install stage).
+import pkg from '../../../package.json' with { type: 'json' };
 import { CONTEXT_VARIABLES } from '../context/context-variables.ts';
 
 export function applianceVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
