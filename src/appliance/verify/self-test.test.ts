@@ -68,19 +68,26 @@ describe('self-test through a stand-in edge', () => {
     assert.equal(result.ok, true, result.detail);
     assert.match(
       result.detail,
-      /^HTTPS \+ key \+ streamed completion through nginx: 1 deltas, finish_reason stop, first delta after \d+ ms/,
+      /^HTTPS \+ key \+ streamed completion through nginx: 1 deltas, \? tokens generated, finish_reason stop, first delta after \d+ ms/,
     );
     assert.deepEqual(seen.at(-1), {
       authorization: 'Bearer sk-self-test',
       sni: 'copilot.example.org',
-      body: { model: 'devstral', stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Say OK.' }] },
+      body: {
+        model: 'devstral',
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: 0,
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'Say OK.' }],
+      },
     });
   });
 
   test('[DONE] without any content chunk fails', async () => {
     assert.deepEqual(await run(200, `${role}${finish}${done}`), {
       ok: false,
-      detail: 'the stream carried no content or tool-call delta (2 frames)',
+      detail: 'the stream carried no content or tool-call delta and no generated tokens (2 frames)',
     });
   });
 

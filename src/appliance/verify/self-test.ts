@@ -22,6 +22,19 @@ export interface SelfTestResult {
   detail: string;
 }
 
+/**
+ * Greedy, so a boot never passes or fails by chance; with the usage frame, so a model whose answer renders as
+ * nothing (a stand-in that only knows how to call tools) still proves that it generated.
+ */
+export const SELF_TEST_BODY = (model: string) => ({
+  model,
+  stream: true,
+  stream_options: { include_usage: true },
+  temperature: 0,
+  max_tokens: 8,
+  messages: [{ role: 'user', content: 'Say OK.' }],
+});
+
 export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
   const started = performance.now();
   try {
@@ -29,7 +42,7 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
       url: new URL('/v1/chat/completions', input.origin),
       method: 'POST',
       headers: { authorization: `Bearer ${input.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: input.modelId, stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Say OK.' }] }),
+      body: JSON.stringify(SELF_TEST_BODY(input.modelId)),
       ca: input.ca,
       servername: input.servername,
       timeoutMs: input.timeoutMs,
@@ -41,7 +54,7 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
     const deltas = stream.contentDeltas + stream.toolCallDeltas;
     return {
       ok: true,
-      detail: `HTTPS + key + streamed completion through nginx: ${deltas} deltas, finish_reason ${stream.finishReason}, first delta after ${Math.round(stream.firstDeltaAt - started)} ms, done after ${Math.round(performance.now() - started)} ms`,
+      detail: `HTTPS + key + streamed completion through nginx: ${deltas} deltas, ${stream.usage?.completion_tokens ?? '?'} tokens generated, finish_reason ${stream.finishReason}, first delta after ${Math.round(stream.firstDeltaAt - started)} ms, done after ${Math.round(performance.now() - started)} ms`,
     };
   } catch (e) {
     return { ok: false, detail: (e as Error).message };

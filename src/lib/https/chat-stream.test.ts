@@ -41,7 +41,12 @@ test('a tool-call answer is complete without text', async () => {
 test('[DONE] alone, no finish_reason, or no [DONE] are each incomplete', async () => {
   assert.equal(
     chatStreamProblem(await readChatStream(pieces(role, finish, 'data: [DONE]\n\n'))),
-    'the stream carried no content or tool-call delta (2 frames)',
+    'the stream carried no content or tool-call delta and no generated tokens (2 frames)',
+  );
+  const nothingGenerated = frame({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 0 } });
+  assert.equal(
+    chatStreamProblem(await readChatStream(pieces(role, finish, nothingGenerated, 'data: [DONE]\n\n'))),
+    'the stream carried no content or tool-call delta and no generated tokens (3 frames)',
   );
   assert.equal(
     chatStreamProblem(await readChatStream(pieces(role, content('x'), 'data: [DONE]\n\n'))),
@@ -51,6 +56,14 @@ test('[DONE] alone, no finish_reason, or no [DONE] are each incomplete', async (
     chatStreamProblem(await readChatStream(pieces(role, content('x'), finish))),
     'the stream ended without [DONE] after 3 frames',
   );
+});
+
+test('a turn that generated tokens rendering as nothing is complete: the usage frame proves the model ran', async () => {
+  const summary = await readChatStream(
+    pieces(role, finish, frame({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 1 } }), 'data: [DONE]\n\n'),
+  );
+  assert.equal(summary.contentDeltas + summary.toolCallDeltas, 0);
+  assert.equal(chatStreamProblem(summary), undefined);
 });
 
 test('an error frame or a frame that is not JSON fails the read', async () => {

@@ -88,10 +88,14 @@ function add(summary: ChatStreamSummary, data: string, now: number): void {
   }
 }
 
-/** Why a stream is not a complete answer, or undefined: it must say something, finish, and end with [DONE]. */
+/**
+ * Why a stream is not a complete answer, or undefined: the model must have produced something (a content or
+ * tool-call delta, or generated tokens counted in the usage frame: a model may legitimately end its turn with a
+ * token that renders as nothing), finish, and end with [DONE].
+ */
 export function chatStreamProblem(summary: ChatStreamSummary): string | undefined {
-  if (summary.contentDeltas + summary.toolCallDeltas === 0)
-    return `the stream carried no content or tool-call delta (${summary.frames} frames)`;
+  if (summary.contentDeltas + summary.toolCallDeltas === 0 && (summary.usage?.completion_tokens ?? 0) === 0)
+    return `the stream carried no content or tool-call delta and no generated tokens (${summary.frames} frames)`;
   if (summary.finishReason === null) return `the stream carried no finish_reason (${summary.frames} frames)`;
   if (!summary.done) return `the stream ended without [DONE] after ${summary.frames} frames`;
   return undefined;
