@@ -19,8 +19,10 @@ function recorder(initial: EngineNode[]) {
   let nodes = initial;
   let nginxOk = true;
   let clock = 0;
+  const down = new Set<string>();
   const effects: DiscoveryEffects = {
     readEngines: async () => nodes,
+    probe: async (address) => !down.has(address),
     readUpstream: async () => file,
     writeUpstream: async (t) => {
       const changed = t !== file;
@@ -41,6 +43,7 @@ function recorder(initial: EngineNode[]) {
     file: () => file,
     set: (n: EngineNode[]) => (nodes = n),
     breakNginx: () => (nginxOk = false),
+    down,
   };
 }
 
@@ -105,4 +108,18 @@ it('keeps the working upstream when nginx -t fails or OneGate is down', async ()
   assert.equal(down.changed, false);
   assert.equal(r.file(), good);
   assert.match(down.view.lastError ?? '', /OneGate: connect ECONNREFUSED/);
+});
+
+it('drops an engine that still says READY=YES but does not answer (killed -9), and re-adds it when it answers', async () => {
+  const r = recorder([node(1, true), node(2, true)]);
+  let pass = await discoveryPass(r.effects, settings, emptyEdgeView());
+  r.down.add('10.0.0.2:8080');
+  pass = await discoveryPass(r.effects, settings, pass.view);
+  assert.equal(pass.changed, true);
+  assert.doesNotMatch(r.file() ?? '', /10\.0\.0\.2/);
+  assert.equal(pass.view.engines[1]?.state, 'unreachable');
+  r.down.clear();
+  pass = await discoveryPass(r.effects, settings, pass.view);
+  assert.equal(pass.changed, true);
+  assert.match(r.file() ?? '', /10\.0\.0\.2:8080/);
 });

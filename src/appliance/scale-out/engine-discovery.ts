@@ -9,6 +9,11 @@ import type { EngineNode } from './onegate-service.ts';
 
 export interface DiscoveryEffects {
   readEngines(): Promise<EngineNode[]>;
+  /**
+   * The engine answers its readiness route (the edge's own check: an engine killed with -9 cannot take
+   * back the READY=YES it published, so OneGate alone would keep routing to it).
+   */
+  probe(address: string): Promise<boolean>;
   readUpstream(): Promise<string | undefined>;
   /** Writes atomically; returns whether the content changed. */
   writeUpstream(text: string): Promise<boolean>;
@@ -17,7 +22,7 @@ export interface DiscoveryEffects {
   now(): Date;
 }
 
-export type EngineState = 'routed' | 'not-ready' | 'no-address';
+export type EngineState = 'routed' | 'not-ready' | 'no-address' | 'unreachable';
 
 export interface EdgeView {
   engines: { vmId: string; name: string; address: string | undefined; state: EngineState; since: string }[];
@@ -31,9 +36,10 @@ export interface DiscoveryPassResult {
   view: EdgeView;
 }
 
-export function engineState(node: EngineNode): EngineState {
+export function engineState(node: EngineNode, reachable: boolean): EngineState {
   if (node.address === undefined) return 'no-address';
-  return node.ready ? 'routed' : 'not-ready';
+  if (!node.ready) return 'not-ready';
+  return reachable ? 'routed' : 'unreachable';
 }
 
 export function emptyEdgeView(): EdgeView {
@@ -53,13 +59,16 @@ export async function discoveryPass(
     // OneGate down: keep routing to what we had; a stale set beats an empty one.
     return { changed: false, view: { ...previous, lastError: `OneGate: ${(error as Error).message}` } };
   }
-  const engines = nodes.map((n) => {
-    const state = engineState(n);
+  const reachable = await Promise.all(
+    nodes.map((n) => (n.ready && n.address !== undefined ? effects.probe(n.address).catch(() => false) : Promise.resolve(false))),
+  );
+  const engines = nodes.map((n, i) => {
+    const state = engineState(n, reachable[i] === true);
     const before = previous.engines.find((e) => e.vmId === n.vmId);
     const since = before !== undefined && before.state === state && before.address === n.address ? before.since : at;
     return { vmId: n.vmId, name: n.name, address: n.address, state, since };
   });
-  const text = renderEngineUpstream({ ...settings, nodes });
+  const text = renderEngineUpstream({ ...settings, nodes: nodes.map((n, i) => ({ ...n, ready: n.ready && reachable[i] === true })) });
   const old = await effects.readUpstream();
   if (old === text) return { changed: false, view: { ...previous, engines, lastError: undefined } };
   await effects.writeUpstream(text);
@@ -82,7 +91,7 @@ export function renderEdgeMetrics(view: EdgeView): string {
     '# HELP slm_copilot_edge_engines Engines the edge knows, by state (routed = in the upstream).',
     '# TYPE slm_copilot_edge_engines gauge',
   ];
-  for (const state of ['routed', 'not-ready', 'no-address'] as const) {
+  for (const state of ['routed', 'not-ready', 'no-address', 'unreachable'] as const) {
     lines.push(`slm_copilot_edge_engines{state="${state}"} ${view.engines.filter((e) => e.state === state).length}`);
   }
   lines.push(
