@@ -85,8 +85,9 @@ export function renderInternalCredentialConf(credential: string): string {
  * Location lines that proxy to the engines. The body is read into memory first (the route key needs the
  * first user message), which also lets nginx resend it to the next engine when one is dead.
  */
-export function renderEdgeRoutingLocation(options: { maxBodyBytes: number; upstream: string }): string[] {
+export function renderEdgeRoutingLocation(options: { maxBodyBytes: number; upstream: string; overflowLocation: string }): string[] {
   return [
+    `        error_page 502 = ${options.overflowLocation};`,
     '        client_body_in_single_buffer on;',
     `        client_body_buffer_size ${options.maxBodyBytes};`,
     '        proxy_request_buffering on;',
@@ -98,5 +99,24 @@ export function renderEdgeRoutingLocation(options: { maxBodyBytes: number; upstr
     '        proxy_next_upstream_tries 3;',
     '        proxy_next_upstream_timeout 10s;',
     `        proxy_pass http://${options.upstream};`,
+  ];
+}
+
+/**
+ * The named location a request falls back to when every engine is at its bound (nginx's 502 "no live
+ * upstreams"): least connections over the same engines, unbounded, so the request waits in an engine's
+ * queue instead of failing.
+ */
+export function renderOverflowLocation(options: { name: string; maxBodyBytes: number; upstream: string }): string[] {
+  return [
+    `    location ${options.name} {`,
+    '        client_body_in_single_buffer on;',
+    `        client_body_buffer_size ${options.maxBodyBytes};`,
+    '        proxy_set_header Authorization $slm_copilot_engine_authorization;',
+    '        proxy_set_header X-Api-Key "";',
+    '        proxy_next_upstream error timeout http_502 http_503 non_idempotent;',
+    '        proxy_next_upstream_tries 3;',
+    `        proxy_pass http://${options.upstream};`,
+    '    }',
   ];
 }

@@ -12,6 +12,11 @@
 import { type EngineNode, isEngineAddress } from './onegate-service.ts';
 
 export const ENGINE_UPSTREAM = 'slm_copilot_engines';
+/**
+ * Same engines without the bound: when every engine is at max_conns nginx answers 502 at once; the edge
+ * sends that request here instead, to queue on the least busy engine (the engines' own queue bounds it).
+ */
+export const OVERFLOW_UPSTREAM = 'slm_copilot_engines_overflow';
 export const ROUTE_KEY_VARIABLE = '$slm_copilot_route_key';
 export const ROUTING_MODES = ['conversation', 'round-robin', 'least-conn'] as const;
 export type RoutingMode = (typeof ROUTING_MODES)[number];
@@ -47,11 +52,21 @@ export function renderEngineUpstream(input: EngineUpstreamInput): string {
         )
       : // nginx needs one server; a `down` one makes every request a fast 502 ("no engine ready") instead of a hang.
         ['    server 127.0.0.1:9 down; # no engine is ready'];
+  const overflowServers =
+    engines.length > 0
+      ? engines.map((e) => `    server ${e.address} max_fails=1 fail_timeout=${input.failTimeoutSeconds}s;`)
+      : ['    server 127.0.0.1:9 down; # no engine is ready'];
   return [
     '# SLM-Copilot engines, from OneGate. Written by the edge discovery; local edits are overwritten.',
     `upstream ${ENGINE_UPSTREAM} {`,
     ...balance,
     ...servers,
+    '    keepalive 16;',
+    '}',
+    '',
+    `upstream ${OVERFLOW_UPSTREAM} {`,
+    '    least_conn;',
+    ...overflowServers,
     '    keepalive 16;',
     '}',
     '',

@@ -4,8 +4,8 @@
  * towards the engines. Pure. (The VM edge reuses the same routing fragments inside its TLS site.)
  */
 
-import { type EdgeRoutingPaths, renderEdgeRoutingHttp, renderEdgeRoutingLocation } from './edge-routing.ts';
-import { ENGINE_UPSTREAM } from './engine-upstream.ts';
+import { type EdgeRoutingPaths, renderEdgeRoutingHttp, renderEdgeRoutingLocation, renderOverflowLocation } from './edge-routing.ts';
+import { ENGINE_UPSTREAM, OVERFLOW_UPSTREAM } from './engine-upstream.ts';
 
 export interface ScaleOutSiteInput {
   listen: string;
@@ -47,8 +47,13 @@ export function renderScaleOutSite(input: ScaleOutSiteInput): string {
     '        if ($slm_copilot_authorized = 0) {',
     '            return 401 \'{"error":{"message":"Invalid or missing API key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}\';',
     '        }',
-    ...renderEdgeRoutingLocation({ maxBodyBytes: input.maxBodyBytes, upstream: ENGINE_UPSTREAM }),
+    ...renderEdgeRoutingLocation({
+      maxBodyBytes: input.maxBodyBytes,
+      upstream: ENGINE_UPSTREAM,
+      overflowLocation: '@slm_copilot_overflow',
+    }),
     '    }',
+    ...renderOverflowLocation({ name: '@slm_copilot_overflow', maxBodyBytes: input.maxBodyBytes, upstream: OVERFLOW_UPSTREAM }),
     '}',
     '',
   ].join('\n');
