@@ -55,7 +55,10 @@ it('renders only ready engines, hashed on the conversation key with bounded conn
   assert.match(renderEngineUpstream({ ...settings, routing: 'least-conn', nodes: [] }), /least_conn;\n {4}server 127\.0\.0\.1:9 down;/);
   const roundRobin = renderEngineUpstream({ ...settings, routing: 'round-robin', nodes: [node(1, true)] });
   assert.doesNotMatch(roundRobin.slice(0, roundRobin.indexOf('upstream slm_copilot_engines_overflow')), /hash|least_conn/);
-  assert.match(roundRobin, /upstream slm_copilot_engines_overflow \{\n {4}least_conn;\n {4}server 10\.0\.0\.1:8080 max_fails=1 fail_timeout=10s;/);
+  assert.match(
+    roundRobin,
+    /upstream slm_copilot_engines_overflow \{\n {4}least_conn;\n {4}server 10\.0\.0\.1:8080 max_fails=1 fail_timeout=10s;/,
+  );
 });
 
 it('reloads only on change, drops a not-ready engine and adds it back', async () => {
