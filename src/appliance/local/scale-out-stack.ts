@@ -39,6 +39,8 @@ export interface ScaleOutStackOptions {
   /** Requests one engine takes before the hash spills (default: its parallel slots + 1). */
   maxConnsPerEngine?: number;
   threadsPerEngine?: number;
+  /** Slots per engine: each keeps one conversation's prefix cached. */
+  parallel?: number;
   contextSize?: number;
   publicKey?: string;
   edgePort?: number;
@@ -114,6 +116,7 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
       '--api-key-file',
       keyFile,
       ...(options.contextSize !== undefined ? ['--context-size', String(options.contextSize)] : []),
+      ...(options.parallel !== undefined ? ['--parallel', String(options.parallel)] : []),
     ];
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env['SLM_COPILOT_API_KEY'];
