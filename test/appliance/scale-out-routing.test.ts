@@ -178,6 +178,9 @@ describe('scale-out edge', () => {
 
     await stack.discover();
     assert.equal(stack.view().engines[victim]?.state, 'unreachable');
+    const edgeMetrics = await fetch(`${stack.url}/metrics/edge`, { headers: { Authorization: `Bearer ${stack.publicKey}` } });
+    assert.match(await edgeMetrics.text(), /slm_copilot_edge_engines\{state="unreachable"\} 1/);
+    assert.equal((await fetch(`${stack.url}/metrics/edge`)).status, 401);
     await stack.startEngine(victim);
     await stack.discover();
     assert.equal(stack.view().engines[victim]?.state, 'routed');

@@ -18,7 +18,7 @@ import type { OneGateAccess } from '../context/context-sources.ts';
 import { renderNginxKeyConf } from '../render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../render/nginx-main-conf.ts';
 import { renderInternalCredentialConf, renderRouteKeyScript } from '../scale-out/edge-routing.ts';
-import { type DiscoveryPassResult, discoveryPass, type EdgeView, emptyEdgeView } from '../scale-out/engine-discovery.ts';
+import { type DiscoveryPassResult, discoveryPass, type EdgeView, emptyEdgeView, renderEdgeMetrics } from '../scale-out/engine-discovery.ts';
 import type { RoutingMode } from '../scale-out/engine-upstream.ts';
 import { engineOneGateBody, readEngineNodes } from '../scale-out/onegate-service.ts';
 import { renderScaleOutSite } from '../scale-out/scale-out-site.ts';
@@ -151,6 +151,7 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
       maxBodyBytes: MAX_REQUEST_BODY_BYTES,
       timeoutSeconds: options.timeoutSeconds ?? 300,
       revealEngine: true,
+      edgeMetricsFile: file('edge-metrics.prom'),
     }),
     { mode: 0o644 },
   );
@@ -192,6 +193,7 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
   const discover = async () => {
     const result = await discoveryPass(effects, settings(), view);
     view = result.view;
+    await writeFileAtomic(file('edge-metrics.prom'), renderEdgeMetrics(view), { mode: 0o644 });
     return result;
   };
 

@@ -16,7 +16,12 @@ export interface ScaleOutSiteInput {
   timeoutSeconds: number;
   /** Local stack only: answer which engine served (X-Slm-Copilot-Engine), for tests and the bench. */
   revealEngine: boolean;
+  /** The edge's view (renderEdgeMetrics), written by each discovery pass, served at EDGE_METRICS_PATH. */
+  edgeMetricsFile: string;
 }
+
+/** The edge's own metrics (engines, state, last change); the engines' /metrics stay on the engines. */
+export const EDGE_METRICS_PATH = '/metrics/edge';
 
 export function renderScaleOutSite(input: ScaleOutSiteInput): string {
   const t = `${input.timeoutSeconds}s`;
@@ -42,6 +47,14 @@ export function renderScaleOutSite(input: ScaleOutSiteInput): string {
     `    proxy_read_timeout ${t};`,
     `    proxy_send_timeout ${t};`,
     ...(input.revealEngine ? ['    add_header X-Slm-Copilot-Engine $upstream_addr always;'] : []),
+    '',
+    `    location = ${EDGE_METRICS_PATH} {`,
+    '        if ($slm_copilot_authorized = 0) {',
+    '            return 401;',
+    '        }',
+    `        alias ${input.edgeMetricsFile};`,
+    '        default_type "text/plain; version=0.0.4";',
+    '    }',
     '',
     '    location / {',
     '        if ($slm_copilot_authorized = 0) {',
