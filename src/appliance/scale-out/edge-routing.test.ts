@@ -4,7 +4,7 @@ import { renderEdgeRoutingLocation, renderInternalCredentialConf } from './edge-
 
 it('renders the internal credential only from safe characters, as a map the site refers to', () => {
   assert.match(renderInternalCredentialConf('int-0123456789abcdef'), /default "Bearer int-0123456789abcdef";/);
-  for (const bad of ['short', 'x'.repeat(20) + '";', `${'x'.repeat(20)}\n}`, `${'x'.repeat(20)} $host`]) {
+  for (const bad of ['short', `${'x'.repeat(20)}";`, `${'x'.repeat(20)}\n}`, `${'x'.repeat(20)} $host`]) {
     assert.throws(() => renderInternalCredentialConf(bad), /internal credential/, bad);
   }
 });
