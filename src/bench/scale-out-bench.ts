@@ -133,6 +133,10 @@ export async function runScaleOutBench(o: ScaleOutBenchOptions): Promise<ScaleOu
     parallel: o.slotsPerEngine,
     maxConnsPerEngine: o.slotsPerEngine,
   });
+  // Ctrl-C / SIGTERM: stop the engines and nginx before exiting (they are not in the bench's child list).
+  const onSignal = () => void stack.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const routing: RoutingRow[] = [];
     for (const mode of ['conversation', 'round-robin', 'least-conn'] as const) routing.push(await routingRow(stack, model, mode, o));
@@ -179,6 +183,8 @@ export async function runScaleOutBench(o: ScaleOutBenchOptions): Promise<ScaleOu
       failover,
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await stack.stop();
     await rm(dir, { recursive: true, force: true });
   }
