@@ -39,7 +39,8 @@ const TASKS = [
 ];
 
 before(async () => {
-  const modelPath = await testModelPath('scripted', { repeat: true });
+  // A script that never ends (repeat) and has no tool-call or template markers: streams run until cut.
+  const modelPath = await testModelPath('scripted', { text: 'the engine keeps writing this sentence ', repeat: true });
   model = basename(modelPath, '.gguf');
   stack = await startScaleOutStack({
     dir,
