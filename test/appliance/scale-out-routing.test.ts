@@ -184,6 +184,10 @@ describe('scale-out edge', () => {
     assert.equal((await fetch(`${stack.url}/metrics/edge`)).status, 401);
     await stack.startEngine(victim);
     await stack.discover();
+    // A reload's old worker closes kept-alive connections after their response; a client reusing one in that
+    // instant gets a reset (SDKs retry it; this client does not retry, so that failover failures show). Start
+    // a fresh pool, as after any reload.
+    client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.publicKey, maxRetries: 0 });
     assert.equal(stack.view().engines[victim]?.state, 'routed');
     // Its share of conversations comes back (each pays one cold prefill there, as at a first visit).
     const after = [];
