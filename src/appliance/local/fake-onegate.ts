@@ -1,9 +1,17 @@
 /**
- * A tiny stand-in for OneGate on loopback (the real one cannot run here): records `PUT /vm` requests,
- * keeps what each VM published in its USER_TEMPLATE, and answers `GET /service` in OneGate's shape
- * (`{SERVICE: {roles: [{name, nodes: [{deploy_id, running, vm_info: {VM: {ID, NAME, USER_TEMPLATE}}}]}]}}`)
- * for the roles it was given. Used by the tests and by `slm-copilot up --engines N`.
+ * A stand-in for OneGate on loopback (the real one cannot run here), as strict as the real server where it
+ * matters to us:
+ * - every request needs `X-ONEGATE-TOKEN` and `X-ONEGATE-VMID`, and the token must be that VM's (else 401,
+ *   as OneGate answers a client without the token, e.g. the onegate CLI run without one_env's TOKENTXT);
+ * - `PUT /vm` takes what `onegate vm update --data` sends: OpenNebula template lines `NAME=value` (or
+ *   `NAME="value"`), merged into the calling VM's user template; a malformed body is a 400;
+ * - `GET /vm` shows the calling VM's user template as JSON;
+ * - `GET /service` (what `onegate service show --json` reads) answers in OneGate's shape
+ *   `{SERVICE: {name, id, state, roles: [{name, cardinality, nodes: [{deploy_id, running, vm_info: {VM:
+ *   {ID, NAME, USER_TEMPLATE}}}]}]}}` for a VM of the service, and 400 for a VM outside any service.
+ * Used by the tests, the local scale-out stack and `slm-copilot up --engines N`.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 export interface OneGateCall {
@@ -11,55 +19,115 @@ export interface OneGateCall {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The HTTP status the fake answered. */
+  status: number;
 }
 
 export interface FakeOneGateOptions {
-  /** Service layout: role name → VM ids. Without it, GET /service answers 404 as for a VM outside a service. */
-  roles?: Record<string, number[]>;
+  /** Token of the main VM (default: random). */
+  token?: string;
+  /** Id of the main VM: the one `token`, `vmId` and `userTemplate` refer to (default 42). */
+  vmId?: string;
+  /**
+   * A OneFlow service: role name → VM ids. Each VM gets its own token (tokenOf); only these VMs may read
+   * GET /service. The main VM may be one of them; without roles it is a VM outside any service.
+   */
+  roles?: Readonly<Record<string, readonly (string | number)[]>>;
 }
 
 export interface FakeOneGate {
   endpoint: string;
+  /** The main VM's token and id. */
+  token: string;
+  vmId: string;
   calls: OneGateCall[];
-  /** USER_TEMPLATE of each VM, as published through PUT /vm. */
-  userTemplates: Map<string, Record<string, string>>;
+  /** The main VM's user template as updated through PUT /vm. */
+  userTemplate: Record<string, string>;
+  /** The token OneGate expects from a VM (what its context's token.txt holds). */
+  tokenOf(vmId: string | number): string;
+  /** A VM's user template as updated through PUT /vm. */
+  userTemplateOf(vmId: string | number): Record<string, string>;
   close(): Promise<void>;
 }
 
+const LINE_RE = /^([A-Za-z0-9_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^"]*))$/;
+
+/** Parses a `vm update --data` body; undefined when a line is not `NAME=value`. */
+export function parseUpdateBody(body: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const line of body.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = LINE_RE.exec(line.trim());
+    if (m === null) return undefined;
+    out[m[1]!.toUpperCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!.trim();
+  }
+  return out;
+}
+
+interface FakeVm {
+  token: string;
+  role: string | undefined;
+  userTemplate: Record<string, string>;
+}
+
 export async function startFakeOneGate(options: FakeOneGateOptions = {}): Promise<FakeOneGate> {
+  const vmId = options.vmId ?? '42';
+  const vms = new Map<string, FakeVm>();
+  const main: FakeVm = { token: options.token ?? randomBytes(16).toString('hex'), role: undefined, userTemplate: {} };
+  vms.set(vmId, main);
+  for (const [role, ids] of Object.entries(options.roles ?? {})) {
+    for (const raw of ids) {
+      const id = String(raw);
+      const vm = vms.get(id) ?? { token: randomBytes(16).toString('hex'), role, userTemplate: {} };
+      vm.role = role;
+      vms.set(id, vm);
+    }
+  }
   const calls: OneGateCall[] = [];
-  const userTemplates = new Map<string, Record<string, string>>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => (body += d));
     req.on('end', () => {
-      calls.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const vmId = req.headers['x-onegate-vmid'];
+      const answer = (status: number, text = '') => {
+        calls.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status });
+        res.writeHead(status, { 'Content-Type': text.startsWith('{') ? 'application/json' : 'text/plain' }).end(text);
+      };
+      const callerId = req.headers['x-onegate-vmid'];
+      const caller = typeof callerId === 'string' ? vms.get(callerId) : undefined;
+      if (caller === undefined || req.headers['x-onegate-token'] !== caller.token) return answer(401, 'Not authorized');
       if (req.method === 'PUT' && req.url === '/vm') {
-        if (typeof vmId === 'string') userTemplates.set(vmId, { ...userTemplates.get(vmId), ...parseUpdate(body) });
-        res.writeHead(200).end();
-        return;
+        const attributes = parseUpdateBody(body);
+        if (attributes === undefined || Object.keys(attributes).length === 0) return answer(400, 'Error parsing template');
+        Object.assign(caller.userTemplate, attributes);
+        return answer(200);
       }
-      if (req.method === 'GET' && req.url === '/service' && options.roles !== undefined) {
-        // OneGate authenticates every call with the VM's token and id.
-        if (typeof vmId !== 'string' || typeof req.headers['x-onegate-token'] !== 'string') {
-          res.writeHead(401).end('missing X-ONEGATE-TOKEN / X-ONEGATE-VMID');
-          return;
-        }
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(serviceDocument(options.roles, userTemplates)));
-        return;
+      if (req.method === 'GET' && req.url === '/vm') {
+        return answer(200, JSON.stringify({ VM: { ID: callerId, USER_TEMPLATE: caller.userTemplate } }));
       }
-      res.writeHead(404).end();
+      if (req.method === 'GET' && req.url === '/service') {
+        if (caller.role === undefined) return answer(400, 'Empty or invalid SERVICE_ID');
+        return answer(200, JSON.stringify(serviceDocument(vms)));
+      }
+      return answer(404, 'Not found');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const vmOf = (id: string | number): FakeVm => {
+    const vm = vms.get(String(id));
+    if (vm === undefined) throw new Error(`fake OneGate: no VM ${id}`);
+    return vm;
+  };
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    token: main.token,
+    vmId,
     calls,
-    userTemplates,
+    userTemplate: main.userTemplate,
+    tokenOf: (id) => vmOf(id).token,
+    userTemplateOf: (id) => vmOf(id).userTemplate,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -68,30 +136,22 @@ export async function startFakeOneGate(options: FakeOneGateOptions = {}): Promis
   };
 }
 
-/** `onegate vm update --data "K=V\nK2=V2"` body. */
-function parseUpdate(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of body.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
-
-function serviceDocument(roles: Record<string, number[]>, templates: Map<string, Record<string, string>>) {
+function serviceDocument(vms: Map<string, FakeVm>) {
+  const roles = new Map<string, string[]>();
+  for (const [id, vm] of vms) if (vm.role !== undefined) roles.set(vm.role, [...(roles.get(vm.role) ?? []), id]);
   return {
     SERVICE: {
       name: 'slm-copilot',
       id: '0',
       state: 2,
-      roles: Object.entries(roles).map(([name, ids]) => ({
+      roles: [...roles].map(([name, ids]) => ({
         name,
         cardinality: ids.length,
         state: '2',
         nodes: ids.map((id) => ({
-          deploy_id: id,
+          deploy_id: Number(id),
           running: true,
-          vm_info: { VM: { ID: String(id), NAME: `${name}_${id}`, USER_TEMPLATE: { ...templates.get(String(id)) } } },
+          vm_info: { VM: { ID: id, NAME: `${name}_${id}`, USER_TEMPLATE: { ...vms.get(id)?.userTemplate } } },
         })),
       })),
     },

@@ -81,9 +81,10 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
   const maxConns = options.maxConnsPerEngine ?? 2;
   const edgePort = options.edgePort ?? (await freePort());
   const oneGate = await startFakeOneGate({
+    vmId: String(EDGE_VM_ID),
     roles: { edge: [EDGE_VM_ID], engine: Array.from({ length: options.engines }, (_, i) => FIRST_ENGINE_VM_ID + i) },
   });
-  const access: OneGateAccess = { endpoint: oneGate.endpoint, token: 'local-token', vmId: String(EDGE_VM_ID) };
+  const access: OneGateAccess = { endpoint: oneGate.endpoint, token: oneGate.token, vmId: oneGate.vmId };
   const engines: ScaleOutEngine[] = [];
   for (let i = 0; i < options.engines; i++) {
     const port = await freePort();
@@ -93,7 +94,7 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
   const publish = (engine: ScaleOutEngine, ready: boolean) =>
     fetch(`${oneGate.endpoint}/vm`, {
       method: 'PUT',
-      headers: { 'X-ONEGATE-TOKEN': 'local-token', 'X-ONEGATE-VMID': String(engine.vmId), 'Content-Type': 'text/plain' },
+      headers: { 'X-ONEGATE-TOKEN': oneGate.tokenOf(engine.vmId), 'X-ONEGATE-VMID': String(engine.vmId), 'Content-Type': 'text/plain' },
       body: engineOneGateBody({ address: engine.address, ready }),
     });
 

@@ -30,7 +30,7 @@ it('passes OneFlow schema rules: edge(1) and engine(parent edge, 2 in 1..8), gat
   const known = new Set<string>(CONTEXT_VARIABLES.map((v) => v.name));
   for (const role of body.roles) {
     for (const [, name] of (role.vm_template_contents ?? '').matchAll(/^(ONEAPP_\w+) =/gm)) assert.ok(known.has(name ?? ''), name);
-    assert.match(role.vm_template_contents ?? '', new RegExp(`ONEAPP_COPILOT_ROLE = "${role.name}"`));
+    assert.match(role.vm_template_contents ?? '', new RegExp(`^ONEAPP_COPILOT_SERVICE_ROLE = "${role.name}"$`, 'm'));
   }
   for (const p of engine?.elasticity_policies ?? []) assert.match(p.expression, /ONEAPP_COPILOT_ENGINE_QUEUE/);
 });

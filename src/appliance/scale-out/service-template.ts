@@ -1,6 +1,6 @@
 /**
  * The OneFlow service (OpenNebula 6.10 service template schema): one `edge` VM and 2 (1..8) `engine` VMs
- * of the same appliance image, told apart by ONEAPP_COPILOT_ROLE. One source, two renderings: the body
+ * of the same appliance image, told apart by ONEAPP_COPILOT_SERVICE_ROLE. One source, two renderings: the body
  * `oneflow-template create` takes (JSON), and the marketplace SERVICE_TEMPLATE entry (YAML) that wraps
  * the same body. validateServiceTemplate ports OneFlow's schema and role checks, so a broken template
  * fails here rather than on the frontend.
@@ -52,7 +52,7 @@ export interface ServiceTemplateBody {
 const nics = 'NIC = [ NAME = "NIC0", NETWORK_ID = "$Public" ]\nNIC = [ NAME = "NIC1", NETWORK_ID = "$Private" ]';
 const engineNic = 'NIC = [ NAME = "NIC0", NETWORK_ID = "$Private" ]';
 // Attributes of the role's VM template; the appliance template's CONTEXT picks them up as $ONEAPP_COPILOT_*.
-const roleAttrs = (role: string) => `ONEAPP_COPILOT_ROLE = "${role}"\nONEAPP_COPILOT_API_KEY = "$ONEAPP_COPILOT_API_KEY"`;
+const roleAttrs = (role: string) => `ONEAPP_COPILOT_SERVICE_ROLE = "${role}"\nONEAPP_COPILOT_API_KEY = "$ONEAPP_COPILOT_API_KEY"`;
 
 /** The one source. vm_template 0 is the marketplace's placeholder, replaced by the imported appliance's id. */
 export function serviceTemplateBody(vmTemplateId = 0): ServiceTemplateBody {
