@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 # iproute2, util-linux (unshare, nsenter) and python3: the client tests' loopback-only network namespace
 # and their strict TLS check.
-packages=(nginx openssl certbot pebble ca-certificates curl iproute2 util-linux python3)
+# libnginx-mod-http-js: njs for the scale-out edge's conversation route key.
+packages=(nginx libnginx-mod-http-js openssl certbot pebble ca-certificates curl iproute2 util-linux python3)
 # yamllint (the marketplace repositories' YAML check) and ruby (`ruby -c` of the marketplace-community spec):
 # the marketplace publishing tests.
 packages+=(yamllint ruby)

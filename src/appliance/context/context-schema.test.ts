@@ -15,6 +15,7 @@ const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'
 
 /** A valid value for every variable, so each injection test changes only the injected character. */
 const VALID: Record<string, string> = {
+  ONEAPP_COPILOT_SERVICE_ROLE: 'standalone',
   ONEAPP_COPILOT_API_KEY: 'sk-abcdefghijklmnopqrstuvwxyz012345',
   ONEAPP_COPILOT_TLS_HOSTNAME: 'copilot.example.org',
   ONEAPP_COPILOT_TLS_MODE: 'custom',
@@ -44,6 +45,7 @@ describe('parseApplianceContext', () => {
     const r = parseApplianceContext({});
     assert.ok(r.ok);
     assert.deepEqual(r.value, {
+      role: 'standalone',
       apiKey: undefined,
       hostname: undefined,
       tlsMode: 'self-signed',
@@ -243,6 +245,7 @@ describe('former names (aliases)', () => {
       ONEAPP_COPILOT_RATE_LIMIT: 'ONEAPP_COPILOT_LIMIT_RATE',
       ONEAPP_COPILOT_RATE_BURST: 'ONEAPP_COPILOT_LIMIT_BURST',
       ONEAPP_COPILOT_MAX_CONNECTIONS: 'ONEAPP_COPILOT_LIMIT_CONNECTIONS',
+      ONEAPP_COPILOT_ROLE: 'ONEAPP_COPILOT_SERVICE_ROLE',
     });
   });
 
@@ -342,5 +345,34 @@ describe('own certificate variables (TLS_CERT / TLS_KEY, text64)', () => {
         );
       }
     }
+  });
+});
+
+describe('ONEAPP_COPILOT_SERVICE_ROLE', () => {
+  it('accepts the three roles and names the allowed values for anything else', () => {
+    for (const role of ['standalone', 'edge', 'engine'] as const) {
+      const r = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_ROLE: role });
+      assert.ok(r.ok);
+      assert.equal(r.value.role, role);
+    }
+    const bad = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_ROLE: 'balancer' });
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.issues, [
+      { field: 'ONEAPP_COPILOT_SERVICE_ROLE', message: 'invalid value "balancer"; allowed: standalone, edge, engine' },
+    ]);
+  });
+
+  it('reads the former ONEAPP_COPILOT_ROLE and reports a bad value under that name', () => {
+    const r = parseApplianceContext({ ONEAPP_COPILOT_ROLE: 'engine' });
+    assert.ok(r.ok);
+    assert.equal(r.value.role, 'engine');
+    const bad = parseApplianceContext({ ONEAPP_COPILOT_ROLE: 'balancer' });
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.issues, [
+      {
+        field: 'ONEAPP_COPILOT_ROLE',
+        message: 'invalid value "balancer"; allowed: standalone, edge, engine (former name of ONEAPP_COPILOT_SERVICE_ROLE)',
+      },
+    ]);
   });
 });

@@ -9,10 +9,12 @@ import type { ConfigIssue } from '../../lib/errors.ts';
 import { API_KEY_PATTERN } from '../api-key.ts';
 import type { CustomCertificateInput } from '../tls/custom-certificate.ts';
 import { isTlsMode, type TlsMode } from '../tls/tls-mode.ts';
+import { type ApplianceRole, isApplianceRole } from './appliance-role.ts';
 import { resolveAliases } from './context-aliases.ts';
 import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables.ts';
 
 export interface ApplianceContext {
+  role: ApplianceRole;
   /** Undefined: generate (or keep the generated) key. */
   apiKey: string | undefined;
   /** Undefined: use the VM IP. */
@@ -108,6 +110,15 @@ function hostnameSchema() {
 
 const schema = z
   .object({
+    ONEAPP_COPILOT_SERVICE_ROLE: z
+      .string()
+      .optional()
+      .transform((v, ctx): ApplianceRole => {
+        if (v === undefined || v === '') return 'standalone';
+        if (isApplianceRole(v)) return v;
+        ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_SERVICE_ROLE', v) });
+        return z.NEVER;
+      }),
     ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', API_KEY_PATTERN, true)),
     ONEAPP_COPILOT_TLS_HOSTNAME: optional(hostnameSchema()),
     ONEAPP_COPILOT_TLS_MODE: z
@@ -200,6 +211,7 @@ export function parseApplianceContext(raw: Readonly<Record<string, string | unde
   return {
     ok: true,
     value: {
+      role: d.ONEAPP_COPILOT_SERVICE_ROLE,
       apiKey: d.ONEAPP_COPILOT_API_KEY,
       hostname: d.ONEAPP_COPILOT_TLS_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
       // A given certificate wins over the form's default (self-signed); letsencrypt with one was refused above.

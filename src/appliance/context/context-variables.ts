@@ -4,6 +4,7 @@
  * three never drift apart. Parsing lives in context-schema.ts.
  */
 import { TLS_MODES } from '../tls/tls-mode.ts';
+import { APPLIANCE_ROLES } from './appliance-role.ts';
 
 /** Sunstone groups inputs by the segment after `ONEAPP_COPILOT_`: one group per concern. */
 export const CONTEXT_GROUPS = [
@@ -15,6 +16,11 @@ export const CONTEXT_GROUPS = [
   },
   { name: 'ENGINE', title: 'Inference engine', description: 'Which model to serve, its context window, CPU threads and request timeout.' },
   { name: 'LIMIT', title: 'Limits per client', description: 'Rate, burst and concurrent connections allowed per client IP at the edge.' },
+  {
+    name: 'SERVICE',
+    title: 'Scale-out service',
+    description: 'The role of this VM in a OneFlow service (one edge in front of N engines) and the credential between them.',
+  },
 ] as const;
 
 export type ContextGroupName = (typeof CONTEXT_GROUPS)[number]['name'];
@@ -157,6 +163,16 @@ export const CONTEXT_VARIABLES = [
     allowed: 'an integer from 1 to 100000',
     description: 'Concurrent connections per client IP; above it the edge answers 429.',
     userInput: 'O|number|Concurrent connections per client IP| |16',
+  },
+  {
+    name: 'ONEAPP_COPILOT_SERVICE_ROLE',
+    group: 'SERVICE',
+    aliases: ['ONEAPP_COPILOT_ROLE'],
+    defaultText: 'standalone',
+    allowed: APPLIANCE_ROLES.join(', '),
+    description:
+      "standalone: edge and engine on this VM. edge: TLS, API key, limits, report and the balancer over the service's engines (found through OneGate), no model. engine: the model only, on the private network, reachable only with the internal credential the edge presents.",
+    userInput: `O|list|Role of this VM (OneFlow service: edge or engine)|${APPLIANCE_ROLES.join(',')}|standalone`,
   },
 ] as const satisfies readonly ContextVariable[];
 

@@ -10,12 +10,15 @@ export interface NginxMainInput {
   siteFile: string;
   /** Running as root: workers need a user; the sandbox tree is private (0700), so they stay root. */
   runAsRoot: boolean;
+  /** Dynamic modules to load (the scale-out edge's njs), as absolute .so paths. */
+  loadModules?: readonly string[];
 }
 
 export function renderNginxMainConf(input: NginxMainInput): string {
   const temp = (name: string) => `${input.tempDir}/${name}`;
   return [
     '# SLM-Copilot sandbox nginx. Written by `slm-copilot up`; not used on the appliance VM.',
+    ...(input.loadModules ?? []).map((m) => `load_module ${m};`),
     ...(input.runAsRoot ? ['user root root;'] : []),
     'daemon off;',
     'worker_processes 1;',

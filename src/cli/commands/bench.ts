@@ -1,14 +1,45 @@
 /** `slm-copilot bench`: server vs raw node-llama-cpp, prefix reuse, concurrency, nginx + TLS edge. */
 import { benchOptions, resolveBenchOptions } from '../../bench/options.ts';
+import { flagOption } from '../../lib/options.ts';
 import { defineCommand } from '../command.ts';
 
 export const benchCommand = defineCommand('bench', {
   summary: 'Benchmark the server against raw node-llama-cpp (decode, TTFT, prefix reuse, concurrency, nginx TLS)',
   description: `Runs our server (slm-copilot serve, as a child process) side by side with raw node-llama-cpp on the same
 model file and thread count, then prints a table (or JSON with --json).`,
-  options: benchOptions,
+  options: {
+    ...benchOptions,
+    'scale-out': flagOption({
+      description:
+        'scale-out rows instead: 3 engines behind the edge, conversation hash vs round-robin vs least-conn, 3 vs 1 engines, kill -9',
+    }),
+  },
   async run(values, { env }) {
     const options = resolveBenchOptions(values);
+    if (values['scale-out']) {
+      const { generatedModelPath, modelCacheDir } = await import('../../bench/bench-model.ts');
+      const { stderrProgress } = await import('../../bench/progress.ts');
+      const { renderScaleOutTable, runScaleOutBench } = await import('../../bench/scale-out-bench.ts');
+      const { selfCliCommand } = await import('./up.ts');
+      const modelPath =
+        options.modelPath ?? (await generatedModelPath(options.quick ? 'tiny' : 'bench', modelCacheDir(env), stderrProgress));
+      const report = await runScaleOutBench({
+        modelPath,
+        cliCommand: selfCliCommand(),
+        engines: 3,
+        conversations: 6,
+        followUps: 2,
+        slotsPerEngine: 3,
+        // ≥ 2k tokens per conversation before its follow-ups (the issue's size), room for the follow-ups.
+        systemRepeats: options.quick ? 20 : 30,
+        taskRepeats: options.quick ? 4 : 6,
+        contextSize: Math.max(options.contextSize, 8192),
+        tokens: options.tokens,
+        progress: stderrProgress,
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderScaleOutTable(report));
+      return 0;
+    }
     const { generatedModelPath, modelCacheDir } = await import('../../bench/bench-model.ts');
     const { stopAllChildren } = await import('../../bench/child-process.ts');
     const { stderrProgress } = await import('../../bench/progress.ts');

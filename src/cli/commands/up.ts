@@ -37,6 +37,13 @@ ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula contex
       './.slm-copilot-local',
     ),
     port: intOption({ min: 1, max: 65535, description: 'HTTPS port', defaultText: '8443 if free, else any free port' }),
+    engines: intOption({
+      placeholder: 'N',
+      min: 1,
+      max: 8,
+      description:
+        'scale-out: an edge (nginx, cache-aware routing) and N engine processes, discovered through a local fake OneGate, as the OneFlow service runs them',
+    }),
     'ready-timeout': intOption({
       placeholder: 'S',
       min: 1,
@@ -47,6 +54,7 @@ ONEAPP_COPILOT_* variables in the environment are applied like OpenNebula contex
   },
   epilogue: formatVariablesHelp,
   async run(values, { env }) {
+    if (values.engines !== undefined) return runScaleOut(values.engines, values.model, values.root, values.port);
     const { startLocalStack } = await import('../../appliance/local/local-stack.ts');
     const { collectReport } = await import('../../appliance/report/write-report.ts');
     const { DEMO_AFTER_TOOL_TEXT, DEMO_MODEL_ID, DEMO_TEXT } = await import('../../engine/demo-model.ts');
@@ -139,4 +147,55 @@ function logTail(path: string): string {
         .split('\n')
         .map((l) => `  | ${l}`)
         .join('\n');
+}
+
+/** `up --engines N`: the scale-out service on loopback (plain HTTP edge on loopback; the VM edge adds TLS). */
+async function runScaleOut(
+  engines: number,
+  model: string | undefined,
+  rootOption: string | undefined,
+  port: number | undefined,
+): Promise<number> {
+  const { mkdir } = await import('node:fs/promises');
+  const { startScaleOutStack } = await import('../../appliance/local/scale-out-stack.ts');
+  const { DEMO_AFTER_TOOL_TEXT, DEMO_TEXT } = await import('../../engine/demo-model.ts');
+  const { makeModel } = await import('../../modelgen/make-model.ts');
+  const root = resolve(rootOption ?? join(process.cwd(), '.slm-copilot-local'), 'scale-out');
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  let modelPath = model === undefined ? undefined : resolve(model);
+  if (modelPath === undefined) {
+    modelPath = join(root, 'demo.gguf');
+    if (!existsSync(modelPath)) {
+      say('[up] no model given: generating a small demo model (it only proves the plumbing; use --model for a real one)');
+      await makeModel({ kind: 'scripted', out: modelPath, text: DEMO_TEXT, afterToolText: DEMO_AFTER_TOOL_TEXT });
+    }
+  }
+  say(`SLM-Copilot: starting an edge and ${engines} engine(s) in ${root}`);
+  const stack = await startScaleOutStack({
+    dir: root,
+    engines,
+    modelPath,
+    cliCommand: selfCliCommand(),
+    ...(port !== undefined ? { edgePort: port } : {}),
+    echo: (line) => say(`  ${line}`),
+  });
+  // The edge VM re-reads OneGate on a timer; so does this one.
+  const timer = setInterval(() => void stack.discover().catch(() => undefined), 5_000);
+  const stop = async () => {
+    clearInterval(timer);
+    say('\nSLM-Copilot: stopping the edge and the engines…');
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  say('');
+  say('================ SLM-Copilot scale-out is up ================');
+  say(`  Endpoint:  ${stack.url}/v1   (loopback, plain HTTP)`);
+  say(`  API key:   ${stack.publicKey}`);
+  for (const e of stack.view().engines) say(`  engine vm ${e.vmId}: ${e.address ?? '-'} ${e.state} since ${e.since}`);
+  say(`  Fake OneGate: ${stack.oneGate.endpoint}/service`);
+  say('Press Ctrl-C to stop.');
+  return new Promise<number>(() => {});
 }
