@@ -53,10 +53,20 @@ interface Loaded {
 }
 
 /**
- * Which free slot a prompt goes to. Score = tokens reused now − cached tokens thrown away
- * (2·prefix − cached): a shared 7k-token system prompt beats keeping a 3k-token tail, but a short
- * common opening ("<s>[INST]") does not justify evicting another conversation when an empty or less
- * valuable slot is free. Ties go to the least recently used slot.
+ * How many times an evicted conversation is assumed to come back. Agents resend their whole conversation
+ * every turn, so a tail thrown away now is prefilled again on each later turn that lands on a slot which
+ * lost it. Counting one return (the old rule) made two conversations on one engine evict each other on
+ * every turn while the other slots stayed empty (bench --scale-out, one-by-one rows).
+ */
+const EXPECTED_RETURNS = 4;
+
+/**
+ * Which free slot a prompt goes to: the one where the prompt costs least, counting the tokens to prefill
+ * now (prompt − reused prefix) plus the tokens thrown away (the slot's tail past the shared prefix), which
+ * its conversation will prefill again when it returns. An empty slot costs the whole prompt and loses
+ * nothing; a conversation's own follow-up or retry loses at most its last answer. A shared system prompt
+ * is therefore reused from another conversation's slot only when that slot's own tail is small next to it.
+ * Ties go to the least recently used slot.
  */
 export function pickSlot(
   free: readonly number[],
@@ -65,13 +75,14 @@ export function pickSlot(
   lastUsed: readonly number[],
 ): number {
   let best = free[0] as number;
-  let bestScore = -Infinity;
+  let bestCost = Infinity;
   for (const i of free) {
     const cached = sequences[i]?.contextTokens ?? [];
-    const score = 2 * commonPrefixLength(cached, prompt) - cached.length;
-    if (score > bestScore || (score === bestScore && (lastUsed[i] ?? 0) < (lastUsed[best] ?? 0))) {
+    const reused = commonPrefixLength(cached, prompt);
+    const cost = prompt.length - reused + EXPECTED_RETURNS * (cached.length - reused);
+    if (cost < bestCost || (cost === bestCost && (lastUsed[i] ?? 0) < (lastUsed[best] ?? 0))) {
       best = i;
-      bestScore = score;
+      bestCost = cost;
     }
   }
   return best;
