@@ -30,8 +30,16 @@ export interface ScaleOutBenchOptions {
   progress: (line: string) => void;
 }
 
+/**
+ * `together`: every conversation's turn at once, as a team's agents interleave; on 2 shared cores the first
+ * token then also waits for the other streams' decode. `one-by-one`: the same turns, one request in flight,
+ * so TTFT shows what the routing controls (prefill saved by the engine's cache), not CPU contention.
+ */
+export type Pacing = 'together' | 'one-by-one';
+
 export interface RoutingRow {
   mode: RoutingMode;
+  pacing: Pacing;
   followUps: number;
   cacheHits: number;
   coldTtftMs: number;
@@ -65,24 +73,34 @@ async function reroute(stack: ScaleOutStack, mode: RoutingMode): Promise<Endpoin
   return makeEndpoint(stack.url, { apiKey: stack.publicKey });
 }
 
-async function routingRow(stack: ScaleOutStack, model: string, mode: RoutingMode, o: ScaleOutBenchOptions): Promise<RoutingRow> {
+async function routingRow(
+  stack: ScaleOutStack,
+  model: string,
+  mode: RoutingMode,
+  pacing: Pacing,
+  o: ScaleOutBenchOptions,
+): Promise<RoutingRow> {
   const endpoint = await reroute(stack, mode);
-  const chats = Array.from({ length: o.conversations }, (_, i) => firstTurn(`${mode}-${i}-${Date.now()}`, o));
+  const chats = Array.from({ length: o.conversations }, (_, i) => firstTurn(`${mode}-${pacing}-${i}-${Date.now()}`, o));
+  const send = (i: number) => streamChat(endpoint, { model, messages: chats[i]!, maxTokens: o.tokens });
   const cold: StreamResult[] = [];
   const follow: StreamResult[] = [];
   for (let round = 0; round <= o.followUps; round++) {
     // All conversations at once, as a team's agents interleave, in a different order each round: agents do
     // not take turns in lockstep (a fixed order would let round-robin repeat its assignment by accident).
     const order = shuffled(chats.length, round + 1);
-    const results = await Promise.all(order.map((i) => streamChat(endpoint, { model, messages: chats[i]!, maxTokens: o.tokens })));
+    const results: StreamResult[] = [];
+    if (pacing === 'together') results.push(...(await Promise.all(order.map(send))));
+    else for (const i of order) results.push(await send(i));
     results.forEach((r, k) => {
       chats[order[k]!]!.push({ role: 'assistant', content: r.text || '…' }, { role: 'user', content: `${FOLLOW_UP_TURN} (${round})` });
     });
     (round === 0 ? cold : follow).push(...results);
-    o.progress(`  ${mode}: round ${round} done`);
+    o.progress(`  ${mode}, ${pacing}: round ${round} done`);
   }
   return {
     mode,
+    pacing,
     followUps: follow.length,
     cacheHits: follow.filter((r) => r.cachedTokens >= 0.9 * r.promptTokens).length,
     coldTtftMs: median(cold.map((r) => r.ttftMs)),
@@ -139,7 +157,9 @@ export async function runScaleOutBench(o: ScaleOutBenchOptions): Promise<ScaleOu
   process.once('SIGTERM', onSignal);
   try {
     const routing: RoutingRow[] = [];
-    for (const mode of ['conversation', 'round-robin', 'least-conn'] as const) routing.push(await routingRow(stack, model, mode, o));
+    for (const pacing of ['together', 'one-by-one'] as const)
+      for (const mode of ['conversation', 'round-robin', 'least-conn'] as const)
+        routing.push(await routingRow(stack, model, mode, pacing, o));
 
     o.progress('scale-out: kill -9 of one engine under load');
     let endpoint = await reroute(stack, 'conversation');
@@ -193,11 +213,11 @@ export async function runScaleOutBench(o: ScaleOutBenchOptions): Promise<ScaleOu
 export function renderScaleOutTable(r: ScaleOutBenchReport): string {
   const pct = (a: number, b: number) => `${b === 0 ? 0 : Math.round((100 * a) / b)} %`;
   const lines = [
-    '| routing | follow-ups with cached ≥ 0.9 × prompt | follow-up TTFT ÷ cold | cold TTFT ms | follow-up TTFT ms | prompt tokens |',
-    '|---|---|---|---|---|---|',
+    '| routing | turns sent | follow-ups with cached ≥ 0.9 × prompt | follow-up TTFT ÷ cold | cold TTFT ms | follow-up TTFT ms | prompt tokens |',
+    '|---|---|---|---|---|---|---|',
     ...r.routing.map(
       (row) =>
-        `| ${row.mode} | ${row.cacheHits}/${row.followUps} (${pct(row.cacheHits, row.followUps)}) | ${(row.followUpTtftMs / row.coldTtftMs).toFixed(2)} | ${row.coldTtftMs.toFixed(0)} | ${row.followUpTtftMs.toFixed(0)} | ${row.promptTokens} |`,
+        `| ${row.mode} | ${row.pacing} | ${row.cacheHits}/${row.followUps} (${pct(row.cacheHits, row.followUps)}) | ${(row.followUpTtftMs / row.coldTtftMs).toFixed(2)} | ${row.coldTtftMs.toFixed(0)} | ${row.followUpTtftMs.toFixed(0)} | ${row.promptTokens} |`,
     ),
     '',
     '| engines | aggregate decode tok/s |',
