@@ -24,6 +24,8 @@ export interface CliCommand {
   help(): string;
   /** Runs with the argv after the name; resolves to the exit code, throws `UsageError` for bad usage. */
   run(argv: readonly string[], context: CliContext): Promise<number>;
+  /** What `run` checks before doing anything, without doing it: throws `UsageError` for bad usage. */
+  check(argv: readonly string[]): void;
 }
 
 export interface CommandSpec<O extends OptionTable, P extends OptionTable> {
@@ -35,6 +37,8 @@ export interface CommandSpec<O extends OptionTable, P extends OptionTable> {
   positionals?: P;
   /** Text after the options, built only when help is printed. */
   epilogue?: () => string;
+  /** Rules across options that need no I/O (one option requires another); throws `UsageError`. */
+  validate?(values: OptionValues<O> & OptionValues<P>): void;
   run(values: OptionValues<O> & OptionValues<P>, context: CliContext): Promise<number>;
 }
 
@@ -77,10 +81,19 @@ export function defineCommand<O extends OptionTable, P extends OptionTable = Rec
         process.stdout.write(help());
         return 0;
       }
-      const { help: _, ...values } = parseOptions(options, argv, positionals);
-      return spec.run(values as unknown as OptionValues<O> & OptionValues<P>, context);
+      return spec.run(parse(argv), context);
+    },
+    check(argv) {
+      if (!wantsHelp(argv)) parse(argv);
     },
   };
+
+  function parse(argv: readonly string[]): OptionValues<O> & OptionValues<P> {
+    const { help: _, ...parsed } = parseOptions(options, argv, positionals);
+    const values = parsed as unknown as OptionValues<O> & OptionValues<P>;
+    spec.validate?.(values);
+    return values;
+  }
 }
 
 /** A command made of subcommands (`image build|test|…`); its help lists each with its options. */
@@ -106,10 +119,18 @@ export function defineGroup(name: string, spec: { summary: string; description?:
         process.stdout.write(help());
         return 0;
       }
-      if (sub === undefined) throw new UsageError([{ field: '<subcommand>', message: `is required (${subs.join('|')})` }]);
-      const command = bySub.get(sub);
-      if (command === undefined) throw new UsageError([{ field: sub, message: `unknown subcommand (known: ${subs.join(', ')})` }]);
-      return command.run(rest, context);
+      return subcommand(sub).run(rest, context);
+    },
+    check(argv) {
+      const [sub, ...rest] = argv;
+      if (sub !== '--help' && sub !== '-h' && sub !== 'help') subcommand(sub).check(rest);
     },
   };
+
+  function subcommand(sub: string | undefined): CliCommand {
+    if (sub === undefined) throw new UsageError([{ field: '<subcommand>', message: `is required (${subs.join('|')})` }]);
+    const command = bySub.get(sub);
+    if (command === undefined) throw new UsageError([{ field: sub, message: `unknown subcommand (known: ${subs.join(', ')})` }]);
+    return command;
+  }
 }

@@ -21,6 +21,12 @@ const commands: Record<string, Loader> = {
   image: async () => (await import('./commands/image.ts')).imageCommand,
 };
 
+/** The command a line names (`image` for `image build …`), for checks that parse without running. */
+export async function loadCommand(name: string): Promise<CliCommand | undefined> {
+  const load = commands[name];
+  return load === undefined ? undefined : load();
+}
+
 async function commandList(): Promise<string> {
   const lines = ['Usage: slm-copilot <command> [options]', '', 'Commands:'];
   for (const [name, load] of Object.entries(commands)) {

@@ -48,15 +48,27 @@ const buildOptions = {
 const buildCommand = defineCommand('image build', {
   summary: 'Build the appliance QCOW2 (Debian 12, BIOS boot) with a manifest. Needs root and the tools from tools/setup.sh.',
   options: buildOptions,
+  validate: validateBuild,
   run: build,
 });
 
-async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
-  const kind = o.test ? 'test' : 'release';
-  if (o.model === undefined && kind === 'release')
+function validateBuild(o: OptionValues<typeof buildOptions>): void {
+  if (o.test) return;
+  if (o.model === undefined)
     throw new UsageError([
       { field: '--model', message: 'a release image needs --model FILE (GGUF); use --test for a generated test model' },
     ]);
+  if (o['model-sha256'] === undefined)
+    throw new UsageError([
+      {
+        field: '--model-sha256',
+        message: "a release image pins its weights: give the GGUF's sha256 (sha256sum FILE) from the build inputs",
+      },
+    ]);
+}
+
+async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
+  const kind = o.test ? 'test' : 'release';
   for (const [flag, path] of [
     ['--model', o.model],
     ['--context-deb', o['context-deb']],
@@ -64,13 +76,6 @@ async function build(o: OptionValues<typeof buildOptions>): Promise<number> {
   ] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError([{ field: flag, message: `${path} does not exist` }]);
   }
-  if (kind === 'release' && o['model-sha256'] === undefined)
-    throw new UsageError([
-      {
-        field: '--model-sha256',
-        message: "a release image pins its weights: give the GGUF's sha256 (sha256sum FILE) from the build inputs",
-      },
-    ]);
   if (o.model !== undefined) await checkModelInputs(resolve(o.model), o['model-sha256']);
   // mmdebstrap --mode=root and the chroot'ed install stage; the disk assembly itself needs no root.
   if (process.getuid?.() !== 0)
