@@ -53,19 +53,20 @@ interface Loaded {
 }
 
 /**
- * How many times an evicted conversation is assumed to come back. Agents resend their whole conversation
- * every turn, so a tail thrown away now is prefilled again on each later turn that lands on a slot which
- * lost it. Counting one return (the old rule) made two conversations on one engine evict each other on
- * every turn while the other slots stayed empty (bench --scale-out, one-by-one rows).
+ * How many times a live conversation whose slot is taken is assumed to come back. Agents resend their whole
+ * conversation every turn, so its tail is prefilled again on each later turn. Counting a single return made
+ * two conversations on one engine evict each other on every turn while other slots stayed empty (bench
+ * --scale-out, one-by-one rows).
  */
 const EXPECTED_RETURNS = 4;
 
 /**
- * Which free slot a prompt goes to: the one where the prompt costs least, counting the tokens to prefill
- * now (prompt − reused prefix) plus the tokens thrown away (the slot's tail past the shared prefix), which
- * its conversation will prefill again when it returns. An empty slot costs the whole prompt and loses
- * nothing; a conversation's own follow-up or retry loses at most its last answer. A shared system prompt
- * is therefore reused from another conversation's slot only when that slot's own tail is small next to it.
+ * Which free slot a prompt goes to: the one where it costs least. The cost is the tokens to prefill now
+ * (prompt − reused prefix) plus, for a slot whose conversation may still be live, the tail thrown away
+ * (the slot's tokens past the shared prefix) times its expected returns. The least recently used free slot
+ * (an empty one when there is one) is the designated victim: losing it counts nothing, as in an LRU cache.
+ * So a conversation's follow-up or retry goes back to its own slot, a new conversation takes an empty or the
+ * stalest slot (keeping a shared system prompt when that slot has it), and live conversations keep theirs.
  * Ties go to the least recently used slot.
  */
 export function pickSlot(
@@ -74,13 +75,17 @@ export function pickSlot(
   prompt: readonly Token[],
   lastUsed: readonly number[],
 ): number {
+  const used = (i: number) => lastUsed[i] ?? 0;
+  const staleness = (i: number) => ((sequences[i]?.contextTokens.length ?? 0) === 0 ? -1 : used(i));
+  const victim = free.reduce((lru, i) => (staleness(i) < staleness(lru) ? i : lru), free[0] as number);
   let best = free[0] as number;
   let bestCost = Infinity;
   for (const i of free) {
     const cached = sequences[i]?.contextTokens ?? [];
     const reused = commonPrefixLength(cached, prompt);
-    const cost = prompt.length - reused + EXPECTED_RETURNS * (cached.length - reused);
-    if (cost < bestCost || (cost === bestCost && (lastUsed[i] ?? 0) < (lastUsed[best] ?? 0))) {
+    const lost = i === victim ? 0 : cached.length - reused;
+    const cost = prompt.length - reused + EXPECTED_RETURNS * lost;
+    if (cost < bestCost || (cost === bestCost && used(i) < used(best))) {
       best = i;
       bestCost = cost;
     }

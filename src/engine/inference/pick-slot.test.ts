@@ -42,9 +42,19 @@ describe('pickSlot', () => {
     assert.equal(pickSlot([0, 1], slots, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as Token[], [1, 0]), 0);
   });
 
-  it('with no empty slot, evicts the conversation whose unique tail is smallest', () => {
-    const slots = [seq(1, 2, 3, 4, 60, 61, 62, 63, 64, 65), seq(1, 2, 3, 4, 70, 71)];
-    assert.equal(pickSlot([0, 1], slots, [1, 2, 3, 4, 80] as Token[], [0, 5]), 1);
+  it('with no empty slot, a new conversation takes the least recently used slot, keeping its shared opening', () => {
+    const stale = seq(1, 2, 3, 4, 60, 61, 62, 63);
+    const live = seq(1, 2, 3, 4, 70, 71);
+    assert.equal(pickSlot([0, 1], [stale, live], [1, 2, 3, 4, 80] as Token[], [1, 5]), 0);
+    assert.equal(pickSlot([0, 1], [live, stale], [1, 2, 3, 4, 80] as Token[], [5, 1]), 1);
+  });
+
+  it('the least recently used slot is evicted even when another holds a longer shared prefix, unless its own tail is small', () => {
+    const stale = seq(9, 9, 9);
+    const live = seq(1, 2, 3, 4, 5, 6, 7, 8, 70, 71, 72, 73, 74, 75);
+    assert.equal(pickSlot([0, 1], [stale, live], [1, 2, 3, 4, 5, 6, 7, 8, 80] as Token[], [1, 5]), 0);
+    const almostOwn = seq(1, 2, 3, 4, 5, 6, 7, 8, 70);
+    assert.equal(pickSlot([0, 1], [stale, almostOwn], [1, 2, 3, 4, 5, 6, 7, 8, 80] as Token[], [1, 5]), 1);
   });
 
   it('breaks ties by least recent use and only picks free slots', () => {
