@@ -11,6 +11,13 @@ export const PATHS = {
   modelConfig: '/etc/slm-copilot/model.yaml',
   stateDir: '/var/lib/slm-copilot',
   apiKey: '/var/lib/slm-copilot/api-key',
+  /** What the engine accepts: the API key (standalone) or the internal credential (scale-out engine). */
+  engineKey: '/var/lib/slm-copilot/engine-key',
+  /** Scale-out edge: its view of the engines (kept between discovery passes) and the same as Prometheus text. */
+  edgeView: '/var/lib/slm-copilot/edge-view.json',
+  edgeMetrics: '/var/lib/slm-copilot/edge-metrics.prom',
+  /** Scale-out engine: what it last published through OneGate (for the report). */
+  enginePublication: '/var/lib/slm-copilot/engine-publication.json',
   state: '/var/lib/slm-copilot/state.json',
   /** Disk tier of the engine's prompt-prefix cache: warm prefixes survive reboots and upgrades. */
   prefixCacheDir: '/var/lib/slm-copilot/prefix-cache',
@@ -22,6 +29,13 @@ export const PATHS = {
   nginxSiteEnabled: '/etc/nginx/sites-enabled/slm-copilot.conf',
   nginxDefaultSiteEnabled: '/etc/nginx/sites-enabled/default',
   nginxKeyConf: '/etc/nginx/slm-copilot/api-key.conf',
+  /** Scale-out edge: the njs route key, the engines' upstream (owned by discovery), the internal credential. */
+  nginxRouteScript: '/etc/nginx/slm-copilot/route.js',
+  nginxEngineUpstream: '/etc/nginx/slm-copilot/engines-upstream.conf',
+  nginxEngineCredential: '/etc/nginx/slm-copilot/engine-credential.conf',
+  /** The scale-out duty of edge and engine VMs (discovery / publishing), run by a timer. */
+  scaleOutUnit: '/etc/systemd/system/slm-copilot-scale-out.service',
+  scaleOutTimer: '/etc/systemd/system/slm-copilot-scale-out.timer',
   nginxSandboxMain: '/etc/nginx/nginx.conf',
   nginxAccessLog: '/var/log/nginx/slm-copilot.access.log',
   nginxErrorLog: '/var/log/nginx/error.log',
@@ -47,6 +61,9 @@ export const PATHS = {
 
 export const ENGINE_USER = 'slm-copilot';
 export const ENGINE_UNIT_NAME = 'slm-copilot.service';
+export const SCALE_OUT_TIMER_NAME = 'slm-copilot-scale-out.timer';
+/** How often an edge re-reads OneGate and an engine republishes its load (OneFlow averages over 60 s periods). */
+export const SCALE_OUT_INTERVAL_SECONDS = 15;
 
 /**
  * Engine concurrency: one slot. On CPU, concurrent slots compete for the same cores: the earlier

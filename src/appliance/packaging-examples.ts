@@ -8,9 +8,32 @@ import { fileURLToPath } from 'node:url';
 import { MAX_REQUEST_BODY_BYTES } from '../lib/request-limits.ts';
 import { PATHS } from './layout.ts';
 import { engineUnitText } from './plan/desired-files.ts';
-import { renderNginxSite } from './render/nginx-site.ts';
+import { type NginxSiteInput, renderNginxSite } from './render/nginx-site.ts';
+import { renderScaleOutService, renderScaleOutTimer } from './render/scale-out-units.ts';
 import { renderNet90Hook, renderNet99Hook, renderServiceEntry } from './render/service-hooks.ts';
 import { APPLIANCE_CA_CERT_FILE, SELF_SIGNED_CHAIN_FILE, SELF_SIGNED_KEY_FILE } from './tls/paths.ts';
+
+const EXAMPLE_SITE: NginxSiteInput = {
+  edge: {
+    httpsPort: 443,
+    httpPort: 80,
+    listenAddress: undefined,
+    timeoutSeconds: 300,
+    rateLimit: 10,
+    rateBurst: 20,
+    maxConnections: 16,
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+  },
+  engine: { host: '127.0.0.1', port: 8081 },
+  paths: {
+    certificate: `${PATHS.tlsDir}/${SELF_SIGNED_CHAIN_FILE}`,
+    certificateKey: `${PATHS.tlsDir}/${SELF_SIGNED_KEY_FILE}`,
+    caCertificate: `${PATHS.tlsDir}/${APPLIANCE_CA_CERT_FILE}`,
+    acmeWebroot: PATHS.acmeWebroot,
+    keyConf: PATHS.nginxKeyConf,
+    accessLog: PATHS.nginxAccessLog,
+  },
+};
 
 export function packagingExamples(): { file: string; content: string; mode: number }[] {
   return [
@@ -18,27 +41,20 @@ export function packagingExamples(): { file: string; content: string; mode: numb
     { file: 'net-90-service-appliance', content: renderNet90Hook(PATHS.serviceEntry), mode: 0o755 },
     { file: 'net-99-report-ready', content: renderNet99Hook(PATHS.status, PATHS.oneEnv), mode: 0o755 },
     { file: 'slm-copilot.service', content: engineUnitText(), mode: 0o644 },
+    { file: 'slm-copilot-scale-out.service', content: renderScaleOutService(PATHS.cli), mode: 0o644 },
+    { file: 'slm-copilot-scale-out.timer', content: renderScaleOutTimer(), mode: 0o644 },
+    { file: 'nginx-slm-copilot.conf.example', content: renderNginxSite(EXAMPLE_SITE), mode: 0o644 },
     {
-      file: 'nginx-slm-copilot.conf.example',
+      file: 'nginx-slm-copilot-edge.conf.example',
       content: renderNginxSite({
-        edge: {
-          httpsPort: 443,
-          httpPort: 80,
-          listenAddress: undefined,
-          timeoutSeconds: 300,
-          rateLimit: 10,
-          rateBurst: 20,
-          maxConnections: 16,
-          maxBodyBytes: MAX_REQUEST_BODY_BYTES,
-        },
-        engine: { host: '127.0.0.1', port: 8081 },
-        paths: {
-          certificate: `${PATHS.tlsDir}/${SELF_SIGNED_CHAIN_FILE}`,
-          certificateKey: `${PATHS.tlsDir}/${SELF_SIGNED_KEY_FILE}`,
-          caCertificate: `${PATHS.tlsDir}/${APPLIANCE_CA_CERT_FILE}`,
-          acmeWebroot: PATHS.acmeWebroot,
-          keyConf: PATHS.nginxKeyConf,
-          accessLog: PATHS.nginxAccessLog,
+        ...EXAMPLE_SITE,
+        scaleOut: {
+          routing: {
+            routeScript: PATHS.nginxRouteScript,
+            upstreamFile: PATHS.nginxEngineUpstream,
+            credentialConf: PATHS.nginxEngineCredential,
+          },
+          edgeMetricsFile: PATHS.edgeMetrics,
         },
       }),
       mode: 0o644,

@@ -18,6 +18,7 @@ const commands: Record<string, Loader> = {
   bootstrap: async () => (await import('./commands/bootstrap.ts')).bootstrapCommand,
   status: async () => (await import('./commands/status.ts')).statusCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  'scale-out': async () => (await import('./commands/scale-out.ts')).scaleOutCommand,
   image: async () => (await import('./commands/image.ts')).imageCommand,
 };
 

@@ -18,6 +18,8 @@ export const imagePackages = [
   'iproute2',
   'openssh-server',
   'nginx',
+  // njs: the scale-out edge's conversation route key (Debian loads it through modules-enabled).
+  'libnginx-mod-http-js',
   'openssl',
   'certbot',
   'ca-certificates',

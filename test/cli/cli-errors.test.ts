@@ -51,7 +51,7 @@ describe('usage errors exit 2 and name the option', () => {
   test('top level: unknown command, no command', () => {
     assertUsage(
       ['frobnicate'],
-      'slm-copilot: frobnicate: unknown command (known: serve, bench, dev, up, install, configure, bootstrap, status, report, image, help)',
+      'slm-copilot: frobnicate: unknown command (known: serve, bench, dev, up, install, configure, bootstrap, status, report, scale-out, image, help)',
     );
     const none = cli([]);
     assert.equal(none.status, 2);
@@ -231,7 +231,7 @@ registerHooks({ resolve(specifier, context, next) {
     const list = cli(['help'], { nodeArgs: ['--import', hook] });
     assert.equal(list.status, 0, list.stderr);
     assert.doesNotMatch(list.stdout, /unavailable/);
-    for (const command of ['serve', 'bench', 'dev', 'up', 'install', 'configure', 'bootstrap', 'status', 'report', 'image']) {
+    for (const command of ['serve', 'bench', 'dev', 'up', 'install', 'configure', 'bootstrap', 'status', 'report', 'scale-out', 'image']) {
       const r = cli([command, '--help'], { nodeArgs: ['--import', hook] });
       assert.equal(r.status, 0, `${command}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: slm-copilot ${command}[ <]`), command);

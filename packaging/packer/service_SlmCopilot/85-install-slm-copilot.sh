@@ -5,7 +5,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 apt-get update
-apt-get install -y --no-install-recommends nginx openssl certbot ca-certificates curl
+apt-get install -y --no-install-recommends nginx libnginx-mod-http-js openssl certbot ca-certificates curl
 
 rm -rf /opt/slm-copilot
 mkdir -p /opt/slm-copilot

@@ -21,6 +21,8 @@ function services(edgeConfigOk: boolean, calls: string[]): ServiceManager {
     reload: async (name) => void calls.push(`reload ${name}`),
     mainPid: async () => 1,
     enable: async () => {},
+    stopAndDisable: async (name) => void calls.push(`stop ${name}`),
+    setScaleOutTimer: async (on) => void calls.push(`scale-out timer ${on ? 'on' : 'off'}`),
   };
 }
 

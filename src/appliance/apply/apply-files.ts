@@ -9,6 +9,8 @@ import type { DesiredFile, FileRole } from '../plan/desired-files.ts';
 import type { ServiceManager } from '../services/service-manager.ts';
 
 export interface ApplyOptions {
+  /** Which services this VM's role runs (standalone: both); the others are stopped. */
+  runs?: { engine: boolean; edge: boolean };
   /** The certificate files changed (new cert or key): nginx must reload. */
   certificateChanged: boolean;
   logger: Logger;
@@ -40,9 +42,10 @@ export async function applyFiles(
   const changedFiles = [...previous.keys()];
   if (changedFiles.length > 0) options.logger.info('configuration files changed', { files: changedFiles });
 
+  const runs = options.runs ?? { engine: true, edge: true };
   const edgeChanged = changedRoles.has('edge') || options.certificateChanged;
   const nginxRunning = await services.isRunning('nginx');
-  if (edgeChanged || !nginxRunning) {
+  if (runs.edge && (edgeChanged || !nginxRunning)) {
     try {
       await services.checkEdgeConfig();
     } catch (error) {
@@ -57,13 +60,19 @@ export async function applyFiles(
   if (changedRoles.has('engine-unit')) await services.reloadUnits();
 
   let engineRestarted = false;
-  if (changedRoles.has('engine') || changedRoles.has('engine-unit') || !(await services.isRunning('engine'))) {
+  if (!runs.engine) {
+    if (await services.isRunning('engine')) options.logger.info('stopping the engine: this role loads no model');
+    await services.stopAndDisable('engine');
+  } else if (changedRoles.has('engine') || changedRoles.has('engine-unit') || !(await services.isRunning('engine'))) {
     options.logger.info('starting the engine', { reason: changedRoles.has('engine') ? 'engine settings changed' : 'not running' });
     await services.restart('engine');
     engineRestarted = true;
   }
   let nginxReloaded = false;
-  if (!nginxRunning) {
+  if (!runs.edge) {
+    if (nginxRunning) options.logger.info('stopping nginx: an engine VM has no public edge');
+    await services.stopAndDisable('nginx');
+  } else if (!nginxRunning) {
     options.logger.info('starting nginx');
     await services.restart('nginx');
     nginxReloaded = true;

@@ -16,6 +16,7 @@ const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'
 /** A valid value for every variable, so each injection test changes only the injected character. */
 const VALID: Record<string, string> = {
   ONEAPP_COPILOT_SERVICE_ROLE: 'standalone',
+  ONEAPP_COPILOT_SERVICE_CREDENTIAL: 'internal-credential-0123456789',
   ONEAPP_COPILOT_API_KEY: 'sk-abcdefghijklmnopqrstuvwxyz012345',
   ONEAPP_COPILOT_TLS_HOSTNAME: 'copilot.example.org',
   ONEAPP_COPILOT_TLS_MODE: 'custom',
@@ -46,6 +47,7 @@ describe('parseApplianceContext', () => {
     assert.ok(r.ok);
     assert.deepEqual(r.value, {
       role: 'standalone',
+      serviceCredential: undefined,
       apiKey: undefined,
       hostname: undefined,
       tlsMode: 'self-signed',
@@ -351,7 +353,7 @@ describe('own certificate variables (TLS_CERT / TLS_KEY, text64)', () => {
 describe('ONEAPP_COPILOT_SERVICE_ROLE', () => {
   it('accepts the three roles and names the allowed values for anything else', () => {
     for (const role of ['standalone', 'edge', 'engine'] as const) {
-      const r = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_ROLE: role });
+      const r = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_ROLE: role, ONEAPP_COPILOT_API_KEY: 'sk-abcdefghijklmnopqrstuvwxyz012345' });
       assert.ok(r.ok);
       assert.equal(r.value.role, role);
     }
@@ -363,7 +365,7 @@ describe('ONEAPP_COPILOT_SERVICE_ROLE', () => {
   });
 
   it('reads the former ONEAPP_COPILOT_ROLE and reports a bad value under that name', () => {
-    const r = parseApplianceContext({ ONEAPP_COPILOT_ROLE: 'engine' });
+    const r = parseApplianceContext({ ONEAPP_COPILOT_ROLE: 'engine', ONEAPP_COPILOT_SERVICE_CREDENTIAL: 'internal-credential-0123456789' });
     assert.ok(r.ok);
     assert.equal(r.value.role, 'engine');
     const bad = parseApplianceContext({ ONEAPP_COPILOT_ROLE: 'balancer' });
@@ -374,5 +376,24 @@ describe('ONEAPP_COPILOT_SERVICE_ROLE', () => {
         message: 'invalid value "balancer"; allowed: standalone, edge, engine (former name of ONEAPP_COPILOT_SERVICE_ROLE)',
       },
     ]);
+  });
+});
+
+describe('ONEAPP_COPILOT_SERVICE_CREDENTIAL', () => {
+  it('edge and engine need a shared secret: the credential or the API key to derive it from', () => {
+    for (const role of ['edge', 'engine']) {
+      const r = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_ROLE: role });
+      assert.ok(!r.ok);
+      assert.equal(r.issues[0]?.field, 'ONEAPP_COPILOT_SERVICE_CREDENTIAL');
+      assert.match(r.issues[0]?.message ?? '', new RegExp(`required with ONEAPP_COPILOT_SERVICE_ROLE=${role}.*ONEAPP_COPILOT_API_KEY`));
+    }
+    assert.ok(parseApplianceContext({}).ok, 'standalone needs neither');
+  });
+
+  it('is checked like a key and never echoed', () => {
+    const r = parseApplianceContext({ ONEAPP_COPILOT_SERVICE_CREDENTIAL: 'short;secret' });
+    assert.ok(!r.ok);
+    assert.equal(r.issues[0]?.field, 'ONEAPP_COPILOT_SERVICE_CREDENTIAL');
+    assert.doesNotMatch(r.issues[0]?.message ?? '', /secret/);
   });
 });

@@ -15,6 +15,8 @@ import { CONTEXT_VARIABLES, type ContextVariableName } from './context-variables
 
 export interface ApplianceContext {
   role: ApplianceRole;
+  /** Scale-out: the edge↔engine credential as set; undefined = derived from the API key (internal-credential.ts). */
+  serviceCredential: string | undefined;
   /** Undefined: generate (or keep the generated) key. */
   apiKey: string | undefined;
   /** Undefined: use the VM IP. */
@@ -119,6 +121,7 @@ const schema = z
         ctx.addIssue({ code: 'custom', message: mismatch('ONEAPP_COPILOT_SERVICE_ROLE', v) });
         return z.NEVER;
       }),
+    ONEAPP_COPILOT_SERVICE_CREDENTIAL: optional(pattern('ONEAPP_COPILOT_SERVICE_CREDENTIAL', API_KEY_PATTERN, true)),
     ONEAPP_COPILOT_API_KEY: optional(pattern('ONEAPP_COPILOT_API_KEY', API_KEY_PATTERN, true)),
     ONEAPP_COPILOT_TLS_HOSTNAME: optional(hostnameSchema()),
     ONEAPP_COPILOT_TLS_MODE: z
@@ -148,6 +151,18 @@ const schema = z
     ),
   })
   .superRefine((v, ctx) => {
+    // Edge and engines must agree on the credential without talking: both derive it from the same inputs.
+    if (
+      v.ONEAPP_COPILOT_SERVICE_ROLE !== 'standalone' &&
+      v.ONEAPP_COPILOT_SERVICE_CREDENTIAL === undefined &&
+      v.ONEAPP_COPILOT_API_KEY === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ONEAPP_COPILOT_SERVICE_CREDENTIAL'],
+        message: `required with ONEAPP_COPILOT_SERVICE_ROLE=${v.ONEAPP_COPILOT_SERVICE_ROLE}: set it (or ONEAPP_COPILOT_API_KEY) to the same value on the edge and every engine`,
+      });
+    }
     const cert = v.ONEAPP_COPILOT_TLS_CERT;
     const key = v.ONEAPP_COPILOT_TLS_KEY;
     if ((cert === undefined) !== (key === undefined)) {
@@ -212,6 +227,7 @@ export function parseApplianceContext(raw: Readonly<Record<string, string | unde
     ok: true,
     value: {
       role: d.ONEAPP_COPILOT_SERVICE_ROLE,
+      serviceCredential: d.ONEAPP_COPILOT_SERVICE_CREDENTIAL,
       apiKey: d.ONEAPP_COPILOT_API_KEY,
       hostname: d.ONEAPP_COPILOT_TLS_HOSTNAME?.replace(/\.$/, '').toLowerCase(),
       // A given certificate wins over the form's default (self-signed); letsencrypt with one was refused above.

@@ -174,6 +174,16 @@ export const CONTEXT_VARIABLES = [
       "standalone: edge and engine on this VM. edge: TLS, API key, limits, report and the balancer over the service's engines (found through OneGate), no model. engine: the model only, on the private network, reachable only with the internal credential the edge presents.",
     userInput: `O|list|Role of this VM (OneFlow service: edge or engine)|${APPLIANCE_ROLES.join(',')}|standalone`,
   },
+  {
+    name: 'ONEAPP_COPILOT_SERVICE_CREDENTIAL',
+    group: 'SERVICE',
+    aliases: [],
+    defaultText: '(derived from ONEAPP_COPILOT_API_KEY)',
+    allowed: '16-256 characters from A-Z a-z 0-9 . _ -',
+    description:
+      'Scale-out only: the internal credential the edge presents to the engines; set the same value on every VM of the service. Empty: derived from ONEAPP_COPILOT_API_KEY (HMAC-SHA256), so the public key itself never opens an engine. Never published through OneGate.',
+    userInput: 'O|password|Internal edge-to-engine credential (empty = derived from the API key)||',
+  },
 ] as const satisfies readonly ContextVariable[];
 
 export type ContextVariableName = (typeof CONTEXT_VARIABLES)[number]['name'];

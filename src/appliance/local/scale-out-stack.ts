@@ -17,15 +17,13 @@ import { MAX_REQUEST_BODY_BYTES } from '../../lib/request-limits.ts';
 import type { OneGateAccess } from '../context/context-sources.ts';
 import { renderNginxKeyConf } from '../render/nginx-key-conf.ts';
 import { renderNginxMainConf } from '../render/nginx-main-conf.ts';
-import { renderInternalCredentialConf, renderRouteKeyScript } from '../scale-out/edge-routing.ts';
+import { NJS_MODULE, renderInternalCredentialConf, renderRouteKeyScript } from '../scale-out/edge-routing.ts';
 import { type DiscoveryPassResult, discoveryPass, type EdgeView, emptyEdgeView, renderEdgeMetrics } from '../scale-out/engine-discovery.ts';
 import type { RoutingMode } from '../scale-out/engine-upstream.ts';
 import { engineOneGateBody, readEngineNodes } from '../scale-out/onegate-service.ts';
 import { renderScaleOutSite } from '../scale-out/scale-out-site.ts';
 import { type FakeOneGate, startFakeOneGate } from './fake-onegate.ts';
 
-/** Debian's libnginx-mod-http-js. */
-export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
 const EDGE_VM_ID = 100;
 const FIRST_ENGINE_VM_ID = 101;
 

@@ -9,8 +9,10 @@ import { kvBytesPerToken, readKvShape } from '../../lib/gguf-kv-shape.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../../lib/request-limits.ts';
 import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
+import type { ApplianceRole } from '../context/appliance-role.ts';
 import type { ApplianceContext } from '../context/context-schema.ts';
 import { ENGINE_PARALLEL, ENGINE_QUEUE, type NetworkProfile } from '../layout.ts';
+import { privateListenAddress } from '../scale-out/private-address.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
 import { type SelectedModel, selectModel } from './model-selection.ts';
 
@@ -48,6 +50,8 @@ export interface EdgeSettings {
 
 export interface AppliancePlan {
   profile: NetworkProfile;
+  /** standalone: engine + edge here; edge: nginx over the service's engines, no model; engine: model only. */
+  role: ApplianceRole;
   /** Name in the URL and certificate. */
   hostname: string;
   /** Every name/IP the certificate must cover. */
@@ -86,6 +90,19 @@ export async function buildPlan(
     throw new ConfigError([{ field: 'ONEAPP_COPILOT_ENGINE_MODEL', message: (e as Error).message }]);
   }
   const sandbox = profile.mode === 'sandbox';
+  // An engine VM serves the edge over the private network only (behind the internal credential).
+  let engineHost = '127.0.0.1';
+  if (context.role === 'engine') {
+    const address = privateListenAddress(facts.addresses);
+    if (address === undefined)
+      throw new ConfigError([
+        {
+          field: 'ONEAPP_COPILOT_SERVICE_ROLE',
+          message: `engine needs an address on a private network (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) to listen on; this VM has ${facts.addresses.join(', ') || 'none'}`,
+        },
+      ]);
+    engineHost = address;
+  }
   const hostname = context.hostname ?? (sandbox ? 'localhost' : (facts.addresses[0] ?? 'localhost'));
   const window = context.contextSize === 'auto' ? await autoContextWindow(model, facts, fs) : undefined;
   const contextSize = window?.contextSize ?? (context.contextSize as number);
@@ -95,14 +112,19 @@ export async function buildPlan(
   const ips = [...new Set([...facts.addresses, '127.0.0.1', ...(isIP(hostname) !== 0 ? [hostname] : [])])];
   return {
     profile,
+    role: context.role,
     hostname,
     certificateNames: { hostname: isIP(hostname) === 0 ? hostname : 'localhost', ips },
-    endpointUrl: `https://${hostInUrl}${portInUrl}/v1`,
+    // An engine has no public endpoint: its URL is the internal one the edge uses.
+    endpointUrl:
+      context.role === 'engine'
+        ? `http://${isIP(engineHost) === 6 ? `[${engineHost}]` : engineHost}:${profile.enginePort}/v1`
+        : `https://${hostInUrl}${portInUrl}/v1`,
     tlsMode: context.tlsMode,
     leEmail: context.leEmail,
     model,
     engine: {
-      host: '127.0.0.1',
+      host: engineHost,
       port: profile.enginePort,
       threads,
       contextSize,

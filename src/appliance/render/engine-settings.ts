@@ -40,7 +40,7 @@ export const ENGINE_SERVE_ARGS = [
   '--port',
   '${SLM_ENGINE_PORT}',
   '--api-key-file',
-  '%d/api-key',
+  '%d/engine-key',
   '--threads',
   '${SLM_ENGINE_THREADS}',
   '--context-size',

@@ -22,14 +22,14 @@ describe('engine unit and settings', () => {
       'PrivateTmp=yes',
       'ReadOnlyPaths=/models /etc/slm-copilot',
       'CapabilityBoundingSet=',
-      'LoadCredential=api-key:/var/lib/slm-copilot/api-key',
+      'LoadCredential=engine-key:/var/lib/slm-copilot/engine-key',
     ])
       assert.ok(unit.split('\n').includes(line), line);
   });
 
   it('passes the key as a file, never on the command line', () => {
     const exec = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
-    assert.match(exec, /--api-key-file %d\/api-key/);
+    assert.match(exec, /--api-key-file %d\/engine-key/);
     assert.doesNotMatch(exec, /sk-/);
   });
 
@@ -45,7 +45,7 @@ describe('engine unit and settings', () => {
       '--port',
       '8081',
       '--api-key-file',
-      '/run/credentials/slm-copilot.service/api-key',
+      '/run/credentials/slm-copilot.service/engine-key',
       '--threads',
       '3',
       '--context-size',

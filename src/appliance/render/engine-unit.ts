@@ -1,6 +1,6 @@
 /**
  * The engine's hardened systemd unit: a dedicated user, no privileges, read-only system and models,
- * the API key handed over by LoadCredential= (the key file itself stays 0600 root).
+ * the key it accepts handed over by LoadCredential= (the key file itself stays 0600 root).
  */
 import { ENGINE_SERVE_ARGS } from './engine-settings.ts';
 
@@ -8,7 +8,8 @@ export interface EngineUnitInput {
   cliPath: string;
   user: string;
   settingsFile: string;
-  apiKeyFile: string;
+  /** The key the engine accepts (API key, or the internal credential on a scale-out engine). */
+  engineKeyFile: string;
   modelsDir: string;
   configDir: string;
 }
@@ -32,7 +33,7 @@ export function renderEngineUnit(input: EngineUnitInput): string {
     // The prefix cache (model.yaml prefix_cache.dir): owned by the engine user, kept across reboots.
     'StateDirectory=slm-copilot/prefix-cache',
     'StateDirectoryMode=0700',
-    `LoadCredential=api-key:${input.apiKeyFile}`,
+    `LoadCredential=engine-key:${input.engineKeyFile}`,
     `ExecStart=${input.cliPath} ${ENGINE_SERVE_ARGS.join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',

@@ -115,6 +115,16 @@ export function edgeErrorJson(error: EdgeError): string {
 export const EDGE_ERROR_PREFIX = '/_slm_copilot_error/';
 
 /**
+ * The `error_page` lines alone, for a location that sets its own error_page (nginx then drops every
+ * inherited one): the scale-out edge's API location sends 502 to its overflow and keeps the rest.
+ */
+export function renderErrorPageDirectives(maxBodyBytes: number, except: readonly number[], indent = '        '): string[] {
+  return Object.entries(edgeErrors(maxBodyBytes) as Record<string, EdgeError>)
+    .filter(([name]) => !except.includes(Number(name)))
+    .map(([name, error]) => `${indent}error_page ${[Number(name), ...(error.from ?? [])].join(' ')} = ${EDGE_ERROR_PREFIX}${name};`);
+}
+
+/**
  * `error_page` lines and the internal locations they redirect to, for one server block. Error pages are
  * URIs, not named locations: a request whose request line did not parse (bad escape, URI too long) has
  * no URI of its own, and nginx refuses to redirect it to a named location (it answers 500 instead).

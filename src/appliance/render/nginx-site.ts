@@ -5,8 +5,16 @@
  */
 import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings, EngineSettings } from '../plan/plan.ts';
+import {
+  type EdgeRoutingPaths,
+  renderEdgeRoutingHttp,
+  renderEdgeRoutingLocation,
+  renderOverflowLocation,
+} from '../scale-out/edge-routing.ts';
+import { ENGINE_UPSTREAM, OVERFLOW_UPSTREAM } from '../scale-out/engine-upstream.ts';
+import { EDGE_METRICS_PATH } from '../scale-out/scale-out-site.ts';
 import { ACME_CHALLENGE_PREFIX, CA_DOWNLOAD_PATH } from '../tls/paths.ts';
-import { renderErrorPages } from './nginx-error-pages.ts';
+import { renderErrorPageDirectives, renderErrorPages } from './nginx-error-pages.ts';
 
 export interface NginxSitePaths {
   certificate: string;
@@ -23,7 +31,15 @@ export interface NginxSiteInput {
   edge: EdgeSettings;
   engine: Pick<EngineSettings, 'host' | 'port'>;
   paths: NginxSitePaths;
+  /**
+   * Scale-out edge: instead of the local engine, the service's engines (upstream file from discovery),
+   * chosen by the conversation route key, reached with the internal credential; the edge's view at
+   * EDGE_METRICS_PATH.
+   */
+  scaleOut?: { routing: EdgeRoutingPaths; edgeMetricsFile: string };
 }
+
+const OVERFLOW_LOCATION = '@slm_copilot_overflow';
 
 export const EDGE_TIMEOUT_MARGIN_SECONDS = 5;
 
@@ -34,7 +50,34 @@ function listen(address: string | undefined, port: number, ssl: boolean): string
 }
 
 export function renderNginxSite(input: NginxSiteInput): string {
-  const { edge, engine, paths } = input;
+  const { edge, engine, paths, scaleOut } = input;
+  const upstream = scaleOut === undefined ? 'slm_copilot_engine' : ENGINE_UPSTREAM;
+  const upstreamBlock =
+    scaleOut === undefined
+      ? ['upstream slm_copilot_engine {', `    server ${engine.host}:${engine.port};`, '    keepalive 8;', '}']
+      : [
+          '# The engines of the OneFlow service (discovery rewrites the upstream file) and the conversation key.',
+          ...renderEdgeRoutingHttp(scaleOut.routing),
+        ];
+  const apiLocation =
+    scaleOut === undefined
+      ? ['        proxy_pass http://slm_copilot_engine;', '    }']
+      : [
+          ...renderEdgeRoutingLocation({ maxBodyBytes: edge.maxBodyBytes, upstream: ENGINE_UPSTREAM, overflowLocation: OVERFLOW_LOCATION }),
+          // Its own error_page (502 → overflow) drops the server's: keep the JSON bodies of the others.
+          ...renderErrorPageDirectives(edge.maxBodyBytes, [502]),
+          '    }',
+          ...renderOverflowLocation({ name: OVERFLOW_LOCATION, maxBodyBytes: edge.maxBodyBytes, upstream: OVERFLOW_UPSTREAM }),
+          '',
+          "    # The edge's view of the engines (engines, state, last change), with the key.",
+          `    location = ${EDGE_METRICS_PATH} {`,
+          '        if ($slm_copilot_authorized = 0) {',
+          '            return 401;',
+          '        }',
+          `        alias ${scaleOut.edgeMetricsFile};`,
+          '        default_type "text/plain; version=0.0.4";',
+          '    }',
+        ];
   // The engine stops a request at TIMEOUT with its own OpenAI error; nginx is the backstop a little later
   // (a hung engine, or a request stuck before the engine saw it) and answers a JSON 504.
   const t = `${edge.timeoutSeconds + EDGE_TIMEOUT_MARGIN_SECONDS}s`;
@@ -66,10 +109,7 @@ export function renderNginxSite(input: NginxSiteInput): string {
     'log_format slm_copilot \'$remote_addr [$time_iso8601] "$request_method $uri $server_protocol" \'',
     '                       \'$status $body_bytes_sent $request_time "$http_user_agent"\';',
     '',
-    'upstream slm_copilot_engine {',
-    `    server ${engine.host}:${engine.port};`,
-    '    keepalive 8;',
-    '}',
+    ...upstreamBlock,
     '',
     'server {',
     ...listen(edge.listenAddress, edge.httpPort, false),
@@ -135,7 +175,7 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '    # Liveness and readiness pass through unchanged (the engine decides what they mean), public and',
     '    # unlimited, for monitoring and load balancers; so is the CA certificate.',
     ...caDownload,
-    ...PROBE_PATHS.flatMap((path) => [`    location = ${path} {`, '        proxy_pass http://slm_copilot_engine;', '    }']),
+    ...PROBE_PATHS.flatMap((path) => [`    location = ${path} {`, `        proxy_pass http://${upstream};`, '    }']),
     '',
     '    # Everything else (/v1/*, /metrics) needs the key.',
     '    location / {',
@@ -144,8 +184,7 @@ export function renderNginxSite(input: NginxSiteInput): string {
     '        if ($slm_copilot_authorized = 0) {',
     '            return 401;',
     '        }',
-    '        proxy_pass http://slm_copilot_engine;',
-    '    }',
+    ...apiLocation,
     '',
     ...errorPages,
     '}',

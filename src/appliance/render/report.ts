@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { EndpointInfo, ReportData } from '../report/report-data.ts';
+import { renderScaleOutSection } from './scale-out-report.ts';
 
 export const SOVEREIGNTY_STATEMENT =
   'All inference runs on this machine: prompts, code and completions never leave it, there is no telemetry ' +
@@ -170,6 +171,7 @@ export function renderReport(data: ReportData): string {
         n.conflict ? `${n.former} = IGNORED: ${n.current} is also set and wins; remove ${n.former}` : `${n.former} = use ${n.current}`,
       );
   }
+  if (data.scaleOut !== undefined) lines.push('', ...renderScaleOutSection(data.scaleOut));
   lines.push('', '[CPU]', `avx2 = ${data.cpu.avx2 ? 'yes' : 'no'}`);
   if (data.cpu.warning !== undefined) lines.push(`warning = ${data.cpu.warning}`);
   lines.push('');

@@ -1,6 +1,9 @@
 /** What the report (/etc/one-appliance/config), the login banner and `slm-copilot up` print. */
 import type { ConfigIssue } from '../../lib/errors.ts';
+import type { ApplianceRole } from '../context/appliance-role.ts';
 import type { AliasNotice } from '../context/context-aliases.ts';
+import type { EdgeView } from '../scale-out/engine-discovery.ts';
+import type { EnginePublication } from '../scale-out/engine-publication.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
 import type { SelfTestResult } from '../verify/self-test.ts';
 import type { CpuCheck } from './cpu-check.ts';
@@ -40,4 +43,15 @@ export interface ReportData {
   generatedAt: Date;
   /** Former variable names in use and the name to use instead. */
   renamed: readonly AliasNotice[];
+  /** OneFlow service VMs only (edge or engine role). */
+  scaleOut?: ScaleOutReport | undefined;
+}
+
+export interface ScaleOutReport {
+  role: Exclude<ApplianceRole, 'standalone'>;
+  /** Edge: its view of the engines. */
+  view?: EdgeView | undefined;
+  /** Engine: host:port it listens on, and its last OneGate publication. */
+  listen?: string | undefined;
+  publication?: EnginePublication | undefined;
 }

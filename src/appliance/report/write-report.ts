@@ -8,6 +8,7 @@ import type { AliasNotice } from '../context/context-aliases.ts';
 import { PATHS } from '../layout.ts';
 import { renderLoginBanner } from '../render/login-banner.ts';
 import { renderReport } from '../render/report.ts';
+import { readEdgeView, readEnginePublication } from '../scale-out/scale-out-state.ts';
 import { readState } from '../stage/appliance-state.ts';
 import { readStatus } from '../stage/status-file.ts';
 import { CA_DOWNLOAD_PATH } from '../tls/paths.ts';
@@ -60,6 +61,12 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
     cpu: checkCpu(inputs.cpuinfo),
     generatedAt: inputs.now,
     renamed: inputs.renamed ?? [],
+    scaleOut:
+      state?.role === 'edge'
+        ? { role: 'edge', view: await readEdgeView(fs) }
+        : state?.role === 'engine'
+          ? { role: 'engine', listen: `${state.engine.host}:${state.engine.port}`, publication: await readEnginePublication(fs) }
+          : undefined,
   };
 }
 

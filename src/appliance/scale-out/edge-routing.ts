@@ -9,6 +9,9 @@
  * njs is Debian's libnginx-mod-http-js (0.7.9 in bookworm), so the script sticks to what 0.7 supports.
  */
 
+/** Debian's libnginx-mod-http-js (the VM loads it through /etc/nginx/modules-enabled). */
+export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
+
 export const ROUTE_KEY_SCRIPT_NAME = 'slm_copilot_route';
 
 /** How many characters of the first user message form the key (bounded work per request). */
@@ -110,6 +113,8 @@ export function renderEdgeRoutingLocation(options: { maxBodyBytes: number; upstr
 export function renderOverflowLocation(options: { name: string; maxBodyBytes: number; upstream: string }): string[] {
   return [
     `    location ${options.name} {`,
+    "        # Reached through error_page: without this, the server's JSON error pages would not apply here.",
+    '        recursive_error_pages on;',
     '        client_body_in_single_buffer on;',
     `        client_body_buffer_size ${options.maxBodyBytes};`,
     '        proxy_set_header Authorization $slm_copilot_engine_authorization;',

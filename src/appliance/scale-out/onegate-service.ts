@@ -11,6 +11,8 @@ export const ENGINE_ROLE = 'engine';
 /** USER_TEMPLATE attributes an engine publishes (never a key or credential). */
 export const ENGINE_ADDRESS_ATTRIBUTE = 'ONEAPP_COPILOT_ENGINE_ADDRESS';
 export const ENGINE_QUEUE_ATTRIBUTE = 'ONEAPP_COPILOT_ENGINE_QUEUE';
+/** Slots generating or evaluating a prompt (with the queue, what OneFlow's elasticity averages). */
+export const ENGINE_BUSY_ATTRIBUTE = 'ONEAPP_COPILOT_ENGINE_BUSY';
 
 // OneGate renders the VM's XML as JSON: every scalar is a string, single children are not arrays.
 const scalar = z.union([z.string(), z.number()]).transform(String);
@@ -97,11 +99,12 @@ export async function readEngineNodes(access: OneGateAccess, fetchImpl: FetchLik
 }
 
 /** What an engine publishes with `PUT /vm` (the body `onegate vm update --data` sends). */
-export function engineOneGateBody(p: { address: string; ready: boolean; queue?: number }): string {
+export function engineOneGateBody(p: { address: string; ready: boolean; queue?: number | undefined; busy?: number | undefined }): string {
   if (!isEngineAddress(p.address)) throw new Error(`engine address must be IP:port, got ${JSON.stringify(p.address)}`);
   return [
     `READY=${p.ready ? 'YES' : 'NO'}`,
     `${ENGINE_ADDRESS_ATTRIBUTE}=${p.address}`,
     ...(p.queue !== undefined ? [`${ENGINE_QUEUE_ATTRIBUTE}=${p.queue}`] : []),
+    ...(p.busy !== undefined ? [`${ENGINE_BUSY_ATTRIBUTE}=${p.busy}`] : []),
   ].join('\n');
 }

@@ -144,6 +144,10 @@ export function createChildServiceManager(options: ChildServiceOptions): ChildSe
       return running(name)?.pid;
     },
     async enable() {},
+    async stopAndDisable(name) {
+      await stop(name);
+    },
+    async setScaleOutTimer() {},
     async stopAll() {
       await Promise.all([stop('nginx'), stop('engine')]);
     },

@@ -19,4 +19,11 @@ export interface ServiceManager {
   mainPid(name: ServiceName): Promise<number | undefined>;
   /** Enables the services at boot (systemd); a no-op for child processes. */
   enable(name: ServiceName): Promise<void>;
+  /** Stops the service and keeps it from starting at boot (a role that does not run it). */
+  stopAndDisable(name: ServiceName): Promise<void>;
+  /**
+   * The scale-out timer (edge discovery / engine publication) on or off, now and at boot. A no-op for
+   * child processes: the sandbox runs the passes itself.
+   */
+  setScaleOutTimer(on: boolean): Promise<void>;
 }

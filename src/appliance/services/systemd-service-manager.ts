@@ -1,7 +1,7 @@
 /** ServiceManager on the appliance VM: systemctl and Debian's nginx, through the command runner. */
 import { existsSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/command-runner.ts';
-import { ENGINE_UNIT_NAME } from '../layout.ts';
+import { ENGINE_UNIT_NAME, SCALE_OUT_TIMER_NAME } from '../layout.ts';
 import type { ServiceManager, ServiceName } from './service-manager.ts';
 
 const UNITS: Record<ServiceName, string> = { engine: ENGINE_UNIT_NAME, nginx: 'nginx.service' };
@@ -42,6 +42,14 @@ export function createSystemdServiceManager(runner: CommandRunner, options: Syst
     },
     async enable(name) {
       await systemctl('enable', UNITS[name]);
+    },
+    async stopAndDisable(name) {
+      // `disable --now` in an image-build chroot cannot stop anything; disabling still works offline.
+      await systemctl('disable', ...(systemdRunning() ? ['--now'] : []), UNITS[name]);
+    },
+    async setScaleOutTimer(on) {
+      const now = systemdRunning() ? ['--now'] : [];
+      await systemctl(on ? 'enable' : 'disable', ...now, SCALE_OUT_TIMER_NAME);
     },
   };
   return manager;

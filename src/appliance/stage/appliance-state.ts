@@ -4,10 +4,13 @@
  */
 import { z } from 'zod';
 import type { ApplianceFs } from '../appliance-fs.ts';
+import { APPLIANCE_ROLES } from '../context/appliance-role.ts';
 import { PATHS } from '../layout.ts';
 import { tlsModeSchema } from '../tls/tls-mode.ts';
 
 const stateSchema = z.object({
+  /** standalone when absent (states from before scale-out). */
+  role: z.enum(APPLIANCE_ROLES).optional(),
   url: z.string(),
   hostname: z.string(),
   modelId: z.string(),

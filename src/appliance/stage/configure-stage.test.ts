@@ -11,6 +11,7 @@ import { systemCommandRunner } from '../../lib/command-runner.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { ApplianceFs } from '../appliance-fs.ts';
 import { type NetworkProfile, PATHS, SYSTEM_PROFILE } from '../layout.ts';
+import { internalCredential } from '../scale-out/internal-credential.ts';
 import type { ServiceManager, ServiceName } from '../services/service-manager.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { readState } from './appliance-state.ts';
@@ -22,6 +23,8 @@ import { writeStatus } from './status-file.ts';
 function recordingServices() {
   const calls: string[] = [];
   const running = new Set<ServiceName>();
+  /** The scale-out timer's last requested state (kept apart: every configure sets it). */
+  const timer: { on: boolean | undefined } = { on: undefined };
   let failCheck = false;
   const services: ServiceManager = {
     async checkEdgeConfig() {
@@ -48,8 +51,15 @@ function recordingServices() {
     async enable(name) {
       calls.push(`enable ${name}`);
     },
+    async stopAndDisable(name) {
+      calls.push(`stop ${name}`);
+      running.delete(name);
+    },
+    async setScaleOutTimer(on) {
+      timer.on = on;
+    },
   };
-  return { services, calls, setFailCheck: (v: boolean) => (failCheck = v) };
+  return { services, calls, timer, setFailCheck: (v: boolean) => (failCheck = v) };
 }
 
 const profile: NetworkProfile = { mode: 'sandbox', httpsPort: 18443, httpPort: 18080, enginePort: 18081, listenAddress: '127.0.0.1' };
@@ -121,12 +131,12 @@ describe('configure stage', () => {
     assert.equal(mode(PATHS.engineEnv), 0o644);
     assert.equal(mode(PATHS.acmeWebroot), 0o755);
     assert.equal(readFileSync(fs.real(PATHS.status), 'utf8'), 'configure_success\n');
-    // The key appears only in the key file, nginx's key map and the report.
+    // The key appears only in the key file, the engine's copy (standalone), nginx's key map and the report.
     const holders = [...snapshot(root, ['.log']).entries()]
       .filter(([, v]) => v.includes(key))
       .map(([p]) => p.slice(root.length))
       .sort();
-    assert.deepEqual(holders, [PATHS.report, PATHS.nginxKeyConf, PATHS.apiKey].sort());
+    assert.deepEqual(holders, [PATHS.report, PATHS.nginxKeyConf, PATHS.apiKey, PATHS.engineKey].sort());
     // Context size: auto, bounded by the model definition; threads: usable − 1.
     const settings = readFileSync(fs.real(PATHS.engineEnv), 'utf8');
     assert.match(settings, /SLM_ENGINE_CONTEXT_SIZE=8192\n/);
@@ -425,5 +435,101 @@ describe('configure stage', () => {
     assert.deepEqual(o.issues, [
       { field: 'status', message: 'the appliance is not installed (status "empty"): run "slm-copilot install" first' },
     ]);
+  });
+});
+
+/** What every stage writes, even a failed one (log, status, report, banners). */
+const STAGE_OUTPUTS = [
+  '/var/log/one-appliance/configure.log',
+  '/etc/one-appliance/status',
+  '/etc/one-appliance/config',
+  '/etc/motd',
+  '/etc/profile.d/slm-copilot.sh',
+];
+
+describe('configure: OneFlow service roles', () => {
+  const API_KEY = 'sk-abcdefghijklmnopqrstuvwxyz012345';
+  const derived = internalCredential({ serviceCredential: undefined, apiKey: API_KEY });
+
+  it('engine: listens on the private address only, accepts only the internal credential, no public edge, timer on', async (t) => {
+    const { fs, rec, env } = setup(t);
+    await writeStatus(fs, 'install', 'success');
+    // A public NIC first and a private one second: the engine takes the private one.
+    const engineEnv = (raw: Record<string, string>): ApplianceEnv => ({
+      ...env(raw),
+      profile: SYSTEM_PROFILE,
+      facts: { totalMemoryBytes: 8 * 1024 ** 3, usableCpus: 4, addresses: ['203.0.113.7', '10.1.0.7'] },
+    });
+    const o = await runConfigure(engineEnv({ ONEAPP_COPILOT_SERVICE_ROLE: 'engine', ONEAPP_COPILOT_API_KEY: API_KEY }));
+    assert.ok(o.ok, JSON.stringify(o.issues));
+    assert.deepEqual(rec.calls, ['daemon-reload', 'restart engine', 'stop nginx', 'enable engine']);
+    assert.equal(rec.timer.on, true);
+    const settings = readFileSync(fs.real(PATHS.engineEnv), 'utf8');
+    assert.match(settings, /^SLM_ENGINE_HOST=10\.1\.0\.7$/m);
+    assert.equal(readFileSync(fs.real(PATHS.engineKey), 'utf8'), `${derived}\n`);
+    assert.notEqual(derived, API_KEY);
+    assert.equal((statSync(fs.real(PATHS.engineKey)).mode & 0o777).toString(8), '600');
+    assert.equal(existsSync(fs.real(PATHS.nginxSite)), false, 'no public edge on an engine');
+    assert.match(readFileSync(fs.real(PATHS.scaleOutTimer), 'utf8'), /OnUnitActiveSec=15s/);
+    assert.match(readFileSync(fs.real(PATHS.scaleOutUnit), 'utf8'), /^ExecStart=\/opt\/slm-copilot\/bin\/slm-copilot scale-out$/m);
+    const report = readFileSync(fs.real(PATHS.report), 'utf8');
+    const sections = new ReportSections(report);
+    assert.equal(sections.get('Scale-out', 'role'), 'engine');
+    assert.equal(sections.get('Scale-out', 'listen'), '10.1.0.7:8081');
+    assert.ok(!report.includes(derived), 'the internal credential is not in the report');
+    assert.equal((await readState(fs))?.url, 'http://10.1.0.7:8081/v1');
+
+    // Back to standalone: the engine takes the public key again, the timer stops.
+    const back = await runConfigure({ ...engineEnv({ ONEAPP_COPILOT_API_KEY: API_KEY }) });
+    assert.ok(back.ok, JSON.stringify(back.issues));
+    assert.equal(readFileSync(fs.real(PATHS.engineKey), 'utf8'), `${API_KEY}\n`);
+    assert.match(readFileSync(fs.real(PATHS.engineEnv), 'utf8'), /^SLM_ENGINE_HOST=127\.0\.0\.1$/m);
+    assert.equal(rec.timer.on, false);
+  });
+
+  it('engine: refuses to start on a VM without a private address, and changes nothing', async (t) => {
+    const { root, fs, rec, env } = setup(t);
+    await writeStatus(fs, 'install', 'success');
+    const before = snapshot(root, STAGE_OUTPUTS);
+    const o = await runConfigure({
+      ...env({ ONEAPP_COPILOT_SERVICE_ROLE: 'engine', ONEAPP_COPILOT_API_KEY: API_KEY }),
+      facts: { totalMemoryBytes: 8 * 1024 ** 3, usableCpus: 4, addresses: ['203.0.113.7'] },
+    });
+    assert.equal(o.ok, false);
+    assert.equal(o.issues[0]?.field, 'ONEAPP_COPILOT_SERVICE_ROLE');
+    assert.match(o.issues[0]?.message ?? '', /private network.*203\.0\.113\.7/);
+    assert.deepEqual(rec.calls, []);
+    assert.deepEqual(snapshot(root, STAGE_OUTPUTS), before);
+  });
+
+  it('edge: no engine, nginx over the engines with the same derived credential; discovery keeps its upstream', async (t) => {
+    const { fs, rec, env } = setup(t);
+    await writeStatus(fs, 'install', 'success');
+    const o = await runConfigure(env({ ONEAPP_COPILOT_SERVICE_ROLE: 'edge', ONEAPP_COPILOT_API_KEY: API_KEY }));
+    assert.ok(o.ok, JSON.stringify(o.issues));
+    assert.deepEqual(rec.calls, ['check', 'stop engine', 'restart nginx']);
+    assert.equal(rec.timer.on, true);
+    assert.equal(existsSync(fs.real(PATHS.engineEnv)), false, 'no model is loaded on the edge');
+    const site = readFileSync(fs.real(PATHS.nginxSite), 'utf8');
+    assert.match(site, /^js_import slm_copilot_route from .*route\.js;$/m);
+    assert.match(site, /proxy_pass http:\/\/slm_copilot_engines;/);
+    assert.doesNotMatch(site, /upstream slm_copilot_engine \{/);
+    assert.match(readFileSync(fs.real(PATHS.nginxSandboxMain), 'utf8'), /^load_module .*ngx_http_js_module\.so;$/m);
+    const credential = readFileSync(fs.real(PATHS.nginxEngineCredential), 'utf8');
+    assert.ok(credential.includes(`"Bearer ${derived}"`), 'the edge presents what the engines derive');
+    assert.equal((statSync(fs.real(PATHS.nginxEngineCredential)).mode & 0o777).toString(8), '600');
+    assert.match(readFileSync(fs.real(PATHS.nginxEngineUpstream), 'utf8'), /no engine is ready/);
+    assert.equal(new ReportSections(readFileSync(fs.real(PATHS.report), 'utf8')).get('Scale-out', 'role'), 'edge');
+
+    // The engine list belongs to discovery: a reconfigure leaves it alone.
+    const discovered = readFileSync(fs.real(PATHS.nginxEngineUpstream), 'utf8').replace(
+      '    server 127.0.0.1:9 down; # no engine is ready',
+      '    server 10.1.0.7:8081 max_conns=2; # vm 7',
+    );
+    writeFileSync(fs.real(PATHS.nginxEngineUpstream), discovered);
+    rec.calls.length = 0;
+    assert.ok((await runConfigure(env({ ONEAPP_COPILOT_SERVICE_ROLE: 'edge', ONEAPP_COPILOT_API_KEY: API_KEY }))).ok);
+    assert.equal(readFileSync(fs.real(PATHS.nginxEngineUpstream), 'utf8'), discovered);
+    assert.deepEqual(rec.calls, ['stop engine']);
   });
 });

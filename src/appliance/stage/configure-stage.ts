@@ -7,12 +7,16 @@ import { ConfigError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decideApiKey, readPersistedApiKey } from '../api-key.ts';
 import { type ApplyResult, applyFiles } from '../apply/apply-files.ts';
+import { roleDuties } from '../context/appliance-role.ts';
 import { aliasNoticeText, resolveAliases } from '../context/context-aliases.ts';
 import { parseApplianceContext } from '../context/context-schema.ts';
 import { unknownVariableWarnings } from '../context/context-variables.ts';
 import { PATHS } from '../layout.ts';
-import { desiredFiles } from '../plan/desired-files.ts';
+import { desiredFiles, type ScaleOutFiles } from '../plan/desired-files.ts';
 import { type AppliancePlan, buildPlan } from '../plan/plan.ts';
+import { EDGE_ROUTING } from '../scale-out/edge-settings.ts';
+import { renderEngineUpstream } from '../scale-out/engine-upstream.ts';
+import { internalCredential } from '../scale-out/internal-credential.ts';
 import { type CheckedCustomCertificate, checkCustomCertificate } from '../tls/custom-certificate.ts';
 import type { ApplianceEnv } from './appliance-env.ts';
 import { readState, writeState } from './appliance-state.ts';
@@ -57,7 +61,17 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     if (!checked.ok) throw new ConfigError(checked.issues);
     custom = checked.value;
   }
+  const duties = roleDuties(plan.role);
+  const scaleOut: ScaleOutFiles | undefined =
+    plan.role === 'standalone'
+      ? undefined
+      : {
+          internalCredential: internalCredential(parsed.value),
+          // Discovery owns the engine list; configure only starts it empty (nginx needs the file).
+          upstream: (await fs.readText(PATHS.nginxEngineUpstream)) ?? renderEngineUpstream({ ...EDGE_ROUTING, nodes: [] }),
+        };
   logger.info('configuration is valid', {
+    role: plan.role,
     url: plan.endpointUrl,
     model: plan.model.id,
     contextSize: plan.engine.contextSize,
@@ -90,7 +104,12 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
     });
   }
   // An earlier run's Let's Encrypt certificate keeps serving (reused, or renewed through the running nginx).
-  if (plan.tlsMode === 'letsencrypt' && previous?.certificateKind === 'letsencrypt' && previous.hostname === plan.hostname) {
+  if (
+    duties.runsEdge &&
+    plan.tlsMode === 'letsencrypt' &&
+    previous?.certificateKind === 'letsencrypt' &&
+    previous.hostname === plan.hostname
+  ) {
     const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now(), selfSigned.applianceCa).catch((error: unknown) => {
       logger.warn("could not reuse the Let's Encrypt certificate; serving the self-signed one and requesting a new one", {
         reason: error instanceof Error ? error.message : String(error),
@@ -102,15 +121,20 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
       certificateChanged = le.cert.changed;
     }
   }
-  let apply = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged, logger });
+  const runs = { engine: duties.runsEngine, edge: duties.runsEdge };
+  let apply = await applyFiles(fs, desiredFiles(plan, key.key, served, fs, scaleOut), services, { certificateChanged, logger, runs });
 
   let tlsNote: string | undefined;
-  if (plan.tlsMode === 'letsencrypt' && served.kind !== 'letsencrypt') {
+  if (duties.runsEdge && plan.tlsMode === 'letsencrypt' && served.kind !== 'letsencrypt') {
     logger.info("requesting a Let's Encrypt certificate", { domain: plan.hostname });
     const le = await tryLetsEncrypt(plan, fs, runner, env.acme, env.now(), selfSigned.applianceCa);
     if (le.ok) {
       served = le.cert;
-      const second = await applyFiles(fs, desiredFiles(plan, key.key, served, fs), services, { certificateChanged: true, logger });
+      const second = await applyFiles(fs, desiredFiles(plan, key.key, served, fs, scaleOut), services, {
+        certificateChanged: true,
+        logger,
+        runs,
+      });
       apply = {
         ...second,
         changedFiles: [...apply.changedFiles, ...second.changedFiles],
@@ -124,10 +148,12 @@ async function configure(env: ApplianceEnv, logger: Logger): Promise<ConfigureRe
   }
 
   if (env.profile.mode === 'system') {
-    await services.enable('engine');
-    await services.enable('nginx');
+    if (duties.runsEngine) await services.enable('engine');
+    if (duties.runsEdge) await services.enable('nginx');
   }
+  await services.setScaleOutTimer(plan.role !== 'standalone');
   await writeState(fs, {
+    role: plan.role,
     url: plan.endpointUrl,
     hostname: plan.hostname,
     modelId: plan.model.id,
