@@ -91,6 +91,8 @@ export function renderInternalCredentialConf(credential: string): string {
 export function renderEdgeRoutingLocation(options: { maxBodyBytes: number; upstream: string; overflowLocation: string }): string[] {
   return [
     `        error_page 502 = ${options.overflowLocation};`,
+    // The overflow's own 502 (no engine at all) still gets the server's JSON error page.
+    '        recursive_error_pages on;',
     '        client_body_in_single_buffer on;',
     `        client_body_buffer_size ${options.maxBodyBytes};`,
     '        proxy_request_buffering on;',

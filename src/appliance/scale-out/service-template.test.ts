@@ -25,12 +25,16 @@ it('passes OneFlow schema rules: edge(1) and engine(parent edge, 2 in 1..8), gat
   assert.ok((engine?.cooldown ?? 0) >= 600, 'cooldown longer than a model load');
   assert.equal(body.ready_status_gate, true);
   assert.match(body.custom_attrs['ONEAPP_COPILOT_API_KEY'] ?? '', /^M\|password\|/);
+  assert.match(body.custom_attrs['ONEAPP_COPILOT_SERVICE_CREDENTIAL'] ?? '', /^O\|password\|/);
   assert.deepEqual(Object.keys(body.networks), ['Public', 'Private']);
   // Each role sets only variables the appliance knows, and its role is a valid one.
   const known = new Set<string>(CONTEXT_VARIABLES.map((v) => v.name));
   for (const role of body.roles) {
     for (const [, name] of (role.vm_template_contents ?? '').matchAll(/^(ONEAPP_\w+) =/gm)) assert.ok(known.has(name ?? ''), name);
     assert.match(role.vm_template_contents ?? '', new RegExp(`^ONEAPP_COPILOT_SERVICE_ROLE = "${role.name}"$`, 'm'));
+    // Every service input reaches every role, so edge and engines derive the same credential.
+    for (const attr of Object.keys(body.custom_attrs))
+      assert.match(role.vm_template_contents ?? '', new RegExp(`^${attr} = "\\$${attr}"$`, 'm'));
   }
   for (const p of engine?.elasticity_policies ?? []) assert.match(p.expression, /ONEAPP_COPILOT_ENGINE_QUEUE/);
 });

@@ -52,7 +52,13 @@ export interface ServiceTemplateBody {
 const nics = 'NIC = [ NAME = "NIC0", NETWORK_ID = "$Public" ]\nNIC = [ NAME = "NIC1", NETWORK_ID = "$Private" ]';
 const engineNic = 'NIC = [ NAME = "NIC0", NETWORK_ID = "$Private" ]';
 // Attributes of the role's VM template; the appliance template's CONTEXT picks them up as $ONEAPP_COPILOT_*.
-const roleAttrs = (role: string) => `ONEAPP_COPILOT_SERVICE_ROLE = "${role}"\nONEAPP_COPILOT_API_KEY = "$ONEAPP_COPILOT_API_KEY"`;
+const roleAttrs = (role: string) =>
+  [
+    `ONEAPP_COPILOT_SERVICE_ROLE = "${role}"`,
+    'ONEAPP_COPILOT_API_KEY = "$ONEAPP_COPILOT_API_KEY"',
+    // Edge and engines derive the same internal credential from these (never published through OneGate).
+    'ONEAPP_COPILOT_SERVICE_CREDENTIAL = "$ONEAPP_COPILOT_SERVICE_CREDENTIAL"',
+  ].join('\n');
 
 /** The one source. vm_template 0 is the marketplace's placeholder, replaced by the imported appliance's id. */
 export function serviceTemplateBody(vmTemplateId = 0): ServiceTemplateBody {
@@ -64,6 +70,7 @@ export function serviceTemplateBody(vmTemplateId = 0): ServiceTemplateBody {
     ready_status_gate: true,
     custom_attrs: {
       ONEAPP_COPILOT_API_KEY: 'M|password|API key clients send (16-256 characters from A-Z a-z 0-9 . _ -)',
+      ONEAPP_COPILOT_SERVICE_CREDENTIAL: 'O|password|Internal edge-to-engine credential (empty = derived from the API key)| |',
     },
     networks: {
       Public: 'M|network|Network the clients reach the edge on| |',
