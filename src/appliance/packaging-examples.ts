@@ -41,7 +41,7 @@ export function packagingExamples(): { file: string; content: string; mode: numb
     { file: 'net-90-service-appliance', content: renderNet90Hook(PATHS.serviceEntry), mode: 0o755 },
     { file: 'net-99-report-ready', content: renderNet99Hook(PATHS.status, PATHS.oneEnv), mode: 0o755 },
     { file: 'slm-copilot.service', content: engineUnitText(), mode: 0o644 },
-    { file: 'slm-copilot-scale-out.service', content: renderScaleOutService(PATHS.cli), mode: 0o644 },
+    { file: 'slm-copilot-scale-out.service', content: renderScaleOutService(PATHS.cli, PATHS.serviceLock), mode: 0o644 },
     { file: 'slm-copilot-scale-out.timer', content: renderScaleOutTimer(), mode: 0o644 },
     { file: 'nginx-slm-copilot.conf.example', content: renderNginxSite(EXAMPLE_SITE), mode: 0o644 },
     {

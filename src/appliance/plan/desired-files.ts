@@ -133,7 +133,7 @@ export function desiredFiles(
   if (!sandbox) {
     files.push(
       { path: PATHS.engineUnit, content: engineUnitText(), mode: 0o644, role: 'engine-unit' },
-      { path: PATHS.scaleOutUnit, content: renderScaleOutService(PATHS.cli), mode: 0o644, role: 'engine-unit' },
+      { path: PATHS.scaleOutUnit, content: renderScaleOutService(PATHS.cli, PATHS.serviceLock), mode: 0o644, role: 'engine-unit' },
       { path: PATHS.scaleOutTimer, content: renderScaleOutTimer(), mode: 0o644, role: 'engine-unit' },
     );
   }

@@ -7,7 +7,7 @@
  */
 import { SCALE_OUT_INTERVAL_SECONDS } from '../layout.ts';
 
-export function renderScaleOutService(cliPath: string): string {
+export function renderScaleOutService(cliPath: string, stageLock: string): string {
   return [
     '# SLM-Copilot scale-out pass (edge: engine discovery; engine: OneGate publication). Written by `slm-copilot configure`.',
     '[Unit]',
@@ -16,7 +16,9 @@ export function renderScaleOutService(cliPath: string): string {
     '',
     '[Service]',
     'Type=oneshot',
-    `ExecStart=${cliPath} scale-out`,
+    // Never beside a running configure/bootstrap (they hold the one-apps stage lock and do a pass
+    // themselves): skip this tick quietly (exit 0) instead of racing them on the same files.
+    `ExecStart=/usr/bin/flock -n -E 0 ${stageLock} ${cliPath} scale-out`,
     // A pass is a few HTTP calls; one stuck on an unreachable OneGate must not block the next.
     `TimeoutStartSec=${SCALE_OUT_INTERVAL_SECONDS * 4}`,
     'UMask=0077',

@@ -471,7 +471,10 @@ describe('configure: OneFlow service roles', () => {
     assert.equal((statSync(fs.real(PATHS.engineKey)).mode & 0o777).toString(8), '600');
     assert.equal(existsSync(fs.real(PATHS.nginxSite)), false, 'no public edge on an engine');
     assert.match(readFileSync(fs.real(PATHS.scaleOutTimer), 'utf8'), /OnUnitActiveSec=15s/);
-    assert.match(readFileSync(fs.real(PATHS.scaleOutUnit), 'utf8'), /^ExecStart=\/opt\/slm-copilot\/bin\/slm-copilot scale-out$/m);
+    assert.match(
+      readFileSync(fs.real(PATHS.scaleOutUnit), 'utf8'),
+      /^ExecStart=\/usr\/bin\/flock -n -E 0 \/run\/lock\/one-appliance\.lock \/opt\/slm-copilot\/bin\/slm-copilot scale-out$/m,
+    );
     const report = readFileSync(fs.real(PATHS.report), 'utf8');
     const sections = new ReportSections(report);
     assert.equal(sections.get('Scale-out', 'role'), 'engine');
