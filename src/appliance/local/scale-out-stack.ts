@@ -89,12 +89,14 @@ export async function startScaleOutStack(options: ScaleOutStackOptions): Promise
     engines.push({ vmId: FIRST_ENGINE_VM_ID + i, port, address: `127.0.0.1:${port}`, proc: undefined });
   }
 
-  const publish = (engine: ScaleOutEngine, ready: boolean) =>
-    fetch(`${oneGate.endpoint}/vm`, {
+  const publish = async (engine: ScaleOutEngine, ready: boolean) => {
+    const res = await fetch(`${oneGate.endpoint}/vm`, {
       method: 'PUT',
       headers: { 'X-ONEGATE-TOKEN': oneGate.tokenOf(engine.vmId), 'X-ONEGATE-VMID': String(engine.vmId), 'Content-Type': 'text/plain' },
       body: engineOneGateBody({ address: engine.address, ready }),
     });
+    if (!res.ok) throw new Error(`fake OneGate refused engine ${engine.vmId}'s PUT /vm: HTTP ${res.status} ${await res.text()}`);
+  };
 
   async function startEngine(index: number): Promise<void> {
     const engine = engines[index];
