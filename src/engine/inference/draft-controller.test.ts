@@ -46,13 +46,20 @@ describe('draft planning by expected tokens per cost', () => {
     const cheap = new DraftController({ maxDraft: 16 });
     const dear = new DraftController({ maxDraft: 16 });
     for (const c of [cheap, dear]) for (let i = 0; i < 3; i++) c.plainStep(10);
-    // Prior cost of d = 8: 1 + 1 + 0.55·8 = 6.4 plain steps = 64 ms.
+    // Prior cost of d = 8: 1 + 1 + 0.55·8 = 6.4 plain steps = 64 ms; at most 1.4× that is believed.
     for (let i = 0; i < 8; i++) {
       cheap.record(8, 6, 30);
       dear.record(8, 6, 130);
     }
     assert.equal(cheap.plan(8), 6, 'the 7th and 8th tokens were never accepted: not worth their cost');
     assert.equal(dear.plan(8), 0);
+  });
+
+  it('load spikes on a shared machine do not stop a copy that is accepted whole', () => {
+    const c = new DraftController({ maxDraft: 16 });
+    for (let i = 0; i < 3; i++) c.plainStep(10);
+    for (let i = 0; i < 8; i++) c.record(16, 16, 5_000);
+    assert.equal(c.plan(16), 16);
   });
 
   it("'always' verifies every proposal at full length (tests of the verification rule)", () => {

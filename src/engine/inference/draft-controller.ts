@@ -37,8 +37,15 @@ const DECAY = 0.7;
 const TIMED = 16;
 /** While not drafting, one draft timing is forgotten every this many plain steps. */
 const FORGET_EVERY = 4;
-/** The learnt cost factor stays within [1/MAX_SCALE, MAX_SCALE] of the prior. */
-const MAX_SCALE = 2;
+/** Draft timings needed before they replace the prior. */
+const MIN_TIMED = 5;
+/**
+ * The learnt cost factor stays within [MIN_SCALE, MAX_SCALE] of the prior: at MAX_SCALE a fully accepted
+ * 16-token draft still pays (17 tokens for 15 plain steps), so load spikes on a shared machine cannot stop a
+ * copy, while drafts that are partly wrong stop paying sooner.
+ */
+const MIN_SCALE = 0.7;
+const MAX_SCALE = 1.4;
 
 interface Outcome {
   /** Draft tokens proposed (verified or shadowed). */
@@ -189,8 +196,8 @@ export class DraftController {
 
   /** The prior cost scaled by the median measured ratio (bounded: timings on a shared machine are noisy). */
   #cost(d: number): number {
-    const scale = median(this.#costRatios) ?? 1;
-    return Math.min(MAX_SCALE, Math.max(1 / MAX_SCALE, scale)) * this.#priorCost(d);
+    const scale = this.#costRatios.length >= MIN_TIMED ? (median(this.#costRatios) ?? 1) : 1;
+    return Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale)) * this.#priorCost(d);
   }
 }
 

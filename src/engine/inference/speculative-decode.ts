@@ -29,7 +29,7 @@ export type { SpeculationConfig, SpeculationStats };
  * thread), so drafts that are not long and mostly accepted lose, and the no-match bench row stayed
  * below its 0.97 target (docs/benchmarks.md). Operators with copy-heavy workloads turn it on per model.
  */
-export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: false, maxDraft: 16, minNgram: 2, maxNgram: 4 };
+export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: false, maxDraft: 32, minNgram: 2, maxNgram: 4 };
 
 export interface DecodeHooks {
   signal: AbortSignal;
