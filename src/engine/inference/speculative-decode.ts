@@ -25,11 +25,11 @@ import type { FinishReason, SpeculationConfig, SpeculationStats } from './types.
 export type { SpeculationConfig, SpeculationStats };
 
 /**
- * Off by default: on the 2-core development VM a 2-token batch cost 2.4–3.7× a 1-token step (Q8_0, 1
- * thread), so drafts that are not long and mostly accepted lose, and the no-match bench row stayed
- * below its 0.97 target (docs/benchmarks.md). Operators with copy-heavy workloads turn it on per model.
+ * On by default: a draft is verified only when the text has shown that it copies (draft-controller.ts),
+ * so where nothing repeats the cost is the lookup alone — the no-match bench row measured 1.01× plain, the
+ * copy row 1.47× (docs/benchmarks.md). `speculative: {enabled: false}` or `serve --no-speculative` turns it off.
  */
-export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: false, maxDraft: 32, minNgram: 2, maxNgram: 4 };
+export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, maxDraft: 32, minNgram: 2, maxNgram: 4 };
 
 export interface DecodeHooks {
   signal: AbortSignal;
