@@ -63,6 +63,7 @@ export async function speculativeDecode(
   const base = toEvaluateOptions(req.sampling, generated);
   const rng = createRng(base.seed ?? 0);
   const nextSeed = () => Math.floor(rng() * 2 ** 31);
+  const timingAllowed = greedy || req.sampling.seed === undefined;
   // An injected draft source (tests of the verification rule) is verified as proposed; prompt lookup is
   // verified only when the measured costs and acceptance say it pays (draft-controller.ts).
   const controller = new DraftController({ maxDraft: config.maxDraft, policy: hooks.propose === undefined ? 'measured' : 'always' });
@@ -169,8 +170,10 @@ export async function speculativeDecode(
       const end = sequence.nextTokenIndex;
       await sequence.eraseContextTokenRanges([{ start: end - (evaluatedDrafts - keep), end }]);
     }
-    // Only decode steps are timed: the first one also evaluates the uncached prompt tail.
-    const timed = input.length === 1 ? performance.now() - stepStart : undefined;
+    // Only decode steps are timed: the first one also evaluates the uncached prompt tail. A seeded request
+    // with temperature is not: which steps draft changes how its generator is consumed, and timings would
+    // make the same seed give different text from run to run (greedy output never depends on drafting).
+    const timed = input.length === 1 && timingAllowed ? performance.now() - stepStart : undefined;
     if (draft.length > 0) controller.record(draft.length, Math.min(keep, draft.length), timed);
     else controller.plainStep(timed);
     if (stopped !== undefined) return { finishReason: stopped, speculation: stats() };
