@@ -1,7 +1,8 @@
 /**
  * One booted test VM and what the acceptance checks do to it from the host: HTTPS to its forwarded
- * port 443 pinned to the certificate it served first, SSH as root, context CD swaps. Every wait is
- * bounded and gives up at once when QEMU exits.
+ * port 443 pinned to the certificate it served first, SSH as root, context CD swaps, and the strict fake
+ * OneGate the guest reports to (on the host's loopback; the guest reaches it at 10.0.2.100:5030 through
+ * a QEMU guest forward). Every wait is bounded and gives up at once when QEMU exits.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { request, requestText, type TextResponse } from '../../lib/https/request
 import { fileTail } from '../../lib/process/output-tail.ts';
 import { WaitTimeoutError, waitUntil } from '../../lib/process/wait-until.ts';
 import { standInPaths } from '../context-stand-in.ts';
-import { type ContextVars, testContextVars, writeContextIso } from './context-iso.ts';
+import { type ContextVars, TOKEN_FILE, testContextVars, writeContextIso } from './context-iso.ts';
+import { GuestOneGate } from './guest-onegate.ts';
 import { fetchPeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { type Accel, QemuVm } from './qemu-vm.ts';
 import { generateSshKey, Ssh } from './ssh.ts';
@@ -39,6 +41,8 @@ export class VmSession {
   readonly ssh: Ssh;
   readonly apiKey: string;
   readonly httpsPort: number;
+  /** The strict fake OneGate this VM reports to (the CONTEXT has TOKEN=YES). */
+  readonly oneGate: GuestOneGate;
   readonly #sshPublicKey: string;
   readonly #log: string;
   /** The certificate the VM served when it last became ready. */
@@ -49,8 +53,12 @@ export class VmSession {
   /** What the report showed before the reboot, to compare with after it. */
   baseline = { fingerprint: '', endpoint: '' };
 
-  private constructor(options: SessionOptions, parts: { ssh: Ssh; sshPublicKey: string; httpsPort: number; log: string; vm: QemuVm }) {
+  private constructor(
+    options: SessionOptions,
+    parts: { ssh: Ssh; sshPublicKey: string; httpsPort: number; log: string; vm: QemuVm; oneGate: GuestOneGate },
+  ) {
     this.options = options;
+    this.oneGate = parts.oneGate;
     this.ssh = parts.ssh;
     this.#sshPublicKey = parts.sshPublicKey;
     this.httpsPort = parts.httpsPort;
@@ -66,6 +74,7 @@ export class VmSession {
     const log = join(options.workDir, 'test.log');
     const key = await generateSshKey(options.workDir, log);
     const [httpsPort, sshPort] = [await freePort(), await freePort()];
+    const oneGate = await GuestOneGate.start();
     const vm = new QemuVm({
       image: options.image,
       overlay: join(options.workDir, 'disk-overlay.qcow2'),
@@ -78,9 +87,10 @@ export class VmSession {
       mac: MAC,
       httpsPort,
       sshPort,
+      guestForwards: [oneGate.guestForward()],
       log,
     });
-    const session = new VmSession(options, { ssh: new Ssh(key, sshPort), sshPublicKey: key.publicKey, httpsPort, log, vm });
+    const session = new VmSession(options, { ssh: new Ssh(key, sshPort), sshPublicKey: key.publicKey, httpsPort, log, vm, oneGate });
     await session.#contextIso(1, {});
     return session;
   }
@@ -93,6 +103,7 @@ export class VmSession {
 
   async stop(): Promise<void> {
     await this.vm.stop();
+    await this.oneGate.close();
   }
 
   /** Waits until the appliance reports bootstrap_success and the edge answers /readyz; `Blocked` when it cannot. */
@@ -229,8 +240,9 @@ export class VmSession {
 
   async #contextIso(n: number, extra: ContextVars): Promise<string> {
     const path = join(this.options.workDir, `context-${n}.iso`);
-    const vars = testContextVars({ apiKey: this.apiKey, sshPublicKey: this.#sshPublicKey, mac: MAC, extra });
-    await writeContextIso(join(this.options.workDir, `context-${n}`), path, vars, this.#log);
+    const oneGate = this.oneGate.context();
+    const vars = testContextVars({ apiKey: this.apiKey, sshPublicKey: this.#sshPublicKey, mac: MAC, oneGate, extra });
+    await writeContextIso(join(this.options.workDir, `context-${n}`), path, vars, this.#log, { [TOKEN_FILE]: oneGate.token });
     return path;
   }
 
