@@ -4,7 +4,8 @@
  * and every file it installs carries `test-stand-in` in its name.
  *
  * It does what one-context does for an appliance: mount the CD labelled CONTEXT, export every
- * variable of its context.sh, write /run/one-context/one_env, install SSH_PUBLIC_KEY for root, and
+ * variable of its context.sh, write /run/one-context/one_env (TOKENTXT from the CD's token.txt, VMID and
+ * ONEGATE_ENDPOINT first, as loc-16-gen-env does), install SSH_PUBLIC_KEY for root, and
  * run the /etc/one-context.d hooks in one-context's order (loc-* then the unprefixed ones then net-*)
  * with the variables in their environment; again at every boot and when the CD changes (udev).
  * Networking is left to DHCP (the image's networkd fallback).
@@ -41,6 +42,9 @@ done
 if [ -z "$dev" ]; then echo "stand-in: no CONTEXT CD"; exit 0; fi
 mount -o ro "$dev" "$MOUNT_DIR" || { echo "stand-in: cannot mount $dev"; exit 1; }
 cp "$MOUNT_DIR/context.sh" "$RUNTIME_DIR/context.sh.new"
+# OpenNebula puts the OneGate token on the CD only (TOKEN=YES); like loc-16-gen-env, read it from there.
+tokentxt=""
+[ -f "$MOUNT_DIR/token.txt" ] && tokentxt=$(cat "$MOUNT_DIR/token.txt")
 umount "$MOUNT_DIR"
 
 new_sum=$(sha256sum "$RUNTIME_DIR/context.sh.new" | cut -d' ' -f1)
@@ -58,8 +62,10 @@ set +a
 vars=$(grep -oE '^[A-Za-z_][A-Za-z0-9_]*=' "$RUNTIME_DIR/context.sh.network" | tr -d '=' | sort -u)
 umask 0277
 {
-  for v in $vars; do
-    val="\${!v}"
+  # TOKENTXT is only here, never in the hooks' environment (as with one-context).
+  TOKENTXT="$tokentxt"
+  for v in TOKENTXT VMID ONEGATE_ENDPOINT $vars; do
+    val="\${!v:-}"
     val="\${val//\\\\/\\\\\\\\}"; val="\${val//\\"/\\\\\\"}"; val="\${val//\\$/\\\\\\$}"; val="\${val//\\\`/\\\\\\\`}"
     printf 'export %s="%s"\\n' "$v" "$val"
   done

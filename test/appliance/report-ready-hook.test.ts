@@ -1,7 +1,9 @@
 /**
  * The net-99 hook, run for real (sh, as one-context runs it) against the strict OneGate stand-in, with the
  * environment one-context gives its hooks: the context variables (REPORT_READY, ONEGATE_ENDPOINT, VMID)
- * but not TOKENTXT, which only one_env holds. A hook that does not source one_env gets a 401.
+ * but not TOKENTXT, which only one_env holds. A hook that does not source one_env gets a 401. The hook
+ * sends with curl (the appliance image has it, the test image has no onegate CLI) and falls back to the
+ * onegate CLI (here its stand-in) where curl is missing.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,7 +19,7 @@ const ONEGATE_CLI = fileURLToPath(new URL('./support/onegate-cli.sh', import.met
 
 function runHook(hook: string, env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('sh', [hook, 'network'], { env, timeout: 60_000 }, (error, _stdout, stderr) =>
+    execFile('/bin/sh', [hook, 'network'], { env, timeout: 60_000 }, (error, _stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr }),
     );
   });
@@ -34,15 +36,13 @@ describe('net-99-report-ready with a strict OneGate', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slm-net99-'));
     onegate = await startFakeOneGate();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(ONEGATE_CLI, join(bin, 'onegate'));
     status = join(dir, 'status');
     oneEnv = join(dir, 'one_env');
     hook = join(dir, 'net-99-report-ready');
     writeFileSync(hook, renderNet99Hook(status, oneEnv), { mode: 0o755 });
     // What one-context exports to hooks: context.sh variables; TOKENTXT is not one of them.
-    hookEnv = { PATH: `${bin}:/usr/bin:/bin`, REPORT_READY: 'YES', ONEGATE_ENDPOINT: onegate.endpoint, VMID: onegate.vmId };
+    // PATH as in the appliance image: curl, no onegate CLI (the test image has none).
+    hookEnv = { PATH: '/usr/bin:/bin', REPORT_READY: 'YES', ONEGATE_ENDPOINT: onegate.endpoint, VMID: onegate.vmId };
   });
   after(async () => {
     await onegate.close();
@@ -73,6 +73,24 @@ describe('net-99-report-ready with a strict OneGate', () => {
       ['PUT /vm 200'],
     );
     assert.equal(onegate.userTemplate['READY'], 'YES');
+    assert.match(String(onegate.calls[0]!.headers['user-agent']), /^curl\//, 'sent with curl');
+  });
+
+  it('without curl it reports through the onegate CLI, with the token from one_env', async () => {
+    writeOneEnv('YES');
+    writeFileSync(status, 'bootstrap_success\n');
+    // Only what the hook itself needs, plus onegate: no curl on PATH (the stand-in CLI calls it by path).
+    const only = join(dir, 'only-onegate');
+    mkdirSync(only, { recursive: true });
+    for (const tool of ['cat', 'sleep']) symlinkSync(`/bin/${tool}`, join(only, tool));
+    symlinkSync(ONEGATE_CLI, join(only, 'onegate'));
+    onegate.calls.length = 0;
+    const r = await runHook(hook, { ...hookEnv, PATH: only, CURL: '/usr/bin/curl' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      onegate.calls.map((c) => `${c.method} ${c.url} ${c.status} ${c.headers['x-onegate-token'] === onegate.token}`),
+      ['PUT /vm 200 true'],
+    );
   });
 
   it('reports nothing when REPORT_READY is not YES, or bootstrap did not succeed', async () => {

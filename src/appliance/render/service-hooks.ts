@@ -36,8 +36,11 @@ ${serviceEntry} configure && ${serviceEntry} bootstrap
 
 /**
  * net-99: READY to OneGate, only after a successful bootstrap. one-context runs hooks with the context
- * variables but not TOKENTXT: the token is only in one_env (loc-16-gen-env), and without it the onegate
- * CLI sends no token and OneGate answers 401. So the hook sources one_env first, as one-apps' own does.
+ * variables but not TOKENTXT: the token is only in one_env (loc-16-gen-env), and without it OneGate
+ * answers 401. So the hook sources one_env first, as one-apps' own does. Like one-context's own net-99
+ * (which this one replaces) it sends with curl when installed (the appliance image has it) and falls
+ * back to the onegate CLI; unlike it, curl runs with --fail, so a 401 is retried and reported as a
+ * failure instead of passing for READY.
  */
 export function renderNet99Hook(statusFile: string, oneEnvPath: string): string {
   return `#!/bin/sh
@@ -48,9 +51,23 @@ if [ -r ${oneEnvPath} ]; then
 fi
 [ "\${REPORT_READY:-}" = "YES" ] || exit 0
 [ "$(cat ${statusFile} 2>/dev/null)" = "bootstrap_success" ] || exit 0
-command -v onegate >/dev/null 2>&1 || exit 0
+if [ -z "\${ONEGATE_ENDPOINT:-}" ]; then
+  echo "net-99-report-ready: REPORT_READY=YES but no ONEGATE_ENDPOINT (set TOKEN=YES in the CONTEXT)" >&2
+  exit 1
+fi
+report_ready() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sS --fail --max-time 10 -X PUT -H "X-ONEGATE-TOKEN: \${TOKENTXT:-}" -H "X-ONEGATE-VMID: \${VMID:-}" \\
+      --data-binary READY=YES "\${ONEGATE_ENDPOINT%/}/vm"
+  elif command -v onegate >/dev/null 2>&1; then
+    onegate vm update --data READY=YES
+  else
+    echo "net-99-report-ready: neither curl nor onegate is installed" >&2
+    return 1
+  fi
+}
 for attempt in 1 2 3; do
-  onegate vm update --data READY=YES && exit 0
+  report_ready && exit 0
   sleep 5
 done
 exit 1

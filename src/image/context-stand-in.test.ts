@@ -1,0 +1,64 @@
+/**
+ * The TEST-ONLY one-context stand-in, run for real (bash) on this machine with its system paths moved
+ * into a scratch directory and blkid/mount/umount stubbed: the CD is a plain directory.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseOneEnv } from '../appliance/context/one-env.ts';
+import { renderStandInScript } from './context-stand-in.ts';
+import { renderContextSh } from './vm/context-iso.ts';
+
+function runStandIn(cd: Record<string, string>): { oneEnv: Record<string, string>; hookEnv: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'stand-in-'));
+  try {
+    const [cdDir, bin, hooks, run] = ['cd', 'bin', 'hooks', 'run'].map((d) => join(dir, d)) as [string, string, string, string];
+    for (const d of [cdDir, bin, hooks, run]) mkdirSync(d);
+    for (const [name, text] of Object.entries(cd)) writeFileSync(join(cdDir, name), text);
+    const stub = (name: string, body: string) => {
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    stub('blkid', 'echo /dev/fake-cd');
+    // mount -o ro DEV DIR: the "CD" is a directory; copy it where the script reads it.
+    stub('mount', `cp -a ${cdDir}/. "$4"/`);
+    stub('umount', 'rm -rf "$1"/*');
+    // Writes the environment a hook gets, one variable per line.
+    writeFileSync(join(hooks, 'net-50-env'), `#!/bin/sh\nenv > ${join(dir, 'hook-env')}\n`, { mode: 0o755 });
+    const script = renderStandInScript()
+      .replaceAll('/run/one-context-test-stand-in', join(run, 'stand-in'))
+      .replaceAll('/run/one-context', join(run, 'one-context'))
+      .replaceAll('/etc/one-context.d', hooks)
+      .replace(/install -d -m 0700 \/root\/\.ssh[\s\S]*?chmod 0600 \/root\/\.ssh\/authorized_keys/, ':');
+    mkdirSync(join(run, 'stand-in'));
+    writeFileSync(join(dir, 'stand-in'), script);
+    execFileSync('bash', [join(dir, 'stand-in'), 'boot'], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+    return {
+      oneEnv: parseOneEnv(readFileSync(join(run, 'one-context', 'one_env'), 'utf8')),
+      hookEnv: readFileSync(join(dir, 'hook-env'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('with TOKEN=YES the token from token.txt goes into one_env only; VMID and ONEGATE_ENDPOINT also reach the hooks', () => {
+  const context = renderContextSh({ TOKEN: 'YES', VMID: '417', ONEGATE_ENDPOINT: 'http://10.0.2.100:5030', REPORT_READY: 'YES' });
+  const { oneEnv, hookEnv } = runStandIn({ 'context.sh': context, 'token.txt': 'tok-"$x`y`' });
+  assert.equal(oneEnv['TOKENTXT'], 'tok-"$x`y`');
+  assert.equal(oneEnv['VMID'], '417');
+  assert.equal(oneEnv['ONEGATE_ENDPOINT'], 'http://10.0.2.100:5030');
+  assert.equal(oneEnv['REPORT_READY'], 'YES');
+  assert.match(hookEnv, /^VMID=417$/m);
+  assert.match(hookEnv, /^ONEGATE_ENDPOINT=http:\/\/10\.0\.2\.100:5030$/m);
+  assert.doesNotMatch(hookEnv, /TOKENTXT/, 'one-context does not give hooks the token');
+});
+
+test('without TOKEN=YES (no token.txt) one_env has an empty TOKENTXT, as loc-16-gen-env writes it', () => {
+  const { oneEnv } = runStandIn({ 'context.sh': renderContextSh({ NETWORK: 'YES' }) });
+  assert.equal(oneEnv['TOKENTXT'], '');
+  assert.equal(oneEnv['NETWORK'], 'YES');
+});
