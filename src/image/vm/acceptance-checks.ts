@@ -4,6 +4,7 @@
  */
 import { ENGINE_UNIT_NAME, PATHS } from '../../appliance/layout.ts';
 import { waitUntil } from '../../lib/process/wait-until.ts';
+import { ONEGATE_NO_READY_CHECK, ONEGATE_PUBLISHED_CHECK, ONEGATE_READY_CHECK } from './onegate-checks.ts';
 import type { VmSession } from './vm-session.ts';
 
 export interface AcceptanceCheck {
@@ -41,6 +42,7 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
       return `ready after ${vm.bootToReadySeconds!.toFixed(1)}s (${vm.options.accel}); cert ${vm.cert!.fingerprint256.slice(0, 23)}…`;
     },
   },
+  ONEGATE_READY_CHECK,
   {
     name: '401 without a key',
     async run(vm) {
@@ -85,6 +87,7 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
       return `${endpoint}, key and fingerprint present, mode 600, status ${await vm.status()}`;
     },
   },
+  ONEGATE_PUBLISHED_CHECK,
   {
     name: 'reboot keeps key, certificate, endpoint, warm prefixes',
     async run(vm) {
@@ -139,6 +142,7 @@ export const ACCEPTANCE_CHECKS: readonly AcceptanceCheck[] = [
       return `${how}; status configure_failure, report names the variable, old key still streams`;
     },
   },
+  ONEGATE_NO_READY_CHECK,
   {
     name: 'killed engine is restarted by systemd',
     async run(vm) {

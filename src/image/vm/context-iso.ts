@@ -1,7 +1,8 @@
 /**
  * The OpenNebula context CD for the VM test: `context.sh` of `KEY='VALUE'` lines (OpenNebula's own
  * quoting) on an ISO9660 volume labelled CONTEXT, as OpenNebula attaches it to every VM. Its variables
- * are the CONTEXT section of the generated onetemplate file, instantiated as OpenNebula does it.
+ * are the CONTEXT section of the generated onetemplate file, instantiated as OpenNebula does it; with
+ * TOKEN=YES also what oned adds (ONEGATE_ENDPOINT, VMID) and the token in `token.txt` beside context.sh.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -27,8 +28,20 @@ export interface TestContextOptions {
   sshPublicKey: string;
   /** MAC of the VM's NIC (one-context matches ETHx by MAC). */
   mac: string;
+  /** The OneGate the VM talks to when its CONTEXT has TOKEN=YES (oned's ONEGATE_ENDPOINT, the VM's id). */
+  oneGate?: OneGateContext;
   extra?: ContextVars;
 }
+
+export interface OneGateContext {
+  endpoint: string;
+  vmId: string;
+  /** What OpenNebula writes to token.txt on the CD; one-context's loc-16-gen-env makes it TOKENTXT. */
+  token: string;
+}
+
+/** The file OpenNebula puts beside context.sh for TOKEN=YES. */
+export const TOKEN_FILE = 'token.txt';
 
 export const ONETEMPLATE_PATH = fileURLToPath(new URL(`../../../packaging/marketplace/${ONETEMPLATE_FILE}`, import.meta.url));
 
@@ -49,8 +62,12 @@ export function testContextVars(options: TestContextOptions, templatePath = ONET
     },
     user: { SSH_PUBLIC_KEY: options.sshPublicKey },
   });
+  // As oned's generate_token_context: TOKEN=YES without a OneGate endpoint is an error, not a silent skip.
+  const token = context['TOKEN']?.toUpperCase() === 'YES';
+  if (token && options.oneGate === undefined) throw new Error('CONTEXT has TOKEN=YES but the test VM has no OneGate');
   return {
     ...context,
+    ...(token && options.oneGate !== undefined ? { ONEGATE_ENDPOINT: options.oneGate.endpoint, VMID: options.oneGate.vmId } : {}),
     ETH0_MAC: options.mac,
     ETH0_IP: '10.0.2.15',
     ETH0_MASK: '255.255.255.0',
@@ -61,10 +78,18 @@ export function testContextVars(options: TestContextOptions, templatePath = ONET
   };
 }
 
-export async function writeContextIso(dir: string, iso: string, vars: ContextVars, log: string): Promise<void> {
+/** `files`: beside context.sh (token.txt). */
+export async function writeContextIso(
+  dir: string,
+  iso: string,
+  vars: ContextVars,
+  log: string,
+  files: Record<string, string> = {},
+): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'context.sh'), renderContextSh(vars), { mode: 0o644 });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text, { mode: 0o644 });
   await rm(iso, { force: true });
   await runLogged('genisoimage', ['-quiet', '-V', 'CONTEXT', '-J', '-R', '-o', iso, dir], { log, timeoutMs: 60_000 });
 }

@@ -28,3 +28,11 @@ test('qemu: forwards bound to 127.0.0.1 only, restricted user net, CD swappable,
   assert.match(args, /-display none/);
   assert.match(qemuArgs({ ...options, accel: 'kvm' }).join(' '), /-cpu host/);
 });
+
+test('qemu: a guest forward runs its command per connection, still on the restricted user net', () => {
+  const args = qemuArgs({ ...options, guestForwards: [{ address: '10.0.2.100', port: 5030, command: '/n/node /p/gf.ts 4242' }] });
+  const nic = args[args.indexOf('-nic') + 1]!;
+  assert.match(nic, /,restrict=on,/);
+  assert.match(nic, /,guestfwd=tcp:10\.0\.2\.100:5030-cmd:\/n\/node \/p\/gf\.ts 4242$/);
+  assert.doesNotMatch(qemuArgs(options).join(' '), /guestfwd/);
+});

@@ -1,7 +1,8 @@
 /**
  * One QEMU VM for the acceptance test: a throw-away qcow2 overlay over the image, the context CD on an
  * IDE CD-ROM that can be swapped through the monitor, user networking with host forwards bound to
- * 127.0.0.1 only, serial console to a file. Always killed by whoever started it (stop()).
+ * 127.0.0.1 only and guest forwards to programs on the host (`restrict=on`: the guest reaches nothing
+ * else, not even the host's 10.0.2.2), serial console to a file. Always killed by whoever started it (stop()).
  */
 import { connect } from 'node:net';
 import { sleep } from '../../lib/process/sleep.ts';
@@ -28,7 +29,19 @@ export interface VmOptions {
   mac: string;
   httpsPort: number;
   sshPort: number;
+  /** Guest connections to address:port (inside 10.0.2.0/24, not .2/.3) run `command` (see guest-forward.ts). */
+  guestForwards?: { address: string; port: number; command: string }[];
   log: string;
+}
+
+function netdev(o: VmOptions): string {
+  const rules = [
+    `hostfwd=tcp:127.0.0.1:${o.httpsPort}-:443`,
+    `hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    // QEMU splits options on commas; a literal comma is written twice.
+    ...(o.guestForwards ?? []).map((f) => `guestfwd=tcp:${f.address}:${f.port}-cmd:${f.command.replaceAll(',', ',,')}`),
+  ];
+  return ['user', 'model=virtio-net-pci', `mac=${o.mac}`, 'restrict=on', ...rules].join(',');
 }
 
 export function qemuArgs(o: VmOptions): string[] {
@@ -50,7 +63,7 @@ export function qemuArgs(o: VmOptions): string[] {
     '-device',
     'ide-cd,drive=cd0,bus=ide.1',
     '-nic',
-    `user,model=virtio-net-pci,mac=${o.mac},restrict=on,hostfwd=tcp:127.0.0.1:${o.httpsPort}-:443,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    netdev(o),
     '-display',
     'none',
     '-vga',
