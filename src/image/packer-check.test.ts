@@ -152,7 +152,7 @@ test('every variable used is declared and every declared variable is used', () =
 
 test('build.sh passes every variable without a default, and only declared ones', () => {
   const text = readFileSync(join(packerDir, 'build.sh'), 'utf8');
-  const passed = new Set([...text.matchAll(/-var "([a-z_]+)=/g)].map((m) => m[1]!));
+  const passed = new Set([...text.matchAll(/-var "([a-z0-9_]+)=/g)].map((m) => m[1]!));
   const variables = blocks.filter((b) => b.type === 'variable');
   assert.deepEqual(
     [...passed].filter((v) => !variables.some((b) => b.labels[0] === v)),
@@ -198,6 +198,8 @@ test('build.sh contract: exactly <name> <version> <dst>, inputs checked before p
   assert.match(build(['service_SlmCopilot', '1', 'x.img']).stderr, /<dst>: must end in \.qcow2/);
   assert.match(build(['service_SlmCopilot', '1', 'x.qcow2']).stderr, /SLM_COPILOT_RELEASE: must name an existing file/);
   const text = readFileSync(join(packerDir, 'build.sh'), 'utf8');
+  const pinCheck = text.indexOf('sha256sum "$SLM_COPILOT_MODEL"');
+  assert.ok(pinCheck > 0 && pinCheck < text.indexOf('packer init'), 'the weights are checked before packer runs');
   assert.ok(text.indexOf('packer build -force') < text.indexOf('qemu-img convert -c -O qcow2'));
   assert.ok(text.indexOf('qemu-img convert') < text.indexOf('manifest.sh'));
 });
@@ -222,4 +224,50 @@ test('manifest.sh on a real qcow2: the manifest the marketplace command reads, w
   const missing = spawnSync(join(packerDir, 'manifest.sh'), [image], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /VERSION must be set/);
+});
+
+test('build.sh pins the weights like image build --model-sha256: no pin or a wrong one stops it before packer; the pin goes to the build VM', () => {
+  const dir = mkdtempSync(join(scratch, 'pin-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const model = file('m.gguf', 'GGUF weights');
+  const sha = execFileSync('sha256sum', [model], { encoding: 'utf8' }).split(' ')[0]!;
+  // A packer that records its arguments: init succeeds, build stops the script right after it is called.
+  const bin = join(dir, 'bin');
+  execFileSync('mkdir', ['-p', bin]);
+  writeFileSync(join(bin, 'packer'), `#!/bin/sh\necho "$@" >> ${join(dir, 'packer.log')}\n[ "$1" = init ] || exit 3\n`, { mode: 0o755 });
+  const inputs = { SLM_COPILOT_RELEASE: file('r.tar.gz', 'r'), SLM_COPILOT_MODEL: model, BASE_IMAGE: file('base.qcow2', 'b') };
+  const build = (pin: string | undefined) =>
+    spawnSync(join(packerDir, 'build.sh'), ['service_SlmCopilot', '0.1.0', join(dir, 'out', 'service_SlmCopilot.qcow2')], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+        DIR_BUILD: join(dir, 'build'),
+        ...inputs,
+        ...(pin === undefined ? {} : { SLM_COPILOT_MODEL_SHA256: pin }),
+      },
+    });
+  const packerRan = () => spawnSync('test', ['-e', join(dir, 'packer.log')]).status === 0;
+
+  const none = build(undefined);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /SLM_COPILOT_MODEL_SHA256: must be the 64 hex digits .*image build --model-sha256/);
+  assert.match(build('abc').stderr, /SLM_COPILOT_MODEL_SHA256: must be the 64 hex digits/);
+  const wrong = build('0'.repeat(64));
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, new RegExp(`SLM_COPILOT_MODEL: .* has sha256 ${sha}, SLM_COPILOT_MODEL_SHA256 pins 0{64}`));
+  assert.ok(!packerRan(), 'packer never ran without the right pin');
+
+  const right = build(sha.toUpperCase());
+  assert.equal(right.status, 3, right.stderr);
+  const log = readFileSync(join(dir, 'packer.log'), 'utf8');
+  assert.match(log, new RegExp(`^build -force .*-var model_sha256=${sha} `, 'm'), 'the pin (lower case) reaches packer');
+
+  const install = applianceBuild().children.find((c) => /85-install-slm-copilot\.sh/.test(c.body))!;
+  assert.match(install.body, /"MODEL_SHA256=\$\{var\.model_sha256\}"/);
+  const script = readFileSync(join(recipe, '85-install-slm-copilot.sh'), 'utf8');
+  const check = script.indexOf('sha256sum -c --strict');
+  assert.ok(check > 0 && check < script.indexOf('mv /tmp/model.gguf'), 'the upload is checked before it becomes the model');
 });

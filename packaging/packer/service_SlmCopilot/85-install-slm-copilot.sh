@@ -13,6 +13,9 @@ tar -xzf /tmp/slm-copilot-release.tar.gz -C /opt/slm-copilot --strip-components=
 rm -f /tmp/slm-copilot-release.tar.gz
 ln -sfn /opt/slm-copilot/bin/slm-copilot /usr/local/bin/slm-copilot
 
+# The upload must be the pinned weights (build.sh checked the file on the host).
+: "${MODEL_SHA256:?MODEL_SHA256 must be set (packer variable model_sha256)}"
+echo "${MODEL_SHA256}  /tmp/model.gguf" | sha256sum -c --strict -
 install -d -m 0755 /models
 mv /tmp/model.gguf "/models/${MODEL_ID}.gguf"
 cat > "/models/${MODEL_ID}.yaml" <<YAML

@@ -72,7 +72,7 @@ build {
   }
 
   provisioner "shell" {
-    environment_vars = ["MODEL_ID=${var.model_id}", "SLM_COPILOT_VERSION=${var.version}"]
+    environment_vars = ["MODEL_ID=${var.model_id}", "MODEL_SHA256=${var.model_sha256}", "SLM_COPILOT_VERSION=${var.version}"]
     scripts          = ["${var.input_dir}/85-install-slm-copilot.sh"]
   }
 

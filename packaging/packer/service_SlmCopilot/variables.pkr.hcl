@@ -35,6 +35,11 @@ variable "model_file" {
   description = "GGUF weights baked into /models (production: Devstral Small 2, Q4_K_M)."
 }
 
+variable "model_sha256" {
+  type        = string
+  description = "sha256 of model_file (build.sh checks it on the host; 85-install-slm-copilot.sh again after the upload)."
+}
+
 variable "model_id" {
   type        = string
   default     = "devstral-small-2"
