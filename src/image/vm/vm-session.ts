@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENGINE_UNIT_NAME, PATHS } from '../../appliance/layout.ts';
-import { type FakeOneGate, type OneGateCall, parseUpdateBody, startFakeOneGate } from '../../appliance/local/fake-onegate.ts';
 import { freePort } from '../../lib/free-port.ts';
 import { type ChatStreamSummary, chatStreamProblem, readChatStream } from '../../lib/https/chat-stream.ts';
 import { request, requestText, type TextResponse } from '../../lib/https/request.ts';
@@ -16,7 +15,7 @@ import { fileTail } from '../../lib/process/output-tail.ts';
 import { WaitTimeoutError, waitUntil } from '../../lib/process/wait-until.ts';
 import { standInPaths } from '../context-stand-in.ts';
 import { type ContextVars, TOKEN_FILE, testContextVars, writeContextIso } from './context-iso.ts';
-import { guestForwardCommand } from './guest-forward.ts';
+import { GuestOneGate } from './guest-onegate.ts';
 import { fetchPeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { type Accel, QemuVm } from './qemu-vm.ts';
 import { generateSshKey, Ssh } from './ssh.ts';
@@ -36,19 +35,6 @@ export class Blocked extends Error {}
 
 const MAC = '52:54:00:5c:0c:01';
 
-/** Where the guest finds OneGate: on the user network, not the host's 10.0.2.2 (restrict=on; QEMU refuses a forward there). */
-export const GUEST_ONEGATE = { address: '10.0.2.100', port: 5030 } as const;
-
-/** One `vm update` the fake OneGate received, its body parsed as the template lines it appends. */
-export interface OneGateUpdate {
-  call: OneGateCall;
-  /** Its position among all calls OneGate received (arrival order). */
-  index: number;
-  /** performance.now() when the session first saw it (within a quarter second of its arrival). */
-  seenAt: number;
-  attributes: Record<string, string>;
-}
-
 export class VmSession {
   readonly options: SessionOptions;
   readonly vm: QemuVm;
@@ -56,10 +42,7 @@ export class VmSession {
   readonly apiKey: string;
   readonly httpsPort: number;
   /** The strict fake OneGate this VM reports to (the CONTEXT has TOKEN=YES). */
-  readonly oneGate: FakeOneGate;
-  /** When each OneGate call was first seen, by index (the fake records no times). */
-  readonly #oneGateSeenAt: number[] = [];
-  readonly #oneGateWatch: NodeJS.Timeout;
+  readonly oneGate: GuestOneGate;
   readonly #sshPublicKey: string;
   readonly #log: string;
   /** The certificate the VM served when it last became ready. */
@@ -72,12 +55,10 @@ export class VmSession {
 
   private constructor(
     options: SessionOptions,
-    parts: { ssh: Ssh; sshPublicKey: string; httpsPort: number; log: string; vm: QemuVm; oneGate: FakeOneGate },
+    parts: { ssh: Ssh; sshPublicKey: string; httpsPort: number; log: string; vm: QemuVm; oneGate: GuestOneGate },
   ) {
     this.options = options;
     this.oneGate = parts.oneGate;
-    this.#oneGateWatch = setInterval(() => this.#stampOneGateCalls(), 250);
-    this.#oneGateWatch.unref();
     this.ssh = parts.ssh;
     this.#sshPublicKey = parts.sshPublicKey;
     this.httpsPort = parts.httpsPort;
@@ -93,8 +74,7 @@ export class VmSession {
     const log = join(options.workDir, 'test.log');
     const key = await generateSshKey(options.workDir, log);
     const [httpsPort, sshPort] = [await freePort(), await freePort()];
-    // A VM id like OpenNebula's (a number) and a random token: the fake answers 401 to anything else.
-    const oneGate = await startFakeOneGate({ vmId: String(100 + (randomBytes(2).readUInt16BE() % 9000)) });
+    const oneGate = await GuestOneGate.start();
     const vm = new QemuVm({
       image: options.image,
       overlay: join(options.workDir, 'disk-overlay.qcow2'),
@@ -107,7 +87,7 @@ export class VmSession {
       mac: MAC,
       httpsPort,
       sshPort,
-      guestForwards: [{ ...GUEST_ONEGATE, command: guestForwardCommand(Number(new URL(oneGate.endpoint).port)) }],
+      guestForwards: [oneGate.guestForward()],
       log,
     });
     const session = new VmSession(options, { ssh: new Ssh(key, sshPort), sshPublicKey: key.publicKey, httpsPort, log, vm, oneGate });
@@ -122,34 +102,8 @@ export class VmSession {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#oneGateWatch);
     await this.vm.stop();
     await this.oneGate.close();
-  }
-
-  #stampOneGateCalls(): void {
-    const now = performance.now();
-    while (this.#oneGateSeenAt.length < this.oneGate.calls.length) this.#oneGateSeenAt.push(now);
-  }
-
-  /** The `vm update` calls (PUT /vm) OneGate received from call number `since` on, any status. */
-  oneGateUpdates(since = 0): OneGateUpdate[] {
-    this.#stampOneGateCalls();
-    return this.oneGate.calls
-      .map((call, index) => ({ call, index, seenAt: this.#oneGateSeenAt[index]!, attributes: parseUpdateBody(call.body) ?? {} }))
-      .slice(since)
-      .filter(({ call }) => call.method === 'PUT' && call.url === '/vm');
-  }
-
-  /** Waits (bounded) until `found` returns something for the OneGate calls so far. */
-  waitOneGate<T>(what: string, found: () => T | undefined, timeoutMs: number): Promise<Exclude<T, undefined | null | false>> {
-    return waitUntil(what, async () => found(), {
-      timeoutMs,
-      intervalMs: 1000,
-      state: () =>
-        `${this.oneGate.calls.length} OneGate calls: ${this.oneGate.calls.map((c) => `${c.method} ${c.url} ${c.status}`).join(', ')}`,
-      signal: this.vm.exitSignal,
-    });
   }
 
   /** Waits until the appliance reports bootstrap_success and the edge answers /readyz; `Blocked` when it cannot. */
@@ -286,11 +240,7 @@ export class VmSession {
 
   async #contextIso(n: number, extra: ContextVars): Promise<string> {
     const path = join(this.options.workDir, `context-${n}.iso`);
-    const oneGate = {
-      endpoint: `http://${GUEST_ONEGATE.address}:${GUEST_ONEGATE.port}`,
-      vmId: this.oneGate.vmId,
-      token: this.oneGate.token,
-    };
+    const oneGate = this.oneGate.context();
     const vars = testContextVars({ apiKey: this.apiKey, sshPublicKey: this.#sshPublicKey, mac: MAC, oneGate, extra });
     await writeContextIso(join(this.options.workDir, `context-${n}`), path, vars, this.#log, { [TOKEN_FILE]: oneGate.token });
     return path;
