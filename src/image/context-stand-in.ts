@@ -8,7 +8,8 @@
  * ONEGATE_ENDPOINT first, as loc-16-gen-env does), install SSH_PUBLIC_KEY for root, and
  * run the /etc/one-context.d hooks in one-context's order (loc-* then the unprefixed ones then net-*)
  * with the variables in their environment; again at every boot and when the CD changes (udev).
- * Networking is left to DHCP (the image's networkd fallback).
+ * Networking: NICs with a static ETHn_IP (matched by ETHn_MAC) get a networkd unit, as one-context
+ * configures them; DHCP NICs are left to the image's networkd fallback.
  */
 
 export const standInPaths = {
@@ -57,6 +58,32 @@ mv "$RUNTIME_DIR/context.sh.new" "$RUNTIME_DIR/context.sh.network"
 set -a
 . "$RUNTIME_DIR/context.sh.network"
 set +a
+
+# Static NICs as one-context configures them (ETHn_METHOD empty or static, matched by ETHn_MAC): one
+# networkd unit each, ahead of the image's DHCP fallback. DHCP NICs stay with the fallback.
+static_addrs=()
+for macvar in $(compgen -v | grep -E '^ETH[0-9]+_MAC$'); do
+  nic="\${macvar%_MAC}"
+  addrvar="\${nic}_IP"; maskvar="\${nic}_MASK"; methodvar="\${nic}_METHOD"
+  addr="\${!addrvar:-}"; mac="\${!macvar,,}"; method="\${!methodvar:-static}"
+  { [ -n "$addr" ] && [ "$method" = static ]; } || continue
+  prefix=0
+  for o in $(echo "\${!maskvar:-255.255.255.0}" | tr . ' '); do
+    while [ "$o" -gt 0 ]; do prefix=$((prefix + (o & 1))); o=$((o >> 1)); done
+  done
+  mkdir -p /run/systemd/network
+  printf '[Match]\\nMACAddress=%s\\n\\n[Link]\\nRequiredForOnline=no\\n\\n[Network]\\nAddress=%s/%s\\nLinkLocalAddressing=no\\nConfigureWithoutCarrier=yes\\n' \\
+    "$mac" "$addr" "$prefix" > "/run/systemd/network/10-one-context-test-stand-in-\${nic,,}.network"
+  static_addrs+=("$addr")
+  echo "stand-in: $nic ($mac) $addr/$prefix"
+done
+if [ "\${#static_addrs[@]}" -gt 0 ]; then
+  networkctl reload
+  for dev in /sys/class/net/*; do networkctl reconfigure "$(basename "$dev")" 2>/dev/null || true; done
+  for addr in "\${static_addrs[@]}"; do
+    for _ in $(seq 1 30); do ip -o addr show | grep -q " inet $addr/" && break; sleep 1; done
+  done
+fi
 
 # one_env: export VAR="value" for every context variable (parsed as data by the appliance).
 vars=$(grep -oE '^[A-Za-z_][A-Za-z0-9_]*=' "$RUNTIME_DIR/context.sh.network" | tr -d '=' | sort -u)
