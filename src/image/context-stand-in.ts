@@ -17,6 +17,13 @@ export const standInPaths = {
   unit: '/etc/systemd/system/one-context-test-stand-in.service',
   reconfigureUnit: '/etc/systemd/system/one-context-test-stand-in-reconfigure.service',
   udevRule: '/etc/udev/rules.d/65-one-context-test-stand-in.rules',
+  /**
+   * one-context configures static NICs before networkd starts; the stand-in only after
+   * network-online.target. Until then such a NIC falls under the image's DHCP fallback, where nothing
+   * answers, and the default wait-online would hold boot for its 2-minute timeout: any one link online
+   * is enough here.
+   */
+  waitOnlineDropIn: '/etc/systemd/system/systemd-networkd-wait-online.service.d/test-stand-in-any.conf',
   /** Each completed run appends `<run number> <stage> <sha256 of context.sh>` here. */
   runLog: '/run/one-context-test-stand-in/runs',
 } as const;
@@ -146,6 +153,14 @@ After=one-context-test-stand-in.service
 [Service]
 Type=oneshot
 ExecStart=${standInPaths.script} reconfigure
+`;
+}
+
+export function renderStandInWaitOnlineDropIn(): string {
+  return `# TEST-ONLY (slm-copilot image test): static NICs are configured later by the stand-in.
+[Service]
+ExecStart=
+ExecStart=/lib/systemd/systemd-networkd-wait-online --any
 `;
 }
 
