@@ -71,9 +71,13 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
       );
       if (published['ONEAPP_COPILOT_ENGINE_ADDRESS'] !== engineAddress(s))
         throw new Error(`published ${published['ONEAPP_COPILOT_ENGINE_ADDRESS']}, expected the private NIC's ${engineAddress(s)}`);
-      const listening = await s.engine.ssh.check(`ss -Hltn 'sport = :${SYSTEM_PROFILE.enginePort}'`);
-      if (!listening.includes(engineAddress(s)) || /0\.0\.0\.0:|\*:|\[::\]:/.test(listening))
-        throw new Error(`the engine must listen on ${engineAddress(s)} only; ss shows: ${listening.trim()}`);
+      // Local address column of each listening socket on the engine port: only the private address.
+      const listening = (await s.engine.ssh.check(`ss -Hltn 'sport = :${SYSTEM_PROFILE.enginePort}'`))
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => l.trim().split(/\s+/)[3] ?? '');
+      if (listening.length === 0 || listening.some((local) => local !== engineAddress(s)))
+        throw new Error(`the engine must listen on ${engineAddress(s)} only; it listens on ${listening.join(', ') || 'nothing'}`);
       return `VM ${vmId}: READY=YES, ONEAPP_COPILOT_ENGINE_ADDRESS=${engineAddress(s)}; listens there only`;
     },
   },
@@ -109,13 +113,22 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
       const edgeEngine = (await s.edge.ssh.run(`systemctl is-active ${ENGINE_UNIT_NAME}`)).stdout.trim();
       if (edgeEngine === 'active') throw new Error('the edge runs an engine of its own; the answer would not prove routing');
       const cert = await fetchPeerCertificate(s.edge.httpsPort);
+      const models = await requestText({
+        url: `https://127.0.0.1:${s.edge.httpsPort}/v1/models`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${s.apiKey}` },
+        ca: cert.pem,
+        timeoutMs: 60_000,
+      });
+      if (models.status !== 200) throw new Error(`GET /v1/models through the edge: HTTP ${models.status}: ${models.body.slice(0, 300)}`);
+      const model = (JSON.parse(models.body) as { data?: { id?: string }[] }).data?.[0]?.id ?? 'default';
       const before = await engineGeneratedTokens(s);
       const ask = (key: string) =>
         requestText({
           url: `https://127.0.0.1:${s.edge.httpsPort}/v1/chat/completions`,
           method: 'POST',
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'default', max_tokens: 16, messages: [{ role: 'user', content: 'Say hello.' }] }),
+          body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'Say hello.' }] }),
           ca: cert.pem,
           timeoutMs: 180_000,
         });
