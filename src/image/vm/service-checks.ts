@@ -18,6 +18,8 @@ export interface ServiceUnderTest {
   /** What the edge presents to the engine (derived from the API key on both VMs). */
   credential: string;
   bootTimeoutMs: number;
+  /** The model id the edge lists once it routes to the engine. */
+  model: string;
 }
 
 export interface ServiceCheck {
@@ -103,7 +105,34 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
         (c) => c.method === 'GET' && c.url === '/service' && c.status === 200 && c.headers['x-onegate-vmid'] === s.edge.spec.vmId,
       );
       if (reads.length === 0) throw new Error('the upstream names the engine but the edge never read GET /service');
-      return `${ENGINE_UPSTREAM} routes to ${engineAddress(s)} after ${reads.length} GET /service`;
+      // The file is written before `nginx -t` and the reload: served once /v1/models answers through the edge.
+      const cert = await fetchPeerCertificate(s.edge.httpsPort);
+      const written = performance.now();
+      let last = '';
+      const models = await waitUntil(
+        'GET /v1/models through the edge to answer 200',
+        async () => {
+          const res = await requestText({
+            url: `https://127.0.0.1:${s.edge.httpsPort}/v1/models`,
+            method: 'GET',
+            headers: { authorization: `Bearer ${s.apiKey}` },
+            ca: cert.pem,
+            timeoutMs: 60_000,
+          });
+          last = `HTTP ${res.status}: ${res.body.slice(0, 200)}`;
+          return res.status === 200 ? res.body : undefined;
+        },
+        {
+          timeoutMs: 120_000,
+          intervalMs: 3000,
+          retryErrors: true,
+          state: () => last,
+          ...(s.edge.vm.exitSignal ? { signal: s.edge.vm.exitSignal } : {}),
+        },
+      );
+      s.model = (JSON.parse(models) as { data?: { id?: string }[] }).data?.[0]?.id ?? s.model;
+      const served = ((performance.now() - written) / 1000).toFixed(0);
+      return `${ENGINE_UPSTREAM} routes to ${engineAddress(s)} after ${reads.length} GET /service; /v1/models through the edge lists ${s.model} ${served}s later`;
     },
   },
   {
@@ -113,22 +142,13 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
       const edgeEngine = (await s.edge.ssh.run(`systemctl is-active ${ENGINE_UNIT_NAME}`)).stdout.trim();
       if (edgeEngine === 'active') throw new Error('the edge runs an engine of its own; the answer would not prove routing');
       const cert = await fetchPeerCertificate(s.edge.httpsPort);
-      const models = await requestText({
-        url: `https://127.0.0.1:${s.edge.httpsPort}/v1/models`,
-        method: 'GET',
-        headers: { authorization: `Bearer ${s.apiKey}` },
-        ca: cert.pem,
-        timeoutMs: 60_000,
-      });
-      if (models.status !== 200) throw new Error(`GET /v1/models through the edge: HTTP ${models.status}: ${models.body.slice(0, 300)}`);
-      const model = (JSON.parse(models.body) as { data?: { id?: string }[] }).data?.[0]?.id ?? 'default';
       const before = await engineGeneratedTokens(s);
       const ask = (key: string) =>
         requestText({
           url: `https://127.0.0.1:${s.edge.httpsPort}/v1/chat/completions`,
           method: 'POST',
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'Say hello.' }] }),
+          body: JSON.stringify({ model: s.model, max_tokens: 16, messages: [{ role: 'user', content: 'Say hello.' }] }),
           ca: cert.pem,
           timeoutMs: 180_000,
         });

@@ -60,6 +60,7 @@ const service: ServiceUnderTest = {
   apiKey,
   credential: internalCredential({ serviceCredential: undefined, apiKey }),
   bootTimeoutMs: options.bootTimeoutMs,
+  model: 'default',
 };
 const checks: CheckResult[] = [];
 let blockedBy: string | undefined;
