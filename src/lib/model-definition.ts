@@ -13,7 +13,7 @@
  *     budget_mb: 20480              # optional; default half of the free disk space
  *   speculative:                    # ours, optional: prompt-lookup speculative decoding
  *     enabled: true
- *     max_draft: 16                 # longest draft verified per step
+ *     max_draft: 32                 # longest draft verified per step
  *     min_ngram: 2                  # shortest repeated n-gram that proposes a draft
  *     max_ngram: 4
  *   stopwords: ["</s>"]             # LocalAI's name for default stop strings

@@ -108,6 +108,8 @@ describe('OneFlow roles: an edge VM and an engine VM through OneGate', () => {
     assert.equal(r.get('Scale-out', 'listen'), `${PRIVATE_IP}:${enginePort}`);
     assert.match(r.get('Scale-out', 'onegate_published'), new RegExp(`READY=YES address ${PRIVATE_IP}:${enginePort}`));
     assert.match(r.get('Status', 'self_test'), /passed: .*internal credential is accepted, the public key refused/);
+    // Its prefix cache figures come from its own /metrics, opened with the internal credential.
+    assert.equal(r.get('Prefix cache', 'state'), 'on');
   });
 
   it('engine: the public key is refused, the internal credential the edge derives is accepted', async () => {
@@ -138,6 +140,7 @@ describe('OneFlow roles: an edge VM and an engine VM through OneGate', () => {
     assert.equal(r.get('Scale-out', 'role'), 'edge');
     assert.match(r.get('Scale-out', `engine.${ENGINE_VM}`), new RegExp(`^${PRIVATE_IP}:${enginePort} routed since `));
     assert.equal(r.get('Scale-out', 'engines_routed'), '1 of 1');
+    assert.ok(!(await edge.reportText()).includes('[Prefix cache]'), 'an edge has no prefix cache');
     const metrics = await requestText({
       url: new URL('/metrics/edge', edgeOrigin),
       headers: { authorization: `Bearer ${KEY}` },

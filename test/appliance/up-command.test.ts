@@ -93,6 +93,14 @@ it('slm-copilot up prints a report whose curl streams a completion; Ctrl-C stops
   assert.match(streamed.stdout, /^data: \{.*"chat\.completion\.chunk"/m);
   assert.match(streamed.stdout, /^data: \[DONE\]$/m);
 
+  // The prefix cache as the engine reported it at bootstrap, and the printed command for live figures.
+  const cache = new ReportSections(out);
+  assert.equal(cache.get('Prefix cache', 'state'), 'on', out);
+  assert.match(cache.get('Prefix cache', 'size'), /^\d+\.\d MiB of a \d+\.\d MiB budget/);
+  const live = await run('sh', ['-c', cache.get('Prefix cache', 'live')], { timeout: 30_000 });
+  assert.match(live.stdout, /^slm_prefix_cache_entries \d+$/m);
+  assert.match(live.stdout, /^slm_prefix_cache_hits_total \d+$/m);
+
   const nginxPid = Number(readFileSync(join(dir, 'root/run/nginx.pid'), 'utf8'));
   assert.equal(alive(nginxPid), true);
   const second = await run(process.execPath, [MAIN, 'up', '--root', join(dir, 'root')]).catch((e: { code: number; stderr: string }) => e);

@@ -86,4 +86,34 @@ describe('sampling with temperature keeps its distribution under speculation (ti
       `chi-square ${x2.toFixed(1)} with ${df} df: ${JSON.stringify([...plain.counts])} vs ${JSON.stringify([...speculative.counts])}`,
     );
   });
+
+  it('a step without a draft (sampled by llama.cpp, seeded from our generator each step) has the plain distribution', async () => {
+    proposer = () => [];
+    // Two tokens: the second step's seed comes from the generator after the first, so a fixed or reused seed shows.
+    const input = (seed: number): GenerationInput => ({
+      kind: 'completion',
+      prompt: PROMPT,
+      sampling: sampling({ temperature: 1, topK: 6, seed, maxTokens: 2 }),
+    });
+    const plain = await firstTokenTexts(off, input);
+    const speculative = await firstTokenTexts(on, input);
+    assert.equal(speculative.drafts, 0);
+    const { x2, df } = homogeneity(plain.counts, speculative.counts);
+    // Two tokens from six candidates each: many categories; compare the 10 most frequent, the rest pooled.
+    const top = [...plain.counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 9)
+      .map(([k]) => k);
+    const pool = (m: ReadonlyMap<string, number>) => {
+      const out = new Map<string, number>();
+      for (const [k, v] of m) out.set(top.includes(k) ? k : '(other)', (out.get(top.includes(k) ? k : '(other)') ?? 0) + v);
+      return out;
+    };
+    const pooled = homogeneity(pool(plain.counts), pool(speculative.counts));
+    assert.ok(pooled.df >= 2 && pooled.df < CHI2_999.length, `categories: ${pooled.df + 1} (all: ${df + 1}, x2 ${x2.toFixed(1)})`);
+    assert.ok(
+      pooled.x2 < (CHI2_999[pooled.df] as number),
+      `chi-square ${pooled.x2.toFixed(1)} with ${pooled.df} df: ${JSON.stringify([...pool(plain.counts)])} vs ${JSON.stringify([...pool(speculative.counts)])}`,
+    );
+  });
 });

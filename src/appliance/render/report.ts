@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { EndpointInfo, ReportData } from '../report/report-data.ts';
+import { prefixCacheSection } from './report-prefix-cache.ts';
 import { renderScaleOutSection } from './scale-out-report.ts';
 
 export const SOVEREIGNTY_STATEMENT =
@@ -80,9 +81,14 @@ export function caDownloadCommand(url: string, fingerprint: string): string {
   );
 }
 
+/** The CA file as the operator's machine names it: fetched as slm-copilot-ca.pem when it lives on the VM. */
+function localCaFile(e: EndpointInfo): string | undefined {
+  return e.caSource === undefined || e.caFile === undefined ? e.caFile : 'slm-copilot-ca.pem';
+}
+
 function endpointSections(e: EndpointInfo, generatedAt: Date): string[] {
   const ca = e.caFile === undefined ? undefined : 'slm-copilot-ca.pem';
-  const caLocal = e.caSource === undefined ? e.caFile : ca;
+  const caLocal = localCaFile(e);
   const cacert = caLocal === undefined ? '' : ` --cacert ${caLocal}`;
   const curl = [
     `curl -N${cacert} ${e.url}/chat/completions \\`,
@@ -178,6 +184,7 @@ export function renderReport(data: ReportData): string {
   if (data.endpoint === undefined)
     lines.push('; no endpoint configured yet: fix the errors above and re-run configure (or reboot / update the context)', '');
   else lines.push(...endpointSections(data.endpoint, data.generatedAt), '');
+  if (data.prefixCache !== undefined) lines.push(...prefixCacheSection(data.prefixCache), '');
   lines.push('[Sovereignty]', `statement = ${SOVEREIGNTY_STATEMENT}`, '');
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import type { EnginePublication } from '../scale-out/engine-publication.ts';
 import type { TlsMode } from '../tls/tls-mode.ts';
 import type { SelfTestResult } from '../verify/self-test.ts';
 import type { CpuCheck } from './cpu-check.ts';
+import type { PrefixCacheReport } from './prefix-cache-figures.ts';
 
 export interface EndpointInfo {
   url: string;
@@ -43,6 +44,8 @@ export interface ReportData {
   generatedAt: Date;
   /** Former variable names in use and the name to use instead. */
   renamed: readonly AliasNotice[];
+  /** The disk prefix cache as the engine reported it when the report was written; absent without an endpoint. */
+  prefixCache?: PrefixCacheReport | undefined;
   /** OneFlow service VMs only (edge or engine role). */
   scaleOut?: ScaleOutReport | undefined;
 }

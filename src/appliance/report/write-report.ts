@@ -14,6 +14,7 @@ import { readStatus } from '../stage/status-file.ts';
 import { CA_DOWNLOAD_PATH } from '../tls/paths.ts';
 import type { SelfTestResult } from '../verify/self-test.ts';
 import { checkCpu } from './cpu-check.ts';
+import { type EngineMetricsReader, type PrefixCacheReport, readPrefixCacheReport } from './prefix-cache-figures.ts';
 import type { EndpointInfo, ReportData } from './report-data.ts';
 
 export interface ReportInputs {
@@ -25,12 +26,15 @@ export interface ReportInputs {
   sshTarget: string | undefined;
   /** Former variable names in the context, for the report's [Renamed variables] section. */
   renamed?: readonly AliasNotice[];
+  /** How the engine's /metrics is read for the [Prefix cache] section (default: HTTP to the engine). */
+  readMetrics?: EngineMetricsReader;
 }
 
 export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Promise<ReportData> {
   const state = await readState(fs);
   const key = await readPersistedApiKey(fs);
   let endpoint: EndpointInfo | undefined;
+  let prefixCache: PrefixCacheReport | undefined;
   if (state !== undefined && key !== undefined) {
     const selfSigned = state.certificateKind === 'self-signed';
     // States from before the appliance CA name only the served certificate, which was its own anchor.
@@ -53,6 +57,20 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       contextNote: state.contextNote,
     };
   }
+  // The cache is the local engine's: an edge VM has none. The engine accepts its own key file (the API key,
+  // or the internal credential on a scale-out engine VM).
+  if (state !== undefined && state.role !== 'edge') {
+    const engineKey = (await fs.readText(PATHS.engineKey))?.trim() || key;
+    if (engineKey !== undefined)
+      prefixCache = await readPrefixCacheReport({
+        engineOrigin: `http://${state.engine.host}:${state.engine.port}`,
+        apiKey: engineKey,
+        directory: fs.real(PATHS.prefixCacheDir),
+        keyFile: fs.real(PATHS.engineKey),
+        now: inputs.now,
+        read: inputs.readMetrics,
+      });
+  }
   return {
     status: await readStatus(fs),
     issues: inputs.issues,
@@ -67,6 +85,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
         : state?.role === 'engine'
           ? { role: 'engine', listen: `${state.engine.host}:${state.engine.port}`, publication: await readEnginePublication(fs) }
           : undefined,
+    prefixCache,
   };
 }
 

@@ -38,12 +38,7 @@ async function bootstrap(env: ApplianceEnv, logger: Logger): Promise<BootstrapRe
   logger.info('waiting for the engine to load the model', { timeoutSeconds: Math.round(env.readyTimeoutMs / 1000) });
   await waitForReady(`http://${state.engine.host}:${state.engine.port}/readyz`, env.readyTimeoutMs, () => env.services.isRunning('engine'));
   logger.info('engine ready; self-test through the edge');
-  const ca =
-    state.certificateKind === 'self-signed'
-      ? await readFile(state.caPath ?? state.certPath)
-      : state.caBundle !== undefined
-        ? await readFile(state.caBundle)
-        : undefined;
+  const ca = await trustedCa(state);
   const result = await selfTest({
     origin: `https://127.0.0.1:${state.httpsPort}`,
     servername: state.hostname,
@@ -78,6 +73,12 @@ async function bootstrap(env: ApplianceEnv, logger: Logger): Promise<BootstrapRe
  * keeps that fresh). The edge runs a first discovery pass and checks TLS and the key; it does not wait
  * for engines, which OneFlow starts after it.
  */
+/** What the self-test trusts: the appliance CA (or the self-signed leaf of an older state), or the custom bundle. */
+async function trustedCa(state: ApplianceState): Promise<Buffer | undefined> {
+  if (state.certificateKind === 'self-signed') return readFile(state.caPath ?? state.certPath);
+  return state.caBundle === undefined ? undefined : readFile(state.caBundle);
+}
+
 async function bootstrapServiceVm(env: ApplianceEnv, logger: Logger, state: ApplianceState, key: string): Promise<BootstrapResult> {
   const { fs } = env;
   let result: SelfTestResult;
@@ -88,12 +89,7 @@ async function bootstrapServiceVm(env: ApplianceEnv, logger: Logger, state: Appl
     const internalCredential = (await fs.readText(PATHS.engineKey))?.trim() ?? '';
     result = await engineSelfTest({ address, internalCredential, publicKey: key, timeoutMs: 15_000 });
   } else {
-    const ca =
-      state.certificateKind === 'self-signed'
-        ? await readFile(state.caPath ?? state.certPath)
-        : state.caBundle !== undefined
-          ? await readFile(state.caBundle)
-          : undefined;
+    const ca = await trustedCa(state);
     // The first pass writes the view the self-test reads (and finds engines already running on a reboot).
     const pass = await runScaleOutPass(env);
     if (pass.role === 'edge') logger.info('engines discovered', { routed: pass.view.engines.filter((e) => e.state === 'routed').length });

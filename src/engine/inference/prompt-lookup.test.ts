@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Token } from 'node-llama-cpp';
-import { findDraft } from './prompt-lookup.ts';
+import { findDraft, lookupDraft, MAX_RUN } from './prompt-lookup.ts';
 
 const tokens = (...n: number[]) => n as Token[];
 const options = { minNgram: 2, maxNgram: 4, maxDraft: 3 };
@@ -19,5 +19,15 @@ describe('prompt-lookup drafts', () => {
     assert.deepEqual(findDraft(tokens(1, 2, 3, 4, 5, 6, 1, 2), { ...options, maxDraft: 1 }), tokens(3));
     assert.deepEqual(findDraft(tokens(1, 2, 3, 4, 5, 6, 1, 2), { ...options, maxDraft: 0 }), []);
     assert.deepEqual(findDraft(tokens(), options), []);
+  });
+
+  it('says how far the match runs back: a chance n-gram is short, a copy in progress is long', () => {
+    // [5 1 2] matches at 2..4 only by its n-gram; the token before differs (9 vs 8).
+    assert.deepEqual(lookupDraft(tokens(9, 5, 1, 2, 3, 8, 5, 1, 2), options), { tokens: tokens(3, 8, 5), run: 3 });
+    const file = Array.from({ length: 30 }, (_, i) => 100 + i);
+    const copying = tokens(...file, 7, ...file.slice(0, 20));
+    assert.deepEqual(lookupDraft(copying, options), { tokens: tokens(120, 121, 122), run: 20 });
+    const long = Array.from({ length: 200 }, (_, i) => 1000 + i);
+    assert.equal(lookupDraft(tokens(...long, ...long.slice(0, 150)), options).run, MAX_RUN);
   });
 });

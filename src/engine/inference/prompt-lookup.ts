@@ -12,13 +12,30 @@ export interface LookupOptions {
   maxDraft: number;
 }
 
+/** Longest agreement counted behind a match (enough to tell a copy from a chance n-gram). */
+export const MAX_RUN = 64;
+
+export interface Draft {
+  tokens: Token[];
+  /**
+   * How far the text before the proposal agrees with the text before its source, in tokens (at least the
+   * n-gram, at most MAX_RUN): a chance n-gram in new text gives 2–4, a copy in progress gives its length so far.
+   */
+  run: number;
+}
+
 /**
  * Draft tokens for what follows `history`: the tokens after the most recent earlier occurrence of the
  * longest suffix of `history` (between minNgram and maxNgram tokens) — [] when none occurs.
  */
 export function findDraft(history: readonly Token[], options: LookupOptions): Token[] {
+  return lookupDraft(history, options).tokens;
+}
+
+/** findDraft, with how long the match behind the proposal runs. */
+export function lookupDraft(history: readonly Token[], options: LookupOptions): Draft {
   const len = history.length;
-  if (options.maxDraft <= 0) return [];
+  if (options.maxDraft <= 0) return { tokens: [], run: 0 };
   for (let n = Math.min(options.maxNgram, len - 1); n >= options.minNgram; n--) {
     const suffixStart = len - n;
     // Most recent occurrence first: the nearest copy is the one being continued.
@@ -27,9 +44,11 @@ export function findDraft(history: readonly Token[], options: LookupOptions): To
       while (k < n && history[start + k] === history[suffixStart + k]) k++;
       if (k === n) {
         const from = start + n;
-        return history.slice(from, Math.min(from + options.maxDraft, len)) as Token[];
+        let run = n;
+        while (run < MAX_RUN && start + n - 1 - run >= 0 && history[start + n - 1 - run] === history[len - 1 - run]) run++;
+        return { tokens: history.slice(from, Math.min(from + options.maxDraft, len)) as Token[], run };
       }
     }
   }
-  return [];
+  return { tokens: [], run: 0 };
 }

@@ -16,7 +16,7 @@ import type { ControlledEvaluateInputItem, LlamaContextSequence, Token, TokenBia
 import { createRng } from '../../modelgen/prng.ts';
 import { DraftController } from './draft-controller.ts';
 import type { PreparedRequest } from './prepared-request.ts';
-import { findDraft } from './prompt-lookup.ts';
+import { type Draft, lookupDraft } from './prompt-lookup.ts';
 import type { Steering, StepAction } from './response-steering.ts';
 import { toEvaluateOptions } from './sampling-options.ts';
 import { verifyDraftToken } from './speculative-sampling.ts';
@@ -25,11 +25,11 @@ import type { FinishReason, SpeculationConfig, SpeculationStats } from './types.
 export type { SpeculationConfig, SpeculationStats };
 
 /**
- * Off by default: on the 2-core development VM a 2-token batch cost 2.4–3.7× a 1-token step (Q8_0, 1
- * thread), so drafts that are not long and mostly accepted lose, and the no-match bench row stayed
- * below its 0.97 target (docs/benchmarks.md). Operators with copy-heavy workloads turn it on per model.
+ * On by default: a draft is verified only when the text has shown that it copies (draft-controller.ts),
+ * so where nothing repeats the cost is the lookup alone — the no-match bench row measured 1.01× plain, the
+ * copy row 1.47× (docs/benchmarks.md). `speculative: {enabled: false}` or `serve --no-speculative` turns it off.
  */
-export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: false, maxDraft: 16, minNgram: 2, maxNgram: 4 };
+export const DEFAULT_SPECULATION: SpeculationConfig = { enabled: true, maxDraft: 32, minNgram: 2, maxNgram: 4 };
 
 export interface DecodeHooks {
   signal: AbortSignal;
@@ -62,9 +62,16 @@ export async function speculativeDecode(
   const greedy = req.sampling.temperature <= 0;
   const base = toEvaluateOptions(req.sampling, generated);
   const rng = createRng(base.seed ?? 0);
-  const controller = new DraftController({ maxDraft: config.maxDraft });
-  const propose: DraftSource =
-    hooks.propose ?? ((history, max) => findDraft(history, { minNgram: config.minNgram, maxNgram: config.maxNgram, maxDraft: max }));
+  const nextSeed = () => Math.floor(rng() * 2 ** 31);
+  const timingAllowed = greedy || req.sampling.seed === undefined;
+  // An injected draft source (tests of the verification rule) is verified as proposed; prompt lookup is
+  // verified only when the measured costs and acceptance say it pays (draft-controller.ts).
+  const controller = new DraftController({ maxDraft: config.maxDraft, policy: hooks.propose === undefined ? 'measured' : 'always' });
+  const { propose } = hooks;
+  const lookup = (history: readonly Token[], max: number): Draft =>
+    propose === undefined
+      ? lookupDraft(history, { minNgram: config.minNgram, maxNgram: config.maxNgram, maxDraft: max })
+      : { tokens: propose(history, max), run: 0 };
   // Everything the model has seen or written; drafts are looked up in it.
   const history: Token[] = [...req.tokens];
   let input = firstInput;
@@ -76,11 +83,15 @@ export async function speculativeDecode(
   });
 
   while (true) {
+    // A step's cost is the whole iteration (lookup, batch, steering, erasing a rejected tail): on a small
+    // model the work around the batch is a large part of a plain step.
+    const stepStart = performance.now();
     if (hooks.signal.aborted) throw hooks.signal.reason;
     // Drafts are evaluated into the sequence: prompt + generated + draft stays within prompt + maxTokens.
     const room = req.maxTokens - generated.length;
-    const allowance = Math.min(controller.allowance(), room);
-    const draft = allowance > 0 ? propose(history, allowance).slice(0, allowance) : [];
+    const proposal = room > 0 ? lookup(history, Math.min(controller.maxDraft, room)) : { tokens: [], run: 0 };
+    const draft = proposal.tokens.slice(0, controller.plan(proposal.tokens.length, proposal.run));
+    if (draft.length === 0) controller.shadow(proposal.tokens, proposal.run);
 
     const bias: TokenBias = steering.bias;
     const at = (i: number): ControlledEvaluateInputItem => {
@@ -89,13 +100,16 @@ export async function speculativeDecode(
       const { repeatPenalty, ...sampler } = toEvaluateOptions(req.sampling, penalised);
       const options = { ...sampler, seed: base.seed ?? 0, tokenBias: bias, ...(repeatPenalty === undefined ? {} : { repeatPenalty }) };
       const token = i === 0 ? (input[input.length - 1] as Token) : (draft[i - 1] as Token);
-      return [token, { generateNext: greedy ? { token: true, options } : { probabilities: true, options } }];
+      if (greedy) return [token, { generateNext: { token: true, options } }];
+      // Without a draft nothing is verified: llama.cpp's sampler draws from the same chain, seeded afresh
+      // from our generator each step (a sampler lives for one call), which spares reading the whole
+      // probability list back — costly with a large vocabulary.
+      if (draft.length === 0) return [token, { generateNext: { token: true, options: { ...options, seed: nextSeed() } } }];
+      return [token, { generateNext: { probabilities: true, options } }];
     };
     const batch: ControlledEvaluateInputItem[] = input.slice(0, -1);
     for (let i = 0; i <= draft.length; i++) batch.push(at(i));
-    const stepStart = performance.now();
     const results = await sequence.controlledEvaluate(batch);
-    const stepMs = performance.now() - stepStart;
 
     let stopped: FinishReason | undefined;
     let keep = draft.length;
@@ -105,7 +119,7 @@ export async function speculativeDecode(
       const proposed = draft[i];
       let token: Token | undefined;
       let accepted = false;
-      if (greedy) {
+      if (greedy || draft.length === 0) {
         token = next_?.token ?? undefined;
         accepted = token !== undefined && token === proposed;
       } else if (next_?.probabilities !== undefined) {
@@ -126,10 +140,12 @@ export async function speculativeDecode(
       if (action.kept) {
         generated.push(token);
         history.push(token);
+        controller.generated(token);
       }
       if (action.injected !== undefined) {
         generated.push(...action.injected);
         history.push(...action.injected);
+        for (const t of action.injected) controller.generated(t);
       }
       if (action.finish !== undefined) {
         stopped = action.finish;
@@ -149,15 +165,17 @@ export async function speculativeDecode(
         break;
       }
     }
-    // Only decode steps are timed: the first one also evaluates the uncached prompt tail.
-    const timed = input.length === 1 ? stepMs : undefined;
-    if (draft.length > 0) controller.record(draft.length, Math.min(keep, draft.length), timed);
-    else controller.plainStep(timed);
     const evaluatedDrafts = draft.length;
     if (keep < evaluatedDrafts) {
       const end = sequence.nextTokenIndex;
       await sequence.eraseContextTokenRanges([{ start: end - (evaluatedDrafts - keep), end }]);
     }
+    // Only decode steps are timed: the first one also evaluates the uncached prompt tail. A seeded request
+    // with temperature is not: which steps draft changes how its generator is consumed, and timings would
+    // make the same seed give different text from run to run (greedy output never depends on drafting).
+    const timed = input.length === 1 && timingAllowed ? performance.now() - stepStart : undefined;
+    if (draft.length > 0) controller.record(draft.length, Math.min(keep, draft.length), timed);
+    else controller.plainStep(timed);
     if (stopped !== undefined) return { finishReason: stopped, speculation: stats() };
     if (next === undefined) return { finishReason: steering.endReason(), speculation: stats() };
     if (steering.grammar !== undefined) {
