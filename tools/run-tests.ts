@@ -3,7 +3,9 @@
  * (the tests run real llama.cpp inference and real nginx; on 2 cores parallel files only add noise).
  * The VM acceptance suite (the only test that boots what we ship) runs first, under whatever accelerator works:
  * `image test --accel auto` boots the image once under KVM and falls back to TCG, saying why (about 10 minutes
- * to build the image plus about 10 under TCG). node:test's summary ends the output.
+ * to build the image plus about 10 under TCG). Then the scale-out service test on the same cached image
+ * (`image test --service`: an edge VM and an engine VM on a private network, about 7 minutes under TCG).
+ * node:test's summary ends the output.
  * SLM_COPILOT_SKIP_VM_SUITE=1 skips it, loudly, for a quick local run.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,5 +36,11 @@ if (vmSuite)
     '--accel',
     'auto',
   ]);
+if (vmSuite)
+  step(
+    'VM service test (slm-copilot image test --service --accel auto: edge VM + engine VM, private network, fake OneGate)',
+    process.execPath,
+    ['src/cli/main.ts', 'image', 'test', '--service', '--accel', 'auto'],
+  );
 const files = only.length > 0 ? only : ['src/**/*.test.ts', 'test/**/*.test.ts'];
 step('tests', process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', ...files]);

@@ -8,7 +8,8 @@
  * ONEGATE_ENDPOINT first, as loc-16-gen-env does), install SSH_PUBLIC_KEY for root, and
  * run the /etc/one-context.d hooks in one-context's order (loc-* then the unprefixed ones then net-*)
  * with the variables in their environment; again at every boot and when the CD changes (udev).
- * Networking is left to DHCP (the image's networkd fallback).
+ * Networking: NICs with a static ETHn_IP (matched by ETHn_MAC) get a networkd unit, as one-context
+ * configures them; DHCP NICs are left to the image's networkd fallback.
  */
 
 export const standInPaths = {
@@ -16,6 +17,13 @@ export const standInPaths = {
   unit: '/etc/systemd/system/one-context-test-stand-in.service',
   reconfigureUnit: '/etc/systemd/system/one-context-test-stand-in-reconfigure.service',
   udevRule: '/etc/udev/rules.d/65-one-context-test-stand-in.rules',
+  /**
+   * one-context configures static NICs before networkd starts; the stand-in only after
+   * network-online.target. Until then such a NIC falls under the image's DHCP fallback, where nothing
+   * answers, and the default wait-online would hold boot for its 2-minute timeout: any one link online
+   * is enough here.
+   */
+  waitOnlineDropIn: '/etc/systemd/system/systemd-networkd-wait-online.service.d/test-stand-in-any.conf',
   /** Each completed run appends `<run number> <stage> <sha256 of context.sh>` here. */
   runLog: '/run/one-context-test-stand-in/runs',
 } as const;
@@ -57,6 +65,32 @@ mv "$RUNTIME_DIR/context.sh.new" "$RUNTIME_DIR/context.sh.network"
 set -a
 . "$RUNTIME_DIR/context.sh.network"
 set +a
+
+# Static NICs as one-context configures them (ETHn_METHOD empty or static, matched by ETHn_MAC): one
+# networkd unit each, ahead of the image's DHCP fallback. DHCP NICs stay with the fallback.
+static_addrs=()
+for macvar in $(compgen -v | grep -E '^ETH[0-9]+_MAC$'); do
+  nic="\${macvar%_MAC}"
+  addrvar="\${nic}_IP"; maskvar="\${nic}_MASK"; methodvar="\${nic}_METHOD"
+  addr="\${!addrvar:-}"; mac="\${!macvar,,}"; method="\${!methodvar:-static}"
+  { [ -n "$addr" ] && [ "$method" = static ]; } || continue
+  prefix=0
+  for o in $(echo "\${!maskvar:-255.255.255.0}" | tr . ' '); do
+    while [ "$o" -gt 0 ]; do prefix=$((prefix + (o & 1))); o=$((o >> 1)); done
+  done
+  mkdir -p /run/systemd/network
+  printf '[Match]\\nMACAddress=%s\\n\\n[Link]\\nRequiredForOnline=no\\n\\n[Network]\\nAddress=%s/%s\\nLinkLocalAddressing=no\\nConfigureWithoutCarrier=yes\\n' \\
+    "$mac" "$addr" "$prefix" > "/run/systemd/network/10-one-context-test-stand-in-\${nic,,}.network"
+  static_addrs+=("$addr")
+  echo "stand-in: $nic ($mac) $addr/$prefix"
+done
+if [ "\${#static_addrs[@]}" -gt 0 ]; then
+  networkctl reload
+  for dev in /sys/class/net/*; do networkctl reconfigure "$(basename "$dev")" 2>/dev/null || true; done
+  for addr in "\${static_addrs[@]}"; do
+    for _ in $(seq 1 30); do ip -o addr show | grep -q " inet $addr/" && break; sleep 1; done
+  done
+fi
 
 # one_env: export VAR="value" for every context variable (parsed as data by the appliance).
 vars=$(grep -oE '^[A-Za-z_][A-Za-z0-9_]*=' "$RUNTIME_DIR/context.sh.network" | tr -d '=' | sort -u)
@@ -119,6 +153,14 @@ After=one-context-test-stand-in.service
 [Service]
 Type=oneshot
 ExecStart=${standInPaths.script} reconfigure
+`;
+}
+
+export function renderStandInWaitOnlineDropIn(): string {
+  return `# TEST-ONLY (slm-copilot image test): static NICs are configured later by the stand-in.
+[Service]
+ExecStart=
+ExecStart=/lib/systemd/systemd-networkd-wait-online --any
 `;
 }
 

@@ -10,6 +10,7 @@ import {
   renderStandInScript,
   renderStandInUdevRule,
   renderStandInUnit,
+  renderStandInWaitOnlineDropIn,
   standInPaths,
 } from './context-stand-in.ts';
 import { renderDefaultGrub, renderDhcpNetwork, renderHosts, renderSshHostKeysUnit } from './guest-files.ts';
@@ -50,6 +51,7 @@ export function overlayFiles(kind: 'release' | 'test'): Map<string, [string, num
     files.set(standInPaths.unit, [renderStandInUnit(), 0o644]);
     files.set(standInPaths.reconfigureUnit, [renderStandInReconfigureUnit(), 0o644]);
     files.set(standInPaths.udevRule, [renderStandInUdevRule(), 0o644]);
+    files.set(standInPaths.waitOnlineDropIn, [renderStandInWaitOnlineDropIn(), 0o644]);
   }
   return files;
 }

@@ -156,7 +156,14 @@ const testOptions = {
     description: 'bound for boot → ready',
     defaultText: '360 with kvm, 1800 with tcg',
   }),
-  work: textOption({ placeholder: 'DIR', description: 'scratch directory', default: 'build/image-test' }),
+  work: textOption({
+    placeholder: 'DIR',
+    description: 'scratch directory',
+    defaultText: 'build/image-test (build/image-test-service with --service)',
+  }),
+  service: flagOption({
+    description: 'instead: the scale-out service test, an edge VM and an engine VM on a private network with a fake OneGate',
+  }),
 };
 
 const testCommand = defineCommand('image test', {
@@ -182,14 +189,17 @@ async function test(o: OptionValues<typeof testOptions>): Promise<number> {
   );
   const accel = decision.accel;
   process.stderr.write(`image test: accelerator ${accel}: ${decision.why}\n`);
-  const report = await runAcceptance({
-    image: await theImage(),
-    accel,
-    workDir: resolve(o.work),
-    cpus: o.cpus,
-    memoryMiB: o.memory,
-    bootTimeoutMs: (o['boot-timeout'] ?? (accel === 'kvm' ? 360 : 1800)) * 1000,
-  });
+  const report = await runAcceptance(
+    {
+      image: await theImage(),
+      accel,
+      workDir: resolve(o.work ?? (o.service ? 'build/image-test-service' : 'build/image-test')),
+      cpus: o.cpus,
+      memoryMiB: o.memory,
+      bootTimeoutMs: (o['boot-timeout'] ?? (accel === 'kvm' ? 360 : 1800)) * 1000,
+    },
+    o.service ? 'service' : 'appliance',
+  );
   process.stdout.write(`\n${report.table}`);
   if (report.bootToReadySeconds !== undefined) process.stdout.write(`boot-to-ready: ${report.bootToReadySeconds.toFixed(1)}s (${accel})\n`);
   process.stdout.write(`accelerator: ${accel} — ${decision.why}\n`);

@@ -1,12 +1,14 @@
 /**
- * `slm-copilot image test`: runs the VM acceptance suite (acceptance-suite.ts) with node:test in its
- * own process, then reads back what it recorded and renders the table of checks with their times.
+ * `slm-copilot image test`: runs the VM acceptance suite (acceptance-suite.ts, or with `--service` the
+ * edge + engine service suite, service-suite.ts) with node:test in its own process, then reads back what
+ * it recorded and renders the table of checks with their times.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from '../../lib/process/start-process.ts';
 import { ACCEPTANCE_CHECKS } from './acceptance-checks.ts';
 import { type CheckResult, renderResultTable } from './result-table.ts';
+import { SERVICE_CHECKS } from './service-checks.ts';
 import { readSuiteResults, suiteEnv } from './suite-io.ts';
 import type { SessionOptions } from './vm-session.ts';
 
@@ -18,9 +20,19 @@ export interface AcceptanceReport {
   passed: boolean;
 }
 
-const SUITE = fileURLToPath(new URL('./acceptance-suite.ts', import.meta.url));
+export type VmSuite = 'appliance' | 'service';
 
-export async function runAcceptance(options: SessionOptions): Promise<AcceptanceReport> {
+const SUITES: Record<VmSuite, { file: string; checks: readonly { name: string }[]; title: string }> = {
+  appliance: { file: fileURLToPath(new URL('./acceptance-suite.ts', import.meta.url)), checks: ACCEPTANCE_CHECKS, title: 'VM acceptance' },
+  service: {
+    file: fileURLToPath(new URL('./service-suite.ts', import.meta.url)),
+    checks: SERVICE_CHECKS,
+    title: 'VM service (edge + engine)',
+  },
+};
+
+export async function runAcceptance(options: SessionOptions, which: VmSuite = 'appliance'): Promise<AcceptanceReport> {
+  const { file: SUITE, checks, title: suiteTitle } = SUITES[which];
   if (!existsSync(SUITE))
     throw new Error(`${SUITE} does not exist: \`image test\` runs from a source checkout, not from the release bundle`);
   // One process, no isolation: the suite's progress lines reach the terminal as they are written.
@@ -31,7 +43,7 @@ export async function runAcceptance(options: SessionOptions): Promise<Acceptance
   });
   const exit = await suite.exited;
   const recorded = await readSuiteResults(options.workDir);
-  const results: CheckResult[] = ACCEPTANCE_CHECKS.map(
+  const results: CheckResult[] = checks.map(
     ({ name }) =>
       recorded?.checks.find((c) => c.name === name) ?? {
         name,
@@ -40,7 +52,7 @@ export async function runAcceptance(options: SessionOptions): Promise<Acceptance
         detail: `the suite ended before this check (exit ${exit.code ?? exit.signal}; see its output above)`,
       },
   );
-  const title = `VM acceptance (${options.accel}${options.accel === 'tcg' ? ', software emulation' : ''}) — ${options.image}`;
+  const title = `${suiteTitle} (${options.accel}${options.accel === 'tcg' ? ', software emulation' : ''}) — ${options.image}`;
   return {
     results,
     bootToReadySeconds: recorded?.bootToReadySeconds,

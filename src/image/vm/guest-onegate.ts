@@ -39,14 +39,20 @@ export class GuestOneGate {
     return new GuestOneGate(await startFakeOneGate({ vmId: String(100 + (randomBytes(2).readUInt16BE() % 9000)) }));
   }
 
+  /** A OneGate serving a OneFlow service (role → VM ids, each VM its own token); the main VM is the first one listed. */
+  static async startService(roles: Readonly<Record<string, readonly string[]>>): Promise<GuestOneGate> {
+    const vmId = Object.values(roles).flat()[0];
+    return new GuestOneGate(await startFakeOneGate({ ...(vmId !== undefined ? { vmId } : {}), roles }));
+  }
+
   /** The QEMU guest forward that connects the guest to it. */
   guestForward(): { address: string; port: number; command: string } {
     return { ...GUEST_ONEGATE, command: guestForwardCommand(Number(new URL(this.fake.endpoint).port)) };
   }
 
   /** What OpenNebula writes for TOKEN=YES: ONEGATE_ENDPOINT and VMID in context.sh, the token in token.txt. */
-  context(): OneGateContext {
-    return { endpoint: `http://${GUEST_ONEGATE.address}:${GUEST_ONEGATE.port}`, vmId: this.fake.vmId, token: this.fake.token };
+  context(vmId = this.fake.vmId): OneGateContext {
+    return { endpoint: `http://${GUEST_ONEGATE.address}:${GUEST_ONEGATE.port}`, vmId, token: this.fake.tokenOf(vmId) };
   }
 
   /** The `vm update` calls (PUT /vm) received from call number `since` on, any status. */

@@ -36,3 +36,11 @@ test('qemu: a guest forward runs its command per connection, still on the restri
   assert.match(nic, /,guestfwd=tcp:10\.0\.2\.100:5030-cmd:\/n\/node \/p\/gf\.ts 4242$/);
   assert.doesNotMatch(qemuArgs(options).join(' '), /guestfwd/);
 });
+
+test('qemu: a private NIC is a second virtio NIC on a loopback socket segment (one side listens, the other connects)', () => {
+  const listen = qemuArgs({ ...options, privateNic: { mac: '02:00:c0:a8:96:02', side: 'listen', port: 41000 } }).join(' ');
+  assert.match(listen, /-netdev socket,id=private0,listen=127\.0\.0\.1:41000 -device virtio-net-pci,netdev=private0,mac=02:00:c0:a8:96:02/);
+  const connect = qemuArgs({ ...options, privateNic: { mac: '02:00:c0:a8:96:03', side: 'connect', port: 41000 } }).join(' ');
+  assert.match(connect, /-netdev socket,id=private0,connect=127\.0\.0\.1:41000/);
+  assert.doesNotMatch(qemuArgs(options).join(' '), /-netdev/);
+});

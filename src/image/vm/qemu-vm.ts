@@ -31,7 +31,25 @@ export interface VmOptions {
   sshPort: number;
   /** Guest connections to address:port (inside 10.0.2.0/24, not .2/.3) run `command` (see guest-forward.ts). */
   guestForwards?: { address: string; port: number; command: string }[];
+  /**
+   * A second NIC on a private L2 segment shared with another VM of the test, carried over a TCP
+   * socket on the host's loopback (QEMU `-netdev socket`): one VM listens, the other connects.
+   */
+  privateNic?: PrivateNic;
+  /** QEMU's -name (several VMs of one test tell their processes apart by it). */
+  name?: string;
   log: string;
+}
+
+export interface PrivateNic {
+  mac: string;
+  side: 'listen' | 'connect';
+  port: number;
+}
+
+function privateNicArgs(nic: PrivateNic | undefined): string[] {
+  if (nic === undefined) return [];
+  return ['-netdev', `socket,id=private0,${nic.side}=127.0.0.1:${nic.port}`, '-device', `virtio-net-pci,netdev=private0,mac=${nic.mac}`];
 }
 
 function netdev(o: VmOptions): string {
@@ -47,7 +65,7 @@ function netdev(o: VmOptions): string {
 export function qemuArgs(o: VmOptions): string[] {
   return [
     '-name',
-    'slm-copilot-image-test',
+    o.name ?? 'slm-copilot-image-test',
     '-machine',
     `pc,accel=${o.accel}`,
     '-cpu',
@@ -64,6 +82,7 @@ export function qemuArgs(o: VmOptions): string[] {
     'ide-cd,drive=cd0,bus=ide.1',
     '-nic',
     netdev(o),
+    ...privateNicArgs(o.privateNic),
     '-display',
     'none',
     '-vga',
