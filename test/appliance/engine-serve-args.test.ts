@@ -16,7 +16,7 @@ test("the rendered engine argv is accepted by serve's own option table and keeps
   assert.equal(argv[0], 'serve');
   const options = parseOptions(serveOptions, argv.slice(1));
   assert.equal(options.config, '/etc/slm-copilot/model.yaml');
-  assert.equal(options['api-key-file'], '/run/credentials/slm-copilot.service/api-key');
+  assert.equal(options['api-key-file'], '/run/credentials/slm-copilot.service/engine-key');
   assert.equal(options.host, engine.host);
   assert.equal(options.port, engine.port);
   assert.equal(options.threads, engine.threads);
