@@ -8,15 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after } from 'node:test';
 import { internalCredential } from '../../appliance/scale-out/internal-credential.ts';
 import { freePort } from '../../lib/free-port.ts';
+import { registerCheckTests } from './check-tests.ts';
 import { GuestOneGate } from './guest-onegate.ts';
-import type { CheckResult } from './result-table.ts';
 import { SERVICE_CHECKS, type ServiceUnderTest } from './service-checks.ts';
 import { ServiceVm } from './service-vm.ts';
 import { generateSshKey } from './ssh.ts';
-import { suiteOptionsFromEnv, writeSuiteResults } from './suite-io.ts';
+import { suiteOptionsFromEnv } from './suite-io.ts';
 
 const options = suiteOptionsFromEnv(process.env);
 await rm(options.workDir, { recursive: true, force: true });
@@ -62,35 +62,13 @@ const service: ServiceUnderTest = {
   bootTimeoutMs: options.bootTimeoutMs,
   model: 'default',
 };
-const checks: CheckResult[] = [];
-let blockedBy: string | undefined;
-
 after(async () => {
   await Promise.all([service.engine.stop(), service.edge.stop()]);
   await oneGate.close();
 });
 
-for (const check of SERVICE_CHECKS) {
-  test(check.name, async (t) => {
-    const record = async (result: Omit<CheckResult, 'name'>) => {
-      checks.push({ name: check.name, ...result });
-      await writeSuiteResults(options.workDir, { bootToReadySeconds: undefined, checks });
-    };
-    if (blockedBy !== undefined) {
-      await record({ outcome: 'not run', seconds: 0, detail: `blocked: ${blockedBy}` });
-      return t.skip(`blocked: ${blockedBy}`);
-    }
-    process.stderr.write(`… ${check.name}\n`);
-    const started = performance.now();
-    try {
-      const detail = await check.run(service);
-      await record({ outcome: 'pass', seconds: (performance.now() - started) / 1000, detail });
-      process.stderr.write(`  pass ${((performance.now() - started) / 1000).toFixed(1)}s: ${detail}\n`);
-      t.diagnostic(detail);
-    } catch (error) {
-      await record({ outcome: 'FAIL', seconds: (performance.now() - started) / 1000, detail: (error as Error).message });
-      if (check.blocking) blockedBy = `${check.name} failed`;
-      throw error;
-    }
-  });
-}
+registerCheckTests(SERVICE_CHECKS, service, {
+  workDir: options.workDir,
+  bootToReadySeconds: () => undefined,
+  blocks: (check) => check.blocking,
+});
