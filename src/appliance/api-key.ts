@@ -41,6 +41,11 @@ export async function readPersistedApiKey(fs: ApplianceFs): Promise<string | und
   return key === undefined || !API_KEY_PATTERN.test(key) ? undefined : key;
 }
 
+/** The key the local engine accepts (the API key standalone, the internal credential on a scale-out engine). */
+export async function readEngineKey(fs: ApplianceFs): Promise<string | undefined> {
+  return (await fs.readText(PATHS.engineKey))?.trim() || undefined;
+}
+
 export async function persistApiKey(fs: ApplianceFs, key: string): Promise<boolean> {
   return fs.write(PATHS.apiKey, `${key}\n`, 0o600);
 }

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { type ContextWindowChoice, chooseContextWindow } from '../../lib/context-window.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { kvBytesPerToken, readKvShape } from '../../lib/gguf-kv-shape.ts';
+import { hostInUrl, hostPort } from '../../lib/host-port.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../../lib/request-limits.ts';
 import { threadCountFor } from '../../lib/usable-cpus.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
@@ -107,7 +108,7 @@ export async function buildPlan(
   const window = context.contextSize === 'auto' ? await autoContextWindow(model, facts, fs) : undefined;
   const contextSize = window?.contextSize ?? (context.contextSize as number);
   const threads = context.threads === 'auto' ? threadCountFor(facts.usableCpus) : context.threads;
-  const hostInUrl = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
+  const urlHost = hostInUrl(hostname);
   const portInUrl = profile.httpsPort === 443 ? '' : `:${profile.httpsPort}`;
   const ips = [...new Set([...facts.addresses, '127.0.0.1', ...(isIP(hostname) !== 0 ? [hostname] : [])])];
   return {
@@ -116,10 +117,7 @@ export async function buildPlan(
     hostname,
     certificateNames: { hostname: isIP(hostname) === 0 ? hostname : 'localhost', ips },
     // An engine has no public endpoint: its URL is the internal one the edge uses.
-    endpointUrl:
-      context.role === 'engine'
-        ? `http://${isIP(engineHost) === 6 ? `[${engineHost}]` : engineHost}:${profile.enginePort}/v1`
-        : `https://${hostInUrl}${portInUrl}/v1`,
+    endpointUrl: context.role === 'engine' ? `http://${hostPort(engineHost, profile.enginePort)}/v1` : `https://${urlHost}${portInUrl}/v1`,
     tlsMode: context.tlsMode,
     leEmail: context.leEmail,
     model,

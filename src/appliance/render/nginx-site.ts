@@ -3,6 +3,8 @@
  * unbuffered streaming, timeouts and OpenAI-shaped JSON errors. Pure: returns the site's text.
  * Every interpolated value is a number, a validated path or a constant — never raw operator input.
  */
+
+import { hostPort } from '../../lib/host-port.ts';
 import { PROBE_PATHS } from '../../lib/probe-paths.ts';
 import type { EdgeSettings, EngineSettings } from '../plan/plan.ts';
 import {
@@ -45,7 +47,7 @@ export const EDGE_TIMEOUT_MARGIN_SECONDS = 5;
 
 function listen(address: string | undefined, port: number, ssl: boolean): string[] {
   const suffix = `${ssl ? ' ssl' : ''} default_server`;
-  if (address !== undefined) return [`    listen ${address.includes(':') ? `[${address}]` : address}:${port}${suffix};`];
+  if (address !== undefined) return [`    listen ${hostPort(address, port)}${suffix};`];
   return [`    listen ${port}${suffix};`, `    listen [::]:${port}${suffix};`];
 }
 

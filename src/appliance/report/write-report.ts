@@ -1,8 +1,8 @@
 /** Builds the report from the persisted state, key and status, and writes it (0600) with the login banner. */
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import type { ConfigIssue } from '../../lib/errors.ts';
-import { readPersistedApiKey } from '../api-key.ts';
+import { hostInUrl, hostPort } from '../../lib/host-port.ts';
+import { readEngineKey, readPersistedApiKey } from '../api-key.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import type { AliasNotice } from '../context/context-aliases.ts';
 import { PATHS } from '../layout.ts';
@@ -60,10 +60,10 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
   // The cache is the local engine's: an edge VM has none. The engine accepts its own key file (the API key,
   // or the internal credential on a scale-out engine VM).
   if (state !== undefined && state.role !== 'edge') {
-    const engineKey = (await fs.readText(PATHS.engineKey))?.trim() || key;
+    const engineKey = (await readEngineKey(fs)) ?? key;
     if (engineKey !== undefined)
       prefixCache = await readPrefixCacheReport({
-        engineOrigin: `http://${state.engine.host}:${state.engine.port}`,
+        engineOrigin: `http://${hostPort(state.engine.host, state.engine.port)}`,
         apiKey: engineKey,
         directory: fs.real(PATHS.prefixCacheDir),
         keyFile: fs.real(PATHS.engineKey),
@@ -83,7 +83,7 @@ export async function collectReport(fs: ApplianceFs, inputs: ReportInputs): Prom
       state?.role === 'edge'
         ? { role: 'edge', view: await readEdgeView(fs) }
         : state?.role === 'engine'
-          ? { role: 'engine', listen: `${state.engine.host}:${state.engine.port}`, publication: await readEnginePublication(fs) }
+          ? { role: 'engine', listen: hostPort(state.engine.host, state.engine.port), publication: await readEnginePublication(fs) }
           : undefined,
     prefixCache,
   };
@@ -98,7 +98,7 @@ async function readPem(realPath: string): Promise<string | undefined> {
 }
 
 function caDownloadUrl(hostname: string, httpPort: number): string {
-  const host = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
+  const host = hostInUrl(hostname);
   return `http://${host}${httpPort === 80 ? '' : `:${httpPort}`}${CA_DOWNLOAD_PATH}`;
 }
 

@@ -6,6 +6,9 @@
  * shows changed, the report is rewritten (only after a successful bootstrap: a failed stage's report
  * keeps its errors).
  */
+
+import { hostPort } from '../../lib/host-port.ts';
+import { readEngineKey } from '../api-key.ts';
 import type { ApplianceFs } from '../appliance-fs.ts';
 import { resolveAliases } from '../context/context-aliases.ts';
 import { oneGateAccess } from '../context/context-sources.ts';
@@ -36,13 +39,17 @@ export async function runScaleOutPass(env: ScaleOutPassEnv): Promise<ScaleOutPas
   const role = state.role ?? 'standalone';
   if (role === 'standalone') return { role };
   const access = oneGateAccess(env.raw);
+  const requireAccess = () => {
+    if (access === undefined) throw new Error('no OneGate token (the VM template needs TOKEN="YES")');
+    return access;
+  };
   const fetchImpl = env.fetchImpl ?? fetch;
   const reportBefore = await reportFacts(fs);
 
   let result: ScaleOutPassResult;
   if (role === 'engine') {
-    const address = `${state.engine.host.includes(':') ? `[${state.engine.host}]` : state.engine.host}:${state.engine.port}`;
-    const engineKey = (await fs.readText(PATHS.engineKey))?.trim() ?? '';
+    const address = hostPort(state.engine.host, state.engine.port);
+    const engineKey = (await readEngineKey(fs)) ?? '';
     const load = await readEngineLoad(address, engineKey, fetchImpl);
     const publication: EnginePublication = {
       publishedAt: env.now().toISOString(),
@@ -52,8 +59,7 @@ export async function runScaleOutPass(env: ScaleOutPassEnv): Promise<ScaleOutPas
       ...(load.busy !== undefined ? { busy: load.busy } : {}),
     };
     try {
-      if (access === undefined) throw new Error('no OneGate token (the VM template needs TOKEN="YES")');
-      await publishEngine(access, address, load, fetchImpl);
+      await publishEngine(requireAccess(), address, load, fetchImpl);
     } catch (error) {
       publication.error = (error as Error).message;
     }
@@ -62,10 +68,7 @@ export async function runScaleOutPass(env: ScaleOutPassEnv): Promise<ScaleOutPas
   } else {
     const previous = (await readEdgeView(fs)) ?? emptyEdgeView();
     const effects: DiscoveryEffects = {
-      readEngines: async () => {
-        if (access === undefined) throw new Error('no OneGate token (the VM template needs TOKEN="YES")');
-        return readEngineNodes(access, fetchImpl);
-      },
+      readEngines: async () => readEngineNodes(requireAccess(), fetchImpl),
       probe: async (address) =>
         (await fetchImpl(`http://${address}/readyz`, { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).status === 200,
       readUpstream: () => fs.readText(PATHS.nginxEngineUpstream),

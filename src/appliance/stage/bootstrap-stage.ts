@@ -4,10 +4,10 @@
  * endpoint URL and model id (never the key).
  */
 import { readFile } from 'node:fs/promises';
+import { hostPort } from '../../lib/host-port.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { readPersistedApiKey } from '../api-key.ts';
+import { readEngineKey, readPersistedApiKey } from '../api-key.ts';
 import { oneGateAccess } from '../context/context-sources.ts';
-import { PATHS } from '../layout.ts';
 import { publishToOneGate } from '../onegate.ts';
 import { runScaleOutPass } from '../scale-out/scale-out-pass.ts';
 import { EDGE_METRICS_PATH } from '../scale-out/scale-out-site.ts';
@@ -36,7 +36,9 @@ async function bootstrap(env: ApplianceEnv, logger: Logger): Promise<BootstrapRe
   if (state === undefined || key === undefined) throw new Error('no configuration found: run configure first');
   if (state.role === 'edge' || state.role === 'engine') return bootstrapServiceVm(env, logger, state, key);
   logger.info('waiting for the engine to load the model', { timeoutSeconds: Math.round(env.readyTimeoutMs / 1000) });
-  await waitForReady(`http://${state.engine.host}:${state.engine.port}/readyz`, env.readyTimeoutMs, () => env.services.isRunning('engine'));
+  await waitForReady(`http://${hostPort(state.engine.host, state.engine.port)}/readyz`, env.readyTimeoutMs, () =>
+    env.services.isRunning('engine'),
+  );
   logger.info('engine ready; self-test through the edge');
   const ca = await trustedCa(state);
   const result = await selfTest({
@@ -83,10 +85,10 @@ async function bootstrapServiceVm(env: ApplianceEnv, logger: Logger, state: Appl
   const { fs } = env;
   let result: SelfTestResult;
   if (state.role === 'engine') {
-    const address = `${state.engine.host.includes(':') ? `[${state.engine.host}]` : state.engine.host}:${state.engine.port}`;
+    const address = hostPort(state.engine.host, state.engine.port);
     logger.info('waiting for the engine to load the model', { address, timeoutSeconds: Math.round(env.readyTimeoutMs / 1000) });
     await waitForReady(`http://${address}/readyz`, env.readyTimeoutMs, () => env.services.isRunning('engine'));
-    const internalCredential = (await fs.readText(PATHS.engineKey))?.trim() ?? '';
+    const internalCredential = (await readEngineKey(fs)) ?? '';
     result = await engineSelfTest({ address, internalCredential, publicKey: key, timeoutMs: 15_000 });
   } else {
     const ca = await trustedCa(state);
