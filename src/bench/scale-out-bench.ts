@@ -19,6 +19,8 @@ export interface ScaleOutBenchOptions {
   modelPath: string;
   cliCommand: readonly string[];
   engines: number;
+  pacings: readonly Pacing[];
+  routings: readonly RoutingMode[];
   conversations: number;
   followUps: number;
   /** Size of the shared system prompt (rules lines) and of each conversation's own first message. */
@@ -157,9 +159,7 @@ export async function runScaleOutBench(o: ScaleOutBenchOptions): Promise<ScaleOu
   process.once('SIGTERM', onSignal);
   try {
     const routing: RoutingRow[] = [];
-    for (const pacing of ['together', 'one-by-one'] as const)
-      for (const mode of ['conversation', 'round-robin', 'least-conn'] as const)
-        routing.push(await routingRow(stack, model, mode, pacing, o));
+    for (const pacing of o.pacings) for (const mode of o.routings) routing.push(await routingRow(stack, model, mode, pacing, o));
 
     o.progress('scale-out: kill -9 of one engine under load');
     let endpoint = await reroute(stack, 'conversation');

@@ -1,6 +1,8 @@
 /** `slm-copilot bench`: server vs raw node-llama-cpp, prefix reuse, concurrency, nginx + TLS edge. */
+
+import { ROUTING_MODES, type RoutingMode } from '../../appliance/scale-out/engine-upstream.ts';
 import { benchOptions, resolveBenchOptions } from '../../bench/options.ts';
-import { flagOption } from '../../lib/options.ts';
+import { choiceOption, flagOption, textOption } from '../../lib/options.ts';
 import { defineCommand } from '../command.ts';
 
 export const benchCommand = defineCommand('bench', {
@@ -12,6 +14,19 @@ model file and thread count, then prints a table (or JSON with --json).`,
     'scale-out': flagOption({
       description:
         'scale-out rows instead: 3 engines behind the edge, conversation hash vs round-robin vs least-conn, 3 vs 1 engines, kill -9',
+    }),
+    'scale-out-turns': choiceOption(['together', 'one-by-one', 'both'], {
+      default: 'both',
+      description: 'with --scale-out: send each round of turns all at once, one at a time, or both',
+    }),
+    'scale-out-routing': textOption({
+      placeholder: 'LIST',
+      default: ROUTING_MODES.join(','),
+      description: 'with --scale-out: the balancers to compare, comma-separated',
+      check: (list) => {
+        const bad = list.split(',').filter((m) => !(ROUTING_MODES as readonly string[]).includes(m));
+        return bad.length === 0 ? undefined : `unknown ${bad.join(', ')} (allowed: ${ROUTING_MODES.join(', ')})`;
+      },
     }),
   },
   async run(values, { env }) {
@@ -27,6 +42,8 @@ model file and thread count, then prints a table (or JSON with --json).`,
         modelPath,
         cliCommand: selfCliCommand(),
         engines: 3,
+        pacings: values['scale-out-turns'] === 'both' ? ['together', 'one-by-one'] : [values['scale-out-turns']],
+        routings: values['scale-out-routing'].split(',') as RoutingMode[],
         conversations: 6,
         followUps: 2,
         slotsPerEngine: 3,
